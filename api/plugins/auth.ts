@@ -1,0 +1,82 @@
+/**
+ * Authentication: API bearer token or the dashboard's signed session cookie. Login takes the admin
+ * password (hashed at startup, compared in constant time) from a plain HTML form.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { timingSafeEqual } from 'node:crypto';
+import { passwordMatches, type AppConfig } from '../../config.js';
+
+export const sessionCookie = 'trafico_session';
+const sessionMaxAgeSeconds = 7 * 24 * 3600;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    requireAuth(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    hasSession(request: FastifyRequest): boolean;
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Only local paths, so the login form cannot be used as an open redirect. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+const authPlugin: FastifyPluginAsync<{ config: AppConfig }> = async (app, { config }) => {
+  await app.register(cookie, { secret: config.sessionSecret });
+  await app.register(formbody);
+
+  app.decorate('hasSession', (request: FastifyRequest) => {
+    const raw = request.cookies[sessionCookie];
+    if (!raw) return false;
+    const { valid, value } = request.unsignCookie(raw);
+    const expires = valid && value?.startsWith('admin.') ? Number(value.slice(6)) : 0;
+    return expires > Date.now();
+  });
+
+  app.decorate('requireAuth', async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization;
+    if (header) {
+      const [scheme, token] = header.split(' ');
+      if (scheme?.toLowerCase() === 'bearer' && token && safeEqual(token, config.apiToken)) return;
+      return reply.code(401).send({ error: 'unauthorized', message: 'invalid API token' });
+    }
+    if (app.hasSession(request)) return;
+    return reply.code(401).send({ error: 'unauthorized', message: 'missing API token (Authorization: Bearer <API_TOKEN>) or session' });
+  });
+
+  app.post(
+    '/api/auth/login',
+    { schema: { body: Type.Object({ password: Type.String(), next: Type.Optional(Type.String()) }) } },
+    async (request, reply) => {
+      const { password, next } = request.body as { password: string; next?: string };
+      const target = safeNext(next);
+      if (!passwordMatches(config, password)) {
+        request.log.warn('dashboard login failed');
+        return reply.redirect(`/login?error=1&next=${encodeURIComponent(target)}`, 303);
+      }
+      const value = `admin.${Date.now() + sessionMaxAgeSeconds * 1000}`;
+      reply.setCookie(sessionCookie, value, {
+        signed: true, httpOnly: true, sameSite: 'lax', path: '/', maxAge: sessionMaxAgeSeconds,
+        secure: config.http.publicUrl.startsWith('https://'),
+      });
+      return reply.redirect(target, 303);
+    },
+  );
+
+  app.post('/api/auth/logout', { schema: {} }, async (_request, reply) => {
+    reply.clearCookie(sessionCookie, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+};
+
+export default fp(authPlugin, { name: 'auth' });

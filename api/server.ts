@@ -1,0 +1,43 @@
+/** Fastify app: one plugin per concern (auth, contents, publications, health, dashboard). */
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config.js';
+import type { Db } from '../db/client.js';
+import authPlugin from './plugins/auth.js';
+import { contentRoutes } from './routes/contents.js';
+import { healthRoutes } from './routes/health.js';
+import { publicationRoutes } from './routes/publications.js';
+import { uiRoutes } from './ui.js';
+import { ApiError } from './views.js';
+
+export interface ApiDeps {
+  db: Db;
+  temporal: Client;
+  config: AppConfig;
+  log: Logger;
+}
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    const err = error as { validation?: unknown; statusCode?: number; code?: string; message: string };
+    if (err.validation) return reply.code(400).send({ error: 'invalid_request', message: err.message });
+    const status = err.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: (err.code ?? 'bad_request').toLowerCase(), message: err.message });
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ error: 'internal_error', message: 'internal error; see the server log' });
+  });
+
+  await app.register(authPlugin, { config: deps.config });
+  await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
+  await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });
+  await app.register(contentRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
+  await app.register(publicationRoutes, { db: deps.db, config: deps.config });
+  await app.register(uiRoutes);
+  return app as unknown as FastifyInstance;
+}

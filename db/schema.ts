@@ -1,0 +1,264 @@
+/**
+ * Drizzle schema for every table of the PRD data model (§4), with English names
+ * (see README "PRD → schema"). Timestamps are timestamptz, UTC in storage.
+ */
+import {
+  bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, text,
+  timestamp, unique, uuid, type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
+import type { DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true }).notNull().defaultNow().$onUpdate(() => new Date());
+const ts = (name: string) => timestamp(name, { withTimezone: true });
+
+export const modelStatus = pgEnum('model_status', ['active', 'paused', 'testing']);
+export const accountStatus = pgEnum('account_status', ['active', 'paused', 'session_expired', 'disabled']);
+export const contentStatus = pgEnum('content_status', ['new', 'approved', 'rejected', 'reusable']);
+export const publicationStatus = pgEnum('publication_status', [
+  'scheduled', 'processing', 'published', 'failed', 'canceled', 'unconfirmed',
+]);
+/** Steps of the exactly-once publish state machine (DESIGN "The content lifecycle"). */
+export const publishStep = pgEnum('publish_step', ['prepared', 'uploading', 'submitting', 'unconfirmed', 'published']);
+export const showType = pgEnum('show_type', ['public', 'private', 'offline']);
+export const rollupGranularity = pgEnum('rollup_granularity', ['hour', 'day']);
+export const eventType = pgEnum('event_type', [
+  'content_received', 'content_ingested', 'content_rejected', 'content_approved', 'content_duplicate',
+  'caption_generated', 'publication_scheduled', 'publication_started', 'publication_published',
+  'publication_failed', 'retry', 'metrics_read', 'metrics_parse_failed', 'manual_adjustment',
+  'strategy_changed', 'session_linked', 'session_expired', 'account_paused', 'alert',
+]);
+
+export const models = pgTable('models', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  status: modelStatus('status').notNull().default('active'),
+  distribution: jsonb('distribution').$type<DistributionRules>().notNull(),
+  telegramUserId: bigint('telegram_user_id', { mode: 'number' }).unique(),
+  telegramLinkCode: text('telegram_link_code').unique(),
+  telegramLinkExpiresAt: ts('telegram_link_expires_at'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const platforms = pgTable('platforms', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  capabilities: jsonb('capabilities').$type<PlatformCapabilities>().notNull(),
+  technicalConfig: jsonb('technical_config').$type<PlatformTechnicalConfig>().notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const platformAccounts = pgTable(
+  'platform_accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'restrict' }),
+    platformId: uuid('platform_id').notNull().references(() => platforms.id, { onDelete: 'restrict' }),
+    username: text('username').notNull(),
+    profileUrl: text('profile_url'),
+    streamUrl: text('stream_url'),
+    trackingUrl: text('tracking_url'),
+    trackingCode: text('tracking_code').unique(),
+    status: accountStatus('status').notNull().default('active'),
+    sessionSaved: boolean('session_saved').notNull().default(false),
+    lastAuthenticatedAt: ts('last_authenticated_at'),
+    /** Playwright storageState, AES-256-GCM encrypted (db/crypto.ts); never stored in clear. */
+    authData: text('auth_data'),
+    scraperEnabled: boolean('scraper_enabled').notNull().default(true),
+    trackerEnabled: boolean('tracker_enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('platform_accounts_platform_username').on(t.platformId, t.username), index('platform_accounts_model_idx').on(t.modelId)],
+);
+
+export const contents = pgTable(
+  'contents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'restrict' }),
+    filePath: text('file_path').notNull(),
+    originalFilename: text('original_filename'),
+    sha256: text('sha256'),
+    durationSeconds: doublePrecision('duration_seconds'),
+    width: integer('width'),
+    height: integer('height'),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    codec: text('codec'),
+    thumbnailPath: text('thumbnail_path'),
+    sentBy: text('sent_by').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    context: text('context'),
+    generatedCaption: text('generated_caption'),
+    generatedTags: text('generated_tags').array(),
+    status: contentStatus('status').notNull().default('new'),
+    approvedAt: ts('approved_at'),
+    approvedBy: text('approved_by'),
+    rejectionReason: text('rejection_reason'),
+    originContentId: uuid('origin_content_id').references((): AnyPgColumn => contents.id, { onDelete: 'set null' }),
+    workflowId: text('workflow_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('contents_model_received_idx').on(t.modelId, t.receivedAt),
+    index('contents_model_sha256_idx').on(t.modelId, t.sha256),
+    index('contents_status_idx').on(t.status),
+  ],
+);
+
+export const publications = pgTable(
+  'publications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contentId: uuid('content_id').notNull().references(() => contents.id, { onDelete: 'restrict' }),
+    accountId: uuid('account_id').notNull().references(() => platformAccounts.id, { onDelete: 'restrict' }),
+    scheduledTime: ts('scheduled_time'),
+    publishedAt: ts('published_at'),
+    captionUsed: text('caption_used'),
+    tagsUsed: text('tags_used').array(),
+    postUrl: text('post_url'),
+    externalId: text('external_id'),
+    status: publicationStatus('status').notNull().default('scheduled'),
+    publishStep: publishStep('publish_step'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    evidencePath: text('evidence_path'),
+    idempotencyMarker: text('idempotency_marker').notNull().unique(),
+    workflowId: text('workflow_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('publications_content_account').on(t.contentId, t.accountId),
+    index('publications_account_scheduled_idx').on(t.accountId, t.scheduledTime),
+    index('publications_status_scheduled_idx').on(t.status, t.scheduledTime),
+  ],
+);
+
+export const publicationMetrics = pgTable(
+  'publication_metrics',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    publicationId: uuid('publication_id').notNull().references(() => publications.id, { onDelete: 'cascade' }),
+    ts: ts('ts').notNull().defaultNow(),
+    views: integer('views'),
+    likes: integer('likes'),
+    comments: integer('comments'),
+    shares: integer('shares'),
+    platformFollowers: integer('platform_followers'),
+    trackingClicks: integer('tracking_clicks'),
+    source: text('source').notNull(),
+  },
+  (t) => [
+    index('publication_metrics_publication_ts_idx').on(t.publicationId, t.ts),
+    index('publication_metrics_ts_brin').using('brin', t.ts),
+  ],
+);
+
+export const clicks = pgTable(
+  'clicks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ts: ts('ts').notNull().defaultNow(),
+    accountId: uuid('account_id').notNull().references(() => platformAccounts.id, { onDelete: 'cascade' }),
+    publicationId: uuid('publication_id').references(() => publications.id, { onDelete: 'set null' }),
+    visitorHash: text('visitor_hash').notNull(),
+    country: text('country'),
+    city: text('city'),
+    referrerHost: text('referrer_host'),
+    device: text('device'),
+    isBot: boolean('is_bot').notNull().default(false),
+  },
+  (t) => [index('clicks_account_ts_idx').on(t.accountId, t.ts), index('clicks_ts_brin').using('brin', t.ts)],
+);
+
+/** Hourly/daily aggregates of `clicks` (PRD clics_totales / clics_unicos per dimension). */
+export const clickRollups = pgTable(
+  'click_rollups',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    granularity: rollupGranularity('granularity').notNull(),
+    bucketStart: ts('bucket_start').notNull(),
+    accountId: uuid('account_id').notNull().references(() => platformAccounts.id, { onDelete: 'cascade' }),
+    publicationId: uuid('publication_id').references(() => publications.id, { onDelete: 'set null' }),
+    country: text('country'),
+    city: text('city'),
+    referrerHost: text('referrer_host'),
+    device: text('device'),
+    totalClicks: integer('total_clicks').notNull(),
+    uniqueClicks: integer('unique_clicks').notNull(),
+  },
+  (t) => [
+    unique('click_rollups_key')
+      .on(t.granularity, t.bucketStart, t.accountId, t.publicationId, t.country, t.city, t.referrerHost, t.device)
+      .nullsNotDistinct(),
+    index('click_rollups_account_bucket_idx').on(t.accountId, t.bucketStart),
+  ],
+);
+
+export const streams = pgTable(
+  'streams',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+    ts: ts('ts').notNull().defaultNow(),
+    platform: text('platform').notNull(),
+    showType: showType('show_type').notNull(),
+    viewers: integer('viewers'),
+    rank: integer('rank'),
+    genderRank: integer('gender_rank'),
+    followersStart: integer('followers_start'),
+    followersEnd: integer('followers_end'),
+    growth: integer('growth'),
+  },
+  (t) => [index('streams_model_ts_idx').on(t.modelId, t.ts), index('streams_ts_brin').using('brin', t.ts)],
+);
+
+export const earnings = pgTable(
+  'earnings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+    ts: ts('ts').notNull().defaultNow(),
+    period: text('period').notNull(),
+    total: numeric('total', { precision: 12, scale: 2 }).notNull(),
+    publicTips: numeric('public_tips', { precision: 12, scale: 2 }),
+    privateTips: numeric('private_tips', { precision: 12, scale: 2 }),
+    source: text('source').notNull(),
+  },
+  (t) => [index('earnings_model_ts_idx').on(t.modelId, t.ts)],
+);
+
+export const systemEvents = pgTable(
+  'system_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ts: ts('ts').notNull().defaultNow(),
+    type: eventType('type').notNull(),
+    modelId: uuid('model_id').references(() => models.id, { onDelete: 'set null' }),
+    contentId: uuid('content_id').references(() => contents.id, { onDelete: 'set null' }),
+    publicationId: uuid('publication_id').references(() => publications.id, { onDelete: 'set null' }),
+    accountId: uuid('account_id').references(() => platformAccounts.id, { onDelete: 'set null' }),
+    description: text('description').notNull(),
+    actor: text('actor').notNull().default('system'),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('system_events_ts_idx').on(t.ts),
+    index('system_events_publication_idx').on(t.publicationId),
+    index('system_events_content_idx').on(t.contentId),
+  ],
+);
+
+export type Model = typeof models.$inferSelect;
+export type Platform = typeof platforms.$inferSelect;
+export type PlatformAccount = typeof platformAccounts.$inferSelect;
+export type Content = typeof contents.$inferSelect;
+export type Publication = typeof publications.$inferSelect;
+export type SystemEventType = (typeof eventType.enumValues)[number];
+

@@ -1,0 +1,106 @@
+/**
+ * Entry point for every role: `tsx main.ts all|worker|web|bot` (or `node dist/main.js ROLE`).
+ * The same code and configuration run as one process (embedded default) or as separate
+ * containers (docker-compose.yml).
+ */
+import { pino, type Logger } from 'pino';
+import { pathToFileURL } from 'node:url';
+import { loadConfig, type AppConfig } from './config.js';
+import { openDatabase, type DbHandle } from './db/client.js';
+import { BrowserRuntime } from './activities/publishing/browser.js';
+import { startWorkers, type RunningWorkers } from './worker/index.js';
+import { buildApi } from './api/server.js';
+import { connectTemporal, ensureSearchAttributes } from './services/temporal.js';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+
+export const roles = ['all', 'worker', 'web', 'bot'] as const;
+export type Role = (typeof roles)[number];
+
+export interface RunningApp {
+  config: AppConfig;
+  db: DbHandle;
+  temporal: Client;
+  api?: FastifyInstance;
+  /** Base URL of the API/dashboard when the web role runs. */
+  url?: string;
+  workers?: RunningWorkers;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Secrets must never reach logs, whatever a future log line passes in.
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'authData', 'password', 'apiToken', '*.authData', '*.password'],
+  });
+}
+
+export async function startApp(config: AppConfig, role: Role, log: Logger = createLogger(config)): Promise<RunningApp> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: `${config.dataDir}/pglite` });
+  log.info({ kind: db.kind }, 'database ready (migrations applied)');
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  await ensureSearchAttributes(temporal);
+
+  const app: RunningApp = {
+    config,
+    db,
+    temporal,
+    async close() {
+      await app.api?.close();
+      await app.workers?.shutdown();
+      await temporal.connection.close();
+      await db.close();
+    },
+  };
+  try {
+    if (role === 'all' || role === 'worker') {
+      const browser = new BrowserRuntime({ chromiumPath: config.chromiumPath, slots: config.browserSlots, encryptionKey: config.encryptionKey, db: db.db, log });
+      app.workers = await startWorkers({ db: db.db, config, log, browser }, { address: config.temporal.address, namespace: config.temporal.namespace });
+      app.workers.done.catch((error: Error) => log.fatal({ err: error }, 'a worker stopped unexpectedly'));
+      log.info({ queues: app.workers.queues }, 'workers running');
+    }
+    if (role === 'all' || role === 'web') {
+      app.api = await buildApi({ db: db.db, temporal, config, log });
+      const address = await app.api.listen({ host: config.http.host, port: config.http.port });
+      app.url = config.http.port === 0 ? address : config.http.publicUrl;
+    }
+    if (role === 'bot') {
+      // The Telegram bot lands with its own issue; the role already exists so deployments keep their shape.
+      log.warn('bot role: the Telegram bot is not implemented yet; idling');
+    }
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
+
+async function cli() {
+  const role = (process.argv[2] ?? 'all') as Role;
+  if (!roles.includes(role)) {
+    console.error(`usage: main.ts ${roles.join('|')}`);
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const log = createLogger(config);
+  const app = await startApp(config, role, log);
+  if (app.url) log.info(`dashboard and API on ${app.url}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  cli().catch((error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,29 @@
+import { STATUSES, type Publication, type StatusCounts } from './types';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * `YYYY-MM-DD HH:mm` in UTC. Built by hand rather than with Intl so the server render and
+ * the browser hydration produce the same text whatever the machine's locale or zone.
+ */
+export function formatUtc(iso: string | null): string {
+	if (!iso) return '—';
+	const d = new Date(iso);
+	if (Number.isNaN(d.getTime())) return iso;
+	return (
+		`${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+		`${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`
+	);
+}
+
+/** Deep link to one workflow in the Temporal Web UI. */
+export function workflowUrl(temporalUiUrl: string, workflowId: string): string {
+	const base = temporalUiUrl.replace(/\/+$/, '');
+	return `${base}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export function countByStatus(items: readonly Publication[]): StatusCounts {
+	const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
+	for (const item of items) if (item.status in counts) counts[item.status] += 1;
+	return counts;
+}

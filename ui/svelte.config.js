@@ -1,0 +1,15 @@
+import adapter from '@sveltejs/adapter-node';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+	preprocess: vitePreprocess(),
+	kit: {
+		// Absolute, so the output lands in ui/build whatever the caller's cwd is;
+		// api/ imports ui/build/handler.js from there.
+		adapter: adapter({ out: fileURLToPath(new URL('./build', import.meta.url)) })
+	}
+};
+
+export default config;

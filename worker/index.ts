@@ -1,0 +1,100 @@
+/** Worker bootstrap: one Worker per task queue, sharing one connection, one bundle and one browser. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { cpus } from 'node:os';
+import { createBrowserActivities, createMediaActivities, createPipelineActivities } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/deps.js';
+import { TaskQueues, type TaskQueueName } from '../core/task-queues.js';
+
+/** The .ts source under tsx/vitest, the compiled .js under dist/. */
+export function workflowsPath(): string {
+  const ts = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundled once per process: webpack takes seconds, and every pipeline worker shares it. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+  warn: (message: string) => console.warn(message), error: (message: string) => console.error(message),
+};
+
+let runtimeInstalled = false;
+/** Routes the Temporal core's logs through pino at warn level (once per process). */
+function installRuntime(deps: ActivityDeps) {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const log = deps.log.child({ component: 'temporal' });
+  try {
+    Runtime.install({
+      logger: {
+        log: (level, message, meta) => (level === 'ERROR' ? log.error(meta ?? {}, message) : level === 'WARN' ? log.warn(meta ?? {}, message) : undefined),
+        trace: () => undefined, debug: () => undefined, info: () => undefined,
+        warn: (message, meta) => log.warn(meta ?? {}, message),
+        error: (message, meta) => log.error(meta ?? {}, message),
+      },
+    });
+  } catch {
+    // Already installed by an earlier start in this process (tests start the app more than once).
+  }
+}
+
+export interface RunningWorkers {
+  queues: TaskQueueName[];
+  /** Resolves when every worker has stopped; rejects if one crashed. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkers(
+  deps: ActivityDeps,
+  opts: { address: string; namespace: string; queues?: TaskQueueName[] },
+): Promise<RunningWorkers> {
+  installRuntime(deps);
+  const queues = opts.queues ?? [TaskQueues.pipeline, TaskQueues.media, TaskQueues.browser];
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const common = { connection, namespace: opts.namespace };
+  const workers: Worker[] = [];
+  if (queues.includes(TaskQueues.pipeline)) {
+    workers.push(await Worker.create({
+      ...common,
+      taskQueue: TaskQueues.pipeline,
+      workflowBundle: await workflowBundle(),
+      activities: createPipelineActivities(deps),
+    }));
+  }
+  if (queues.includes(TaskQueues.media)) {
+    workers.push(await Worker.create({
+      ...common,
+      taskQueue: TaskQueues.media,
+      activities: createMediaActivities(deps),
+      // ffmpeg is CPU-bound: one job per core.
+      maxConcurrentActivityTaskExecutions: Math.max(1, cpus().length),
+    }));
+  }
+  if (queues.includes(TaskQueues.browser)) {
+    workers.push(await Worker.create({
+      ...common,
+      taskQueue: TaskQueues.browser,
+      activities: createBrowserActivities(deps),
+      maxConcurrentActivityTaskExecutions: deps.config.browserSlots,
+    }));
+  }
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  return {
+    queues,
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done.catch(() => undefined);
+      await deps.browser.close();
+      await connection.close();
+    },
+  };
+}
