@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loginRedirect, normalizeUsername, randomToken, tokensMatch, type CurrentSession } from './auth.js';
 import { sessionOf, viewerOf, type DemoContext } from './context.js';
@@ -33,9 +34,9 @@ function requireSession(ctx: DemoContext, request: FastifyRequest, reply: Fastif
 }
 
 async function drain(stream: Readable): Promise<void> {
-  for await (const _chunk of stream) {
-    // discard: extra file parts are ignored, but must be read for parsing to go on
-  }
+  // Extra file parts are ignored, but must be read for parsing to go on.
+  stream.resume();
+  await finished(stream);
 }
 
 interface UploadForm {

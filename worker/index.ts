@@ -31,13 +31,15 @@ function installRuntime(deps: ActivityDeps) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const log = deps.log.child({ component: 'temporal' });
+  // Activity-only workers say they do not poll for workflows; that is by design here.
+  const warn = (message: string, meta?: Record<string, unknown>) =>
+    message.startsWith('No workflows registered') ? undefined : log.warn(meta ?? {}, message);
+  const error = (message: string, meta?: Record<string, unknown>) => log.error(meta ?? {}, message);
   try {
     Runtime.install({
       logger: {
-        log: (level, message, meta) => (level === 'ERROR' ? log.error(meta ?? {}, message) : level === 'WARN' ? log.warn(meta ?? {}, message) : undefined),
-        trace: () => undefined, debug: () => undefined, info: () => undefined,
-        warn: (message, meta) => log.warn(meta ?? {}, message),
-        error: (message, meta) => log.error(meta ?? {}, message),
+        log: (level, message, meta) => (level === 'ERROR' ? error(message, meta) : level === 'WARN' ? warn(message, meta) : undefined),
+        trace: () => undefined, debug: () => undefined, info: () => undefined, warn, error,
       },
     });
   } catch {

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { join } from 'node:path';
-import { findPublication, incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/queries.js';
+import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/queries.js';
 import type { ActivityDeps } from '../deps.js';
 import { captureEvidence, type BrowserJob } from './browser.js';
 import { driverFor } from './drivers/index.js';
