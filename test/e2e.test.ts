@@ -1,15 +1,13 @@
 /** The walking skeleton end to end on PostgreSQL, the Temporal dev server, Chromium and ffmpeg. */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { count } from 'drizzle-orm';
 import { contents } from '../db/schema.js';
-import { PublicationStatusKey, ModelNameKey, ContentIdKey } from '../workflows/search-attributes.js';
-import { inject } from 'vitest';
+import { ContentIdKey, ModelNameKey, PublicationStatusKey } from '../workflows/search-attributes.js';
 import { makeTestVideo } from './helpers/media.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { publishOneVideo } from './helpers/thin-path.js';
-import { readFileSync } from 'node:fs';
 
 let stack: TestStack;
 

@@ -16,7 +16,7 @@ import { sessionExpired } from './errors.js';
 
 type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 
-export const chromiumArgs = [
+const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-dev-shm-usage',
