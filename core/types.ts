@@ -1,8 +1,9 @@
 /** Shared domain types. Pure: no I/O, no node built-ins (workflows import this folder). */
 
 export type ModelStatus = 'active' | 'paused' | 'testing';
-export type ContentStatus = 'new' | 'approved' | 'rejected' | 'reusable';
-export type PublicationStatus = 'scheduled' | 'processing' | 'published' | 'failed' | 'canceled' | 'unconfirmed';
+export type ContentStatus = 'new' | 'approved' | 'rejected' | 'reusable' | 'duplicate';
+/** `held`: waiting because its account is paused or its session expired; a retry or resume releases it. */
+export type PublicationStatus = 'scheduled' | 'held' | 'processing' | 'published' | 'failed' | 'canceled' | 'unconfirmed';
 export type AccountStatus = 'active' | 'paused' | 'session_expired' | 'disabled';
 export type Language = 'es' | 'en';
 
@@ -19,7 +20,16 @@ export interface DistributionRules {
   language: Language;
   /** Caption template; see core/captions.ts for the placeholders. */
   captionTemplate?: string;
+  /** Per platform name: a template that replaces `captionTemplate` there. */
+  captionTemplates?: Record<string, string>;
+  /** The model's voice, a short description given to the LLM (and unused by templates). */
+  voice?: string;
+  /** Hashtag pool used everywhere. */
   hashtags: string[];
+  /** Per platform name: extra hashtags placed before the general pool. */
+  hashtagPools?: Record<string, string[]>;
+  /** Hours without a decision before an approval reminder event (approvalRequired only). */
+  approvalReminderHours: number;
 }
 
 export const defaultDistributionRules: DistributionRules = {
@@ -31,6 +41,7 @@ export const defaultDistributionRules: DistributionRules = {
   approvalRequired: false,
   language: 'es',
   hashtags: [],
+  approvalReminderHours: 12,
 };
 
 /** What a platform accepts (platforms.capabilities jsonb). */
@@ -42,6 +53,10 @@ export interface PlatformCapabilities {
   maxCaptionLength: number;
   maxHashtags: number;
   linksAllowed: boolean;
+  /** The platform refuses posts scheduled closer than this to now (minutes). */
+  minLeadMinutes: number;
+  /** The platform's scheduling horizon: nothing later than this many days ahead. */
+  maxLeadDays: number;
 }
 
 /** How we drive a platform (platforms.technical_config jsonb). */
@@ -66,3 +81,12 @@ export interface PostMetrics {
   comments: number;
   shares: number;
 }
+
+/** A caption drafted for one platform before approval; the marker and link are added at scheduling. */
+export interface CaptionDraft {
+  caption: string;
+  tags: string[];
+  source: 'template' | 'llm' | 'edited';
+}
+/** contents.caption_drafts: keyed by platform name. */
+export type CaptionDrafts = Record<string, CaptionDraft>;

@@ -6,7 +6,7 @@ import {
   bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, text,
   timestamp, unique, uuid, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
+import type { CaptionDrafts, DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () =>
@@ -15,9 +15,9 @@ const ts = (name: string) => timestamp(name, { withTimezone: true });
 
 export const modelStatus = pgEnum('model_status', ['active', 'paused', 'testing']);
 export const accountStatus = pgEnum('account_status', ['active', 'paused', 'session_expired', 'disabled']);
-export const contentStatus = pgEnum('content_status', ['new', 'approved', 'rejected', 'reusable']);
+export const contentStatus = pgEnum('content_status', ['new', 'approved', 'rejected', 'reusable', 'duplicate']);
 export const publicationStatus = pgEnum('publication_status', [
-  'scheduled', 'processing', 'published', 'failed', 'canceled', 'unconfirmed',
+  'scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed',
 ]);
 /** Steps of the exactly-once publish state machine (DESIGN "The content lifecycle"). */
 export const publishStep = pgEnum('publish_step', ['prepared', 'uploading', 'submitting', 'unconfirmed', 'published']);
@@ -28,6 +28,8 @@ export const eventType = pgEnum('event_type', [
   'caption_generated', 'publication_scheduled', 'publication_started', 'publication_published',
   'publication_failed', 'retry', 'metrics_read', 'metrics_parse_failed', 'manual_adjustment',
   'strategy_changed', 'session_linked', 'session_expired', 'account_paused', 'alert',
+  'approval_requested', 'approval_reminder', 'publication_rescheduled', 'publication_canceled', 'publication_held',
+  'publication_unconfirmed', 'media_variant_created', 'account_resumed',
 ]);
 
 export const models = pgTable('models', {
@@ -95,10 +97,16 @@ export const contents = pgTable(
     context: text('context'),
     generatedCaption: text('generated_caption'),
     generatedTags: text('generated_tags').array(),
+    /** Per platform name, the caption the admin approves (or edits) before scheduling. */
+    captionDrafts: jsonb('caption_drafts').$type<CaptionDrafts>(),
     status: contentStatus('status').notNull().default('new'),
     approvedAt: ts('approved_at'),
     approvedBy: text('approved_by'),
     rejectionReason: text('rejection_reason'),
+    rejectedAt: ts('rejected_at'),
+    rejectedBy: text('rejected_by'),
+    /** Same sha256 from the same model: the content this one repeats. */
+    duplicateOfId: uuid('duplicate_of_id').references((): AnyPgColumn => contents.id, { onDelete: 'set null' }),
     originContentId: uuid('origin_content_id').references((): AnyPgColumn => contents.id, { onDelete: 'set null' }),
     workflowId: text('workflow_id'),
     createdAt: createdAt(),
@@ -128,6 +136,8 @@ export const publications = pgTable(
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     evidencePath: text('evidence_path'),
+    /** A per-platform variant (trimmed / fitted to 9:16); null means the original file. */
+    mediaPath: text('media_path'),
     idempotencyMarker: text('idempotency_marker').notNull().unique(),
     workflowId: text('workflow_id'),
     createdAt: createdAt(),
