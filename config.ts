@@ -7,7 +7,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultLifecycleOptions, defaultMetricsPollOffsetsMs, parseDurationList, type LifecycleOptions } from './core/lifecycle.js';
 import { parseKey } from './db/crypto.js';
+
+const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 const Env = z.object({
   DATA_DIR: z.string().default('data'),
@@ -23,9 +26,17 @@ const Env = z.object({
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
   AUTH_ENCRYPTION_KEY: z.string().optional(),
   MAX_UPLOAD_MB: z.coerce.number().positive().default(500),
+  // Optional OpenAI-compatible LLM for captions (templates otherwise). Empty values count as unset.
+  LLM_BASE_URL: z.preprocess(emptyAsUnset, z.string().url('LLM_BASE_URL must be a URL such as http://127.0.0.1:11434/v1').optional()),
+  LLM_MODEL: z.preprocess(emptyAsUnset, z.string().optional()),
+  LLM_API_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  LLM_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().positive().max(60_000).default(8000)),
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   BROWSER_SLOTS: z.coerce.number().int().min(1).max(32).default(2),
   DEMO_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  METRICS_POLL_SCHEDULE: z.string().optional(),
+  ACTIVITY_HEARTBEAT_SECONDS: z.coerce.number().positive().default(30),
+  DB_ACTIVITY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,10 +55,41 @@ export interface AppConfig {
   sessionSecret: string;
   encryptionKey: Buffer;
   maxUploadBytes: number;
+  /** Caption LLM; undefined = templates only. */
+  llm?: LlmConfig;
   chromiumPath: string;
   browserSlots: number;
   demoPort: number;
+  lifecycle: LifecycleOptions;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+}
+
+/**
+ * An OpenAI-compatible chat completions endpoint (activities/captions/llm.ts). `apiKey` is a
+ * non-enumerable property, so JSON/pino/inspect never print it (not even under a path the logger's
+ * redact list does not know); read it as `llm.apiKey`. A spread copy (`{ ...llm }`) drops it.
+ */
+export interface LlmConfig {
+  /** e.g. http://127.0.0.1:11434/v1; requests go to `<baseUrl>/chat/completions`. */
+  baseUrl: string;
+  model: string;
+  timeoutMs: number;
+  apiKey?: string;
+}
+
+export function llmConfig(settings: { baseUrl: string; model: string; timeoutMs: number; apiKey?: string }): LlmConfig {
+  const { apiKey, ...visible } = settings;
+  const llm: LlmConfig = { ...visible };
+  if (apiKey) Object.defineProperty(llm, 'apiKey', { value: apiKey, enumerable: false, writable: false });
+  return llm;
+}
+
+function llmFromEnv(e: { LLM_BASE_URL?: string; LLM_MODEL?: string; LLM_API_KEY?: string; LLM_TIMEOUT_MS: number }): LlmConfig | undefined {
+  if (!e.LLM_BASE_URL && !e.LLM_MODEL) return undefined;
+  if (!e.LLM_BASE_URL || !e.LLM_MODEL) {
+    throw new Error(`Invalid configuration:\n  ${e.LLM_BASE_URL ? 'LLM_MODEL' : 'LLM_BASE_URL'}: required when ${e.LLM_BASE_URL ? 'LLM_BASE_URL' : 'LLM_MODEL'} is set`);
+  }
+  return llmConfig({ baseUrl: e.LLM_BASE_URL, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS, apiKey: e.LLM_API_KEY });
 }
 
 interface LocalSecrets {
@@ -79,6 +121,14 @@ export function passwordMatches(config: Pick<AppConfig, 'adminPasswordHash' | 'a
   return timingSafeEqual(hashPassword(candidate, config.adminPasswordSalt), config.adminPasswordHash);
 }
 
+function parseMetricsSchedule(text: string): number[] {
+  try {
+    return parseDurationList(text);
+  } catch (error) {
+    throw new Error(`Invalid configuration:\n  METRICS_POLL_SCHEDULE: ${(error as Error).message}`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
@@ -105,9 +155,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionSecret: e.SESSION_SECRET ?? local!.sessionSecret,
     encryptionKey: parseKey(e.AUTH_ENCRYPTION_KEY ?? local!.encryptionKey),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+    llm: llmFromEnv(e),
     chromiumPath: e.CHROMIUM_PATH,
     browserSlots: e.BROWSER_SLOTS,
     demoPort: e.DEMO_PORT,
+    lifecycle: {
+      ...defaultLifecycleOptions,
+      heartbeatTimeoutMs: e.ACTIVITY_HEARTBEAT_SECONDS * 1000,
+      dbActivityTimeoutMs: e.DB_ACTIVITY_TIMEOUT_SECONDS * 1000,
+      metricsPollOffsetsMs: e.METRICS_POLL_SCHEDULE ? parseMetricsSchedule(e.METRICS_POLL_SCHEDULE) : defaultMetricsPollOffsetsMs,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

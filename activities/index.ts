@@ -1,14 +1,16 @@
 /** Activity factories grouped by task queue; workflows import only the types below. */
 import type { ActivityDeps } from './deps.js';
 import { createCaptionActivities } from './captions/index.js';
-import { createMediaActivities } from './media/index.js';
+import { heartbeating } from './heartbeat.js';
+import { createMediaActivities as createMediaSteps } from './media/index.js';
 import { createMetricsActivities } from './metrics/index.js';
 import { createPublishingActivities } from './publishing/index.js';
 import { createStoreActivities } from './store/index.js';
 
 export const createPipelineActivities = (deps: ActivityDeps) => ({ ...createStoreActivities(deps), ...createCaptionActivities(deps) });
-export const createBrowserActivities = (deps: ActivityDeps) => ({ ...createPublishingActivities(deps), ...createMetricsActivities(deps) });
-export { createMediaActivities };
+export const createBrowserActivities = (deps: ActivityDeps) =>
+  heartbeating({ ...createPublishingActivities(deps), ...createMetricsActivities(deps) });
+export const createMediaActivities = (deps: ActivityDeps) => heartbeating(createMediaSteps(deps));
 
 export type PipelineActivities = ReturnType<typeof createPipelineActivities>;
 export type MediaActivities = ReturnType<typeof createMediaActivities>;

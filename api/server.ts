@@ -7,11 +7,15 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import authPlugin from './plugins/auth.js';
+import { accountRoutes } from './routes/accounts.js';
 import { contentRoutes } from './routes/contents.js';
 import { healthRoutes } from './routes/health.js';
 import { publicationRoutes } from './routes/publications.js';
 import { uiRoutes } from './ui.js';
+import { ServiceError, type ServiceErrorKind } from '../services/errors.js';
 import { ApiError } from './views.js';
+
+const serviceErrorStatus: Record<ServiceErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unavailable: 503 };
 
 export interface ApiDeps {
   db: Db;
@@ -25,6 +29,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    if (error instanceof ServiceError) return reply.code(serviceErrorStatus[error.kind]).send({ error: error.code, message: error.message });
     const err = error as { validation?: unknown; statusCode?: number; code?: string; message: string };
     if (err.validation) return reply.code(400).send({ error: 'invalid_request', message: err.message });
     const status = err.statusCode ?? 500;
@@ -37,7 +42,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
   await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });
   await app.register(contentRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
-  await app.register(publicationRoutes, { db: deps.db, config: deps.config });
+  await app.register(publicationRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
+  await app.register(accountRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
   await app.register(uiRoutes);
   return app as unknown as FastifyInstance;
 }

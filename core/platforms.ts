@@ -13,7 +13,122 @@ export function capabilitiesFor(driver: string, overrides: Partial<PlatformCapab
   return { ...base, ...overrides };
 }
 
-/** Why a video does not fit a platform, or null when it does. */
+/**
+ * Length decision. A clip longer than a platform's `maxDurationSeconds` is still sent there,
+ * with its tail cut at the maximum, when it lasts at most this many times the maximum
+ * (a 100 s clip goes to a 90 s platform as its first 90 s). Anything longer would lose too
+ * much of what the model recorded, so that platform is skipped; when every platform the
+ * model may publish to skips it, ingest rejects the content and tells the model why.
+ */
+export const TRIM_TAIL_MAX_RATIO = 1.5;
+
+/** A clip whose aspect ratio is within this relative difference of the platform's counts as that aspect. */
+export const ASPECT_TOLERANCE = 0.02;
+
+/** Canvas sizes of a fitted variant: the large one when the source fills it without upscaling. */
+export const VARIANT_LONG_SIDES = { small: 1280, large: 1920 } as const;
+
+/** The media facts the planners look at (a subset of MediaFacts, so content rows fit too). */
+export interface ClipFacts {
+  durationSeconds: number;
+  sizeBytes: number;
+  width: number;
+  height: number;
+}
+
+/** How a platform's copy differs from the original; every field absent never happens (that is `null`). */
+export interface VariantPlan {
+  /** Keep only the first N seconds (the 1.5× rule). */
+  trimToSeconds?: number;
+  /** Scale to fit, then pad to this aspect ("W:H"), on a `width`×`height` canvas (both even). */
+  fitAspect?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * What a platform does with a clip: `ok` take the original; `variant` take a trimmed and/or
+ * fitted copy (see variantPlan); `too_long` beyond TRIM_TAIL_MAX_RATIO × its maximum;
+ * `too_big` over its size limit (estimated on the part that is kept) — both mean skip it.
+ */
+export type PlatformFit = 'ok' | 'variant' | 'too_long' | 'too_big';
+
+/** "9:16" → 0.5625 (width / height), or null for anything that is not two positive numbers. */
+export function parseAspect(aspect: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*[:/x]\s*(\d+(?:\.\d+)?)\s*$/.exec(aspect);
+  if (!match) return null;
+  const w = Number(match[1]);
+  const h = Number(match[2]);
+  return w > 0 && h > 0 ? w / h : null;
+}
+
+function needsTrim(facts: ClipFacts, caps: PlatformCapabilities): boolean {
+  return facts.durationSeconds > caps.maxDurationSeconds;
+}
+
+function tooLong(facts: ClipFacts, caps: PlatformCapabilities): boolean {
+  return facts.durationSeconds > caps.maxDurationSeconds * TRIM_TAIL_MAX_RATIO;
+}
+
+/** The platform's aspect, when the clip's own differs from it by more than ASPECT_TOLERANCE. */
+function aspectToFit(facts: ClipFacts, caps: PlatformCapabilities): number | null {
+  const wanted = parseAspect(caps.aspect);
+  if (wanted === null || facts.width <= 0 || facts.height <= 0) return null;
+  const actual = facts.width / facts.height;
+  return Math.abs(actual - wanted) / wanted > ASPECT_TOLERANCE ? wanted : null;
+}
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/** The canvas of a fitted variant: long side 1920 when the clip fills it without upscaling, else 1280. */
+export function variantCanvas(facts: Pick<ClipFacts, 'width' | 'height'>, aspect: number): { width: number; height: number } {
+  const canvas = (longSide: number) =>
+    aspect <= 1 ? { width: even(longSide * aspect), height: longSide } : { width: longSide, height: even(longSide / aspect) };
+  const large = canvas(VARIANT_LONG_SIDES.large);
+  const fillsLarge = Math.min(large.width / facts.width, large.height / facts.height) <= 1;
+  return fillsLarge ? large : canvas(VARIANT_LONG_SIDES.small);
+}
+
+/** See PlatformFit. Pure; the same verdict at ingest (reject?), scheduling (skip?) and prepareMedia. */
+export function platformFit(facts: ClipFacts, caps: PlatformCapabilities): PlatformFit {
+  if (tooLong(facts, caps)) return 'too_long';
+  const keptSeconds = Math.min(facts.durationSeconds, caps.maxDurationSeconds);
+  // Trimming keeps roughly that share of the bytes; a re-encode only ever gets smaller for our sources.
+  const keptBytes = facts.durationSeconds > 0 ? facts.sizeBytes * (keptSeconds / facts.durationSeconds) : facts.sizeBytes;
+  if (keptBytes > caps.maxSizeBytes) return 'too_big';
+  return needsTrim(facts, caps) || aspectToFit(facts, caps) !== null ? 'variant' : 'ok';
+}
+
+/**
+ * The copy a platform needs, or null when the original is fine. Trims only under the
+ * TRIM_TAIL_MAX_RATIO rule and fits to the platform's aspect only when the clip differs by more
+ * than ASPECT_TOLERANCE. Call platformFit first: a `too_long`/`too_big` clip is skipped, not fixed.
+ */
+export function variantPlan(facts: ClipFacts, caps: PlatformCapabilities): VariantPlan | null {
+  const plan: VariantPlan = {};
+  if (needsTrim(facts, caps) && !tooLong(facts, caps)) plan.trimToSeconds = caps.maxDurationSeconds;
+  const aspect = aspectToFit(facts, caps);
+  if (aspect !== null) {
+    plan.fitAspect = caps.aspect.trim();
+    Object.assign(plan, variantCanvas(facts, aspect));
+  }
+  return Object.keys(plan).length > 0 ? plan : null;
+}
+
+/** For the admin: why a platform skips this clip (too long or too big even after trimming), or null when it takes it. */
+export function platformSkipReason(facts: ClipFacts, caps: PlatformCapabilities): string | null {
+  const fit = platformFit(facts, caps);
+  if (fit === 'too_long') {
+    return `duration ${facts.durationSeconds.toFixed(1)} s exceeds ${caps.maxDurationSeconds} s by more than the ${TRIM_TAIL_MAX_RATIO}× trimming allowance`;
+  }
+  if (fit === 'too_big') return `size ${facts.sizeBytes} B exceeds ${caps.maxSizeBytes} B`;
+  return null;
+}
+
+/**
+ * Why a video does not fit a platform as is, or null when it does. Strict (no trimming
+ * allowance); scheduling should move to platformFit / platformSkipReason, which accept clips a variant fixes.
+ */
 export function mediaMismatch(
   facts: { durationSeconds: number; sizeBytes: number },
   caps: PlatformCapabilities,

@@ -1,11 +1,11 @@
 /** Query functions shared by activities, services and the API. Everything that touches tables lives here. */
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import {
   contents, models, platformAccounts, platforms, publicationMetrics, publications, systemEvents,
   type SystemEventType,
 } from './schema.js';
-import type { MediaFacts, PublicationStatus } from '../core/types.js';
+import type { AccountStatus, MediaFacts, PublicationStatus } from '../core/types.js';
 
 export async function findModel(db: Db, id: string) {
   const [row] = await db.select().from(models).where(eq(models.id, id));
@@ -180,4 +180,49 @@ export async function listPublications(db: Db, filter: PublicationListFilter = {
 
 export async function pingDb(db: Db): Promise<void> {
   await db.execute(sql`select 1`);
+}
+
+/** Publication statuses that occupy a slot of their account (spacing and daily caps count them). */
+const slotHoldingStatuses: PublicationStatus[] = ['scheduled', 'held', 'processing', 'published', 'unconfirmed'];
+
+/** When the account's live publications happen (or happened), within [from, to]. */
+export async function takenSlots(db: Db, accountId: string, from: Date, to: Date): Promise<Date[]> {
+  const at = sql<Date>`coalesce(${publications.publishedAt}, ${publications.scheduledTime})`.mapWith(publications.scheduledTime);
+  const rows = await db
+    .select({ at })
+    .from(publications)
+    .where(and(
+      eq(publications.accountId, accountId),
+      inArray(publications.status, slotHoldingStatuses),
+      sql`coalesce(${publications.publishedAt}, ${publications.scheduledTime}) between ${from.toISOString()}::timestamptz and ${to.toISOString()}::timestamptz`,
+    ));
+  return rows.map((r) => r.at);
+}
+
+/** Row-locks accounts in id order (inside a transaction): concurrent schedulers queue up instead of sharing a slot, and never deadlock. */
+export async function lockAccounts(tx: Db, accountIds: string[]) {
+  if (accountIds.length === 0) return;
+  await tx.select({ id: platformAccounts.id }).from(platformAccounts)
+    .where(inArray(platformAccounts.id, [...accountIds].sort()))
+    .orderBy(platformAccounts.id)
+    .for('update');
+}
+
+export async function setAccountStatus(db: Db, accountId: string, status: AccountStatus) {
+  await db.update(platformAccounts).set({ status }).where(eq(platformAccounts.id, accountId));
+}
+
+/** Moves an account's publications from one status to another; returns the ones moved. */
+export async function movePublicationsOfAccount(db: Db, accountId: string, from: PublicationStatus, to: PublicationStatus) {
+  return db.update(publications).set({ status: to })
+    .where(and(eq(publications.accountId, accountId), eq(publications.status, from)))
+    .returning({ id: publications.id, workflowId: publications.workflowId });
+}
+
+export async function eventsOf(db: Db, filter: { contentId?: string; publicationId?: string; accountId?: string }) {
+  const where: SQL[] = [];
+  if (filter.contentId) where.push(eq(systemEvents.contentId, filter.contentId));
+  if (filter.publicationId) where.push(eq(systemEvents.publicationId, filter.publicationId));
+  if (filter.accountId) where.push(eq(systemEvents.accountId, filter.accountId));
+  return db.select().from(systemEvents).where(where.length ? and(...where) : undefined).orderBy(systemEvents.ts, systemEvents.id);
 }

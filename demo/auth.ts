@@ -108,3 +108,11 @@ export function safeNext(next: unknown): string | null {
 export function loginRedirect(request: FastifyRequest): string {
   return `/login?next=${encodeURIComponent(request.url)}`;
 }
+
+/** `?reason=` of a login redirect caused by a session cookie the site no longer accepts. */
+export const SESSION_EXPIRED_REASON = 'session_expired';
+
+/** Where a request whose session cookie is not (or no longer) accepted is sent. */
+export function sessionExpiredRedirect(request: FastifyRequest): string {
+  return `${loginRedirect(request)}&reason=${SESSION_EXPIRED_REASON}`;
+}

@@ -1,6 +1,7 @@
-// What every route module needs: the store, the seed and the site clock.
+// What every route module needs: the store, the seed, the site clock and the armed faults.
 import type { FastifyRequest } from 'fastify';
 import { currentSession, type CurrentSession } from './auth.js';
+import type { FaultRegistry } from './faults.js';
 import type { Viewer } from './pages.js';
 import type { DemoStore } from './store.js';
 
@@ -9,6 +10,8 @@ export interface DemoContext {
   seed: number;
   /** Site clock for post timestamps and counters (tests inject it). */
   now: () => number;
+  /** Armed faults (POST /__admin/faults), consumed by the route handlers. */
+  faults: FaultRegistry;
 }
 
 export function sessionOf(ctx: DemoContext, request: FastifyRequest): CurrentSession | null {

@@ -4,6 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCount, postCounters } from './counters.js';
 import { startDemoPlatform, type DemoPlatform } from './server.js';
+import {
+  fakeMp4,
+  form,
+  hiddenValue,
+  login as loginAs,
+  request,
+  uploadBody,
+  type Jar,
+  type RequestOptions,
+} from './test-client.js';
 
 const SEED = 7;
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -11,36 +21,8 @@ let clock = T0;
 let dataDir: string;
 let platform: DemoPlatform;
 
-/** Minimal cookie jar: name → value from Set-Cookie headers. */
-type Jar = Map<string, string>;
-
-function absorb(jar: Jar, res: Response): void {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair] = line.split(';');
-    const eq = pair!.indexOf('=');
-    const name = pair!.slice(0, eq).trim();
-    const value = pair!.slice(eq + 1).trim();
-    if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(name);
-    else jar.set(name, value);
-  }
-}
-
-function cookieHeader(jar: Jar): string {
-  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-}
-
-async function req(path: string, init: RequestInit & { jar?: Jar } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.jar && init.jar.size > 0) headers.set('cookie', cookieHeader(init.jar));
-  const res = await fetch(platform.url + path, { ...init, headers, redirect: 'manual' });
-  if (init.jar) absorb(init.jar, res);
-  return res;
-}
-
-function hiddenValue(html: string, name: string): string {
-  const m = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
-  if (!m) throw new Error(`no hidden ${name} in page`);
-  return m[1]!;
+function req(path: string, init: RequestOptions = {}): Promise<Response> {
+  return request(platform.url, path, init);
 }
 
 function metric(html: string, name: string): { text: string; exact: number } {
@@ -49,33 +31,8 @@ function metric(html: string, name: string): { text: string; exact: number } {
   return { exact: Number(m[1]), text: m[2]! };
 }
 
-function form(fields: Record<string, string>): RequestInit {
-  return {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  };
-}
-
-function fakeMp4(): Blob {
-  const head = Buffer.from([0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d]);
-  return new Blob([Buffer.concat([head, Buffer.alloc(4096, 7)])], { type: 'video/mp4' });
-}
-
-function uploadBody(csrf: string, caption: string, file: Blob | null, filename = 'clip.mp4'): FormData {
-  const fd = new FormData();
-  fd.set('csrf', csrf);
-  if (file) fd.set('video', file, filename);
-  fd.set('caption', caption);
-  return fd;
-}
-
-async function login(jar: Jar, password = 'secreto-123', next?: string): Promise<Response> {
-  const page = await (await req(`/login${next ? `?next=${encodeURIComponent(next)}` : ''}`, { jar })).text();
-  const fields: Record<string, string> = { csrf: hiddenValue(page, 'csrf'), username: 'Modelo_Demo', password };
-  // Sent as given (a crafted form can carry any next); the page itself drops unsafe ones.
-  if (next) fields['next'] = next;
-  return req('/login', { ...form(fields), jar });
+function login(jar: Jar, password?: string, next?: string): Promise<Response> {
+  return loginAs(platform.url, jar, password, next);
 }
 
 beforeAll(async () => {
@@ -274,6 +231,12 @@ describe('demo platform', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/login');
     expect(jar.has('demo_session')).toBe(false);
-    expect((await req('/upload', { jar: stale })).status).toBe(302);
+    const again = await req('/upload', { jar: stale });
+    expect(again.status).toBe(302);
+    // A cookie the site no longer accepts reads as an expired session, not as a new visitor.
+    expect(again.headers.get('location')).toBe('/login?next=%2Fupload&reason=session_expired');
+    const loginPage = await (await req(again.headers.get('location')!, { jar: stale })).text();
+    expect(loginPage).toContain('id="session-expired"');
+    expect(loginPage).toContain('id="login-submit"');
   });
 });

@@ -52,13 +52,23 @@ function errorBlock(error: string | undefined): string {
   return error ? `<p class="error" id="form-error" role="alert">${esc(error)}</p>` : '';
 }
 
-export function loginPage(opts: { csrf: string; next: string | null; error?: string; username?: string }): string {
+export function loginPage(opts: {
+  csrf: string;
+  next: string | null;
+  error?: string;
+  username?: string;
+  sessionExpired?: boolean;
+}): string {
   const next = opts.next ? `<input type="hidden" name="next" value="${esc(opts.next)}">` : '';
+  const notice = opts.sessionExpired
+    ? '<p class="notice" id="session-expired" role="status">Tu sesión ha caducado. Vuelve a iniciar sesión.</p>'
+    : '';
   return layout(
     'Iniciar sesión',
     null,
     `<section class="card narrow">
   <h1>Inicia sesión</h1>
+  ${notice}
   ${errorBlock(opts.error)}
   <form method="post" action="/login" id="login-form">
     <input type="hidden" name="csrf" value="${esc(opts.csrf)}">
@@ -82,7 +92,36 @@ export function messagePage(viewer: Viewer | null, title: string, message: strin
   );
 }
 
-export function uploadPage(opts: { viewer: Viewer; csrf: string; error?: string; caption?: string }): string {
+const STATUS_TEXT: Record<number, [string, string]> = {
+  429: ['Demasiadas solicitudes', 'Has hecho demasiadas solicitudes en poco tiempo. Espera un momento y vuelve a intentarlo.'],
+  500: ['Algo salió mal', 'Se produjo un error inesperado. Inténtalo de nuevo más tarde.'],
+};
+
+/** The site's generic error page (5xx, 429): no session chrome, like a failing backend. */
+export function errorPage(status: number): string {
+  const [title, text] = STATUS_TEXT[status] ?? STATUS_TEXT[500]!;
+  return layout(
+    title,
+    null,
+    `<section class="card narrow error-page" id="error-page" data-status="${status}"><h1>${esc(title)}</h1>
+<p class="message" role="alert">${esc(text)}</p>
+<p class="muted">Código de error: ${status}</p></section>`,
+  );
+}
+
+/** What a missing or removed post shows (also served by the post_deleted fault). */
+export function postUnavailablePage(viewer: Viewer | null): string {
+  return layout(
+    'Vídeo no disponible',
+    viewer,
+    `<section class="card narrow" id="post-unavailable"><h1>Vídeo no disponible</h1>
+<p class="message" role="alert">Este vídeo ya no está disponible.</p>
+<p><a href="/">Volver al inicio</a></p></section>`,
+  );
+}
+
+/** `overlay` is extra markup placed over the page (see fault-pages.ts). */
+export function uploadPage(opts: { viewer: Viewer; csrf: string; error?: string; caption?: string; overlay?: string }): string {
   return layout(
     'Subir vídeo',
     opts.viewer,
@@ -106,12 +145,36 @@ export function uploadPage(opts: { viewer: Viewer; csrf: string; error?: string;
     document.getElementById('upload-status').hidden = false;
     document.getElementById('publish').disabled = true;
   });
-</script>`,
+</script>${opts.overlay ?? ''}`,
   );
 }
 
 function metric(name: string, label: string, value: number): string {
   return `<li><span class="metric" data-metric="${name}" title="${value}">${formatCount(value)}</span> <span class="metric-label">${label}</span></li>`;
+}
+
+const METRIC_LABELS: Array<[keyof PostCounters, string]> = [
+  ['views', 'reproducciones'],
+  ['likes', 'me gusta'],
+  ['comments', 'comentarios'],
+];
+
+/** Counters markup: "classic" is the usual one; "pills" is the redesign (metrics_layout_changed). */
+export type MetricsLayout = 'classic' | 'pills';
+
+function metricsBlock(counters: PostCounters, layout: MetricsLayout): string {
+  if (layout === 'classic') {
+    return `<ul class="metrics">
+      ${METRIC_LABELS.map(([name, label]) => metric(name, label, counters[name])).join('\n      ')}
+    </ul>`;
+  }
+  const pills = METRIC_LABELS.map(
+    ([name, label]) =>
+      `<button type="button" class="stat-pill stat-pill--${name}" aria-label="${counters[name]} ${label}"><strong class="stat-pill__value">${formatCount(counters[name])}</strong></button>`,
+  );
+  return `<div class="engagement-bar" role="group" aria-label="Estadísticas">
+      ${pills.join('\n      ')}
+    </div>`;
 }
 
 /** "hace 5 min" style text, as short-video sites show it. */
@@ -132,7 +195,14 @@ function timeTag(ms: number, nowMs: number): string {
   return `<time class="created" datetime="${iso}" title="${iso}">${esc(relativeTime(ms, nowMs))}</time>`;
 }
 
-export function postPage(opts: { viewer: Viewer | null; post: Post; author: User | undefined; counters: PostCounters; nowMs: number }): string {
+export function postPage(opts: {
+  viewer: Viewer | null;
+  post: Post;
+  author: User | undefined;
+  counters: PostCounters;
+  nowMs: number;
+  metricsLayout?: MetricsLayout;
+}): string {
   const { post, counters } = opts;
   const author = opts.author?.displayName ?? post.username;
   return layout(
@@ -143,11 +213,7 @@ export function postPage(opts: { viewer: Viewer | null; post: Post; author: User
   <div class="post-body">
     <p class="author"><a class="author-link" href="/u/${encodeURIComponent(post.username)}">@${esc(post.username)}</a> <span class="muted">${esc(author)}</span> · ${timeTag(post.createdAt, opts.nowMs)}</p>
     <p class="caption">${esc(post.caption)}</p>
-    <ul class="metrics">
-      ${metric('views', 'reproducciones', counters.views)}
-      ${metric('likes', 'me gusta', counters.likes)}
-      ${metric('comments', 'comentarios', counters.comments)}
-    </ul>
+    ${metricsBlock(counters, opts.metricsLayout ?? 'classic')}
   </div>
 </article>`,
   );
@@ -226,4 +292,17 @@ form.inline{display:inline}
 .post-list{list-style:none;padding:0;margin:0}
 .post-item{padding:.6rem 0;border-bottom:1px solid #eee}
 .footer{text-align:center;color:#9a9aa6;font-size:.8rem;padding:2rem 0}
+.notice{background:#fff6dd;color:#6b4e00;border-radius:8px;padding:.6rem .8rem}
+.engagement-bar{display:flex;gap:.5rem;margin-top:1rem}
+.stat-pill{margin:0;padding:.35rem .9rem;border-radius:999px;background:#f0f0f4;color:#16161d;font-weight:400}
+.overlay{position:fixed;inset:0;z-index:1000;display:flex;align-items:center;justify-content:center;background:rgba(10,10,20,.6)}
+.overlay-card{position:relative;max-width:420px;margin:1rem;background:#fff;border-radius:16px;padding:1.75rem 1.5rem 1.5rem}
+.overlay-close{position:absolute;top:.5rem;right:.5rem;margin:0;padding:.2rem .6rem;background:none;color:#555;font-size:1.4rem;line-height:1}
+.studio{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem}
+.studio-drop{display:flex;flex-direction:column;align-items:center;justify-content:center;min-height:220px;border:2px dashed #cfcfd6;border-radius:12px;text-align:center;padding:1rem}
+.studio-pick{display:inline-block;margin-top:.75rem;padding:.5rem 1.1rem;border-radius:8px;background:#16161d;color:#fff;cursor:pointer;font-weight:600}
+input.sr-only,.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
+.studio-actions{display:flex;justify-content:flex-end;gap:.75rem}
+.captcha-box{display:flex;align-items:center;gap:.6rem;border:1px solid #cfcfd6;border-radius:8px;padding:.8rem;margin:1rem 0}
+.captcha-box input{width:auto}
 `;

@@ -5,11 +5,30 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { loginRedirect, normalizeUsername, randomToken, tokensMatch, type CurrentSession } from './auth.js';
+import {
+  loginRedirect,
+  normalizeUsername,
+  randomToken,
+  sessionExpiredRedirect,
+  SESSION_COOKIE,
+  tokensMatch,
+  type CurrentSession,
+} from './auth.js';
 import { sessionOf, viewerOf, type DemoContext } from './context.js';
 import { postCounters, profileFollowers } from './counters.js';
+import { captchaPage, dailyLimitPage, promoOverlay, studioUploadPage } from './fault-pages.js';
+import { DEFAULT_SLOW_UPLOAD_MS, discardBody } from './faults.js';
 import { mimeForFile, receiveFile, sendFile, sniffVideo, type ReceivedFile } from './media.js';
-import { CAPTION_MAX, messagePage, postPage, postsPage, profilePage, uploadPage, type Viewer } from './pages.js';
+import {
+  CAPTION_MAX,
+  messagePage,
+  postPage,
+  postsPage,
+  postUnavailablePage,
+  profilePage,
+  uploadPage,
+  type Viewer,
+} from './pages.js';
 
 const HTML = 'text/html; charset=utf-8';
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -26,10 +45,16 @@ function toViewer(current: CurrentSession): Viewer {
   return { username: current.user.username, displayName: current.user.displayName };
 }
 
-/** Session or a redirect to the login page that comes back here afterwards. */
+/**
+ * Session or a redirect to the login page that comes back here afterwards. A cookie the site
+ * does not accept (expired, logged out elsewhere) adds "your session expired" to the login page.
+ */
 function requireSession(ctx: DemoContext, request: FastifyRequest, reply: FastifyReply): CurrentSession | null {
   const current = sessionOf(ctx, request);
-  if (!current) void reply.redirect(loginRedirect(request), 302);
+  if (!current) {
+    const target = request.cookies[SESSION_COOKIE] ? sessionExpiredRedirect(request) : loginRedirect(request);
+    void reply.redirect(target, 302);
+  }
   return current;
 }
 
@@ -70,19 +95,31 @@ async function readUploadForm(request: FastifyRequest, uploadsDir: string): Prom
 }
 
 export function registerPostRoutes(app: FastifyInstance, ctx: DemoContext): void {
-  const { store } = ctx;
+  const { store, faults } = ctx;
 
   app.get('/', async (request, reply) => reply.redirect(sessionOf(ctx, request) ? '/upload' : '/login', 302));
 
   app.get('/upload', async (request, reply) => {
     const current = requireSession(ctx, request, reply);
     if (!current) return reply;
-    return reply.type(HTML).send(uploadPage({ viewer: toViewer(current), csrf: current.session.csrf }));
+    const viewer = toViewer(current);
+    const csrf = current.session.csrf;
+    if (faults.take('captcha', request)) return reply.type(HTML).send(captchaPage({ viewer, csrf, next: '/upload' }));
+    const overlay = faults.take('overlay', request) ? promoOverlay() : undefined;
+    const page = faults.take('variant_page', request)
+      ? studioUploadPage({ viewer, csrf, overlay })
+      : uploadPage({ viewer, csrf, overlay });
+    return reply.type(HTML).send(page);
   });
 
   app.post('/upload', async (request, reply) => {
     const current = requireSession(ctx, request, reply);
     if (!current) return reply;
+    if (faults.take('logged_out_mid_upload', request)) {
+      await discardBody(request.raw);
+      return reply.redirect(sessionExpiredRedirect(request), 302);
+    }
+    if (faults.take('stalled_upload', request)) return faults.hold(request, reply, 'stalled_upload');
     const viewer = toViewer(current);
     const fail = (code: number, error: string, caption?: string): FastifyReply =>
       reply.code(code).type(HTML).send(uploadPage({ viewer, csrf: current.session.csrf, error, caption }));
@@ -125,6 +162,20 @@ export function registerPostRoutes(app: FastifyInstance, ctx: DemoContext): void
       await discard();
       return fail(400, 'El archivo no es un vídeo (MP4, MOV o WebM).', caption);
     }
+    // The submission is valid; from here on the site may still refuse it or answer slowly.
+    if (faults.take('captcha_after_submit', request)) {
+      await discard();
+      return reply.type(HTML).send(captchaPage({ viewer, csrf: current.session.csrf, next: '/upload' }));
+    }
+    if (faults.take('daily_limit', request)) {
+      await discard();
+      return reply.code(403).type(HTML).send(dailyLimitPage(viewer));
+    }
+    const slow = faults.take('slow_upload', request);
+    if (slow && !(await faults.delay(request, slow.delayMs ?? DEFAULT_SLOW_UPLOAD_MS, 'slow_upload'))) {
+      await discard(); // the server is shutting down: nothing is published
+      return faults.reset(request, reply);
+    }
     const id = newPostId(ctx);
     const filename = `${id}${kind.ext}`;
     await rename(file.tmpPath, join(store.uploadsDir, filename));
@@ -137,6 +188,8 @@ export function registerPostRoutes(app: FastifyInstance, ctx: DemoContext): void
       filename,
       originalName: file.originalName,
     });
+    const lost = faults.take('no_confirmation', request);
+    if (lost) return lost.mode === 'reset' ? faults.reset(request, reply) : faults.hold(request, reply, 'no_confirmation');
     return reply.redirect(`/p/${id}`, 303);
   });
 
@@ -150,12 +203,14 @@ export function registerPostRoutes(app: FastifyInstance, ctx: DemoContext): void
   app.get<{ Params: { id: string } }>('/p/:id', async (request, reply) => {
     const viewer = viewerOf(ctx, request);
     const post = store.getPost(request.params.id);
-    if (!post) {
-      return reply.code(404).type(HTML).send(messagePage(viewer, 'Vídeo no encontrado', 'Este vídeo no existe o ya no está disponible.'));
+    // post_deleted: the post still exists, but this one answer says it is gone.
+    if (!post || faults.take('post_deleted', request, { postId: post.id })) {
+      return reply.code(404).type(HTML).send(postUnavailablePage(viewer));
     }
     const nowMs = ctx.now();
     const counters = postCounters(ctx.seed, post, nowMs);
-    return reply.type(HTML).send(postPage({ viewer, post, author: store.getUser(post.username), counters, nowMs }));
+    const metricsLayout = faults.take('metrics_layout_changed', request, { postId: post.id }) ? 'pills' : 'classic';
+    return reply.type(HTML).send(postPage({ viewer, post, author: store.getUser(post.username), counters, nowMs, metricsLayout }));
   });
 
   app.get<{ Params: { username: string } }>('/u/:username', async (request, reply) => {

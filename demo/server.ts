@@ -6,9 +6,9 @@ import multipart from '@fastify/multipart';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { viewerOf, type DemoContext } from './context.js';
-import { registerFaults } from './faults.js';
+import { FaultRegistry, registerFaults } from './faults.js';
 import { MAX_UPLOAD_BYTES } from './media.js';
-import { SITE_CSS, messagePage } from './pages.js';
+import { SITE_CSS, errorPage, messagePage } from './pages.js';
 import { registerPostRoutes } from './post-routes.js';
 import { DemoStore } from './store.js';
 
@@ -48,11 +48,11 @@ function registerErrorPages(app: FastifyInstance, ctx: DemoContext): void {
     if (isAdminPath(request.url)) {
       return reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
     }
-    const [title, text] =
-      status >= 500
-        ? ['Algo salió mal', 'Se produjo un error inesperado. Inténtalo de nuevo más tarde.']
-        : ['Solicitud no válida', 'No hemos podido procesar la solicitud.'];
-    return reply.code(status).type(HTML).send(messagePage(null, title, text));
+    if (status >= 500) return reply.code(status).type(HTML).send(errorPage(status));
+    return reply
+      .code(status)
+      .type(HTML)
+      .send(messagePage(null, 'Solicitud no válida', 'No hemos podido procesar la solicitud.'));
   });
 }
 
@@ -66,7 +66,8 @@ export async function buildDemoApp(ctx: DemoContext, logger: boolean): Promise<F
     throwFileSizeLimit: false,
   });
 
-  // Fault injection hooks go first so they can intercept any route (see faults.ts).
+  // Fault injection goes first so its hooks can intercept any route (see faults.ts); its
+  // preClose hook cuts held connections so close() never waits on them.
   registerFaults(app, ctx);
 
   app.get('/assets/site.css', async (_request, reply) =>
@@ -82,7 +83,7 @@ export async function buildDemoApp(ctx: DemoContext, logger: boolean): Promise<F
 export async function startDemoPlatform(opts: DemoPlatformOptions): Promise<DemoPlatform> {
   const host = opts.host ?? '127.0.0.1';
   const store = await DemoStore.open(opts.dataDir, Date.now());
-  const ctx: DemoContext = { store, seed: opts.seed ?? 42, now: opts.now ?? Date.now };
+  const ctx: DemoContext = { store, seed: opts.seed ?? 42, now: opts.now ?? Date.now, faults: new FaultRegistry() };
   const app = await buildDemoApp(ctx, opts.logger ?? false);
   await app.listen({ port: opts.port ?? 4100, host });
   const address = app.server.address();

@@ -59,6 +59,10 @@ export async function seedDemo(db: Db, config: AppConfig, demoUrl: string) {
   if (!register.ok) throw new Error(`cannot create the demo user: HTTP ${register.status}`);
 
   const technicalConfig = { driver: 'demo', baseUrl: demoUrl };
+  // The quickstart posts as soon as possible: no slots, no spacing, a cap no demo session reaches.
+  const demoDistribution = {
+    ...defaultDistributionRules, minSpacingMinutes: 0, maxPostsPerDay: 500, hashtags: ['webcam', 'envivo', 'modelo', 'latina'],
+  };
   const [platform] = await db
     .insert(platforms)
     .values({ name: 'demo', capabilities: capabilitiesFor('demo'), technicalConfig })
@@ -68,9 +72,9 @@ export async function seedDemo(db: Db, config: AppConfig, demoUrl: string) {
     .insert(models)
     .values({
       name: demoModelName,
-      distribution: { ...defaultDistributionRules, hashtags: ['webcam', 'envivo', 'modelo', 'latina'] },
+      distribution: demoDistribution,
     })
-    .onConflictDoUpdate({ target: models.name, set: { status: 'active' } })
+    .onConflictDoUpdate({ target: models.name, set: { status: 'active', distribution: demoDistribution } })
     .returning();
 
   const authData = encryptJson(config.encryptionKey, await loginToDemo(demoUrl, demoUsername, demoPassword));

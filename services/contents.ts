@@ -1,15 +1,24 @@
 /** Content commands and queries shared by the API, the bot and the dashboard. */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import type { LifecycleOptions } from '../core/lifecycle.js';
 import { contentWorkflowId, TaskQueues } from '../core/task-queues.js';
 import type { Db } from '../db/client.js';
 import { deleteContent, findContent, findModel, insertContent, listPublications, recordEvent } from '../db/queries.js';
 import type { contentWorkflow } from '../workflows/content.js';
 import { ContentIdKey, ModelNameKey } from '../workflows/search-attributes.js';
+import { approveSignal, rejectSignal, type CaptionEdits } from '../workflows/signals.js';
+import { ServiceError, viaTemporal } from './errors.js';
 
-export class UnknownModelError extends Error {
+export interface ContentServiceDeps {
+  db: Db;
+  temporal: Client;
+  lifecycle: LifecycleOptions;
+}
+
+export class UnknownModelError extends ServiceError {
   constructor(modelId: string) {
-    super(`unknown modelId ${modelId}`);
+    super('not_found', 'unknown_model', `unknown modelId ${modelId}`);
   }
 }
 
@@ -22,23 +31,23 @@ export interface SubmitContentInput {
 }
 
 /** Stores the content row and starts content-<id>; if the workflow cannot start, the row is removed again. */
-export async function submitContent(deps: { db: Db; temporal: Client }, input: SubmitContentInput) {
+export async function submitContent(deps: ContentServiceDeps, input: SubmitContentInput) {
   const model = await findModel(deps.db, input.modelId);
   if (!model) throw new UnknownModelError(input.modelId);
   const id = randomUUID();
   const workflowId = contentWorkflowId(id);
   await insertContent(deps.db, { id, workflowId, ...input });
   try {
-    await deps.temporal.workflow.start<typeof contentWorkflow>('contentWorkflow', {
+    await viaTemporal('the upload', () => deps.temporal.workflow.start<typeof contentWorkflow>('contentWorkflow', {
       workflowId,
       taskQueue: TaskQueues.pipeline,
-      args: [{ contentId: id }],
+      args: [{ contentId: id, options: deps.lifecycle }],
       typedSearchAttributes: [
         { key: ModelNameKey, value: model.name },
         { key: ContentIdKey, value: id },
       ],
       staticSummary: `${model.name}: ${input.originalFilename ?? 'video'}`,
-    });
+    }));
   } catch (error) {
     await deleteContent(deps.db, id);
     throw error;
@@ -53,4 +62,47 @@ export async function getContentWithPublications(db: Db, id: string) {
   const content = await findContent(db, id);
   if (!content) return undefined;
   return { content, publications: await listPublications(db, { contentId: id }) };
+}
+
+/** A content can be decided while it is new (still ingesting, captioning or waiting for approval). */
+async function decidableContent(db: Db, id: string) {
+  const content = await findContent(db, id);
+  if (!content) throw new ServiceError('not_found', 'not_found', `content ${id} not found`);
+  if (content.status !== 'new') throw new ServiceError('conflict', 'already_decided', `content ${id} is ${content.status}; only new content can be approved or rejected`);
+  if (!content.workflowId) throw new ServiceError('conflict', 'no_workflow', `content ${id} has no workflow`);
+  return content;
+}
+
+/** Delivers a decision; Temporal keeps it durably even while no worker is running. */
+async function deliverDecision(send: () => Promise<void>) {
+  try {
+    await viaTemporal('the decision', send);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new ServiceError('conflict', 'not_waiting', 'the content is no longer waiting for a decision');
+    throw error;
+  }
+}
+
+/** Approves (optionally with edited captions/tags per platform name); the workflow records actor and time. */
+export async function approveContent(deps: Pick<ContentServiceDeps, 'db' | 'temporal'>, id: string, input: { actor: string; captions?: CaptionEdits }) {
+  const content = await decidableContent(deps.db, id);
+  const drafts = content.captionDrafts ?? {};
+  for (const [platform, edit] of Object.entries(input.captions ?? {})) {
+    if (content.captionDrafts && !(platform in drafts)) {
+      throw new ServiceError('invalid', 'unknown_platform', `captions.${platform}: this content has no caption for that platform (has: ${Object.keys(drafts).join(', ') || 'none'})`);
+    }
+    if (edit.caption !== undefined && edit.caption.trim() === '') throw new ServiceError('invalid', 'empty_caption', `captions.${platform}.caption is empty`);
+  }
+  const handle = deps.temporal.workflow.getHandle(content.workflowId!);
+  await deliverDecision(() => handle.signal(approveSignal, { actor: input.actor, at: new Date().toISOString(), captions: input.captions }));
+  return { id, decision: 'approve' as const };
+}
+
+export async function rejectContent(deps: Pick<ContentServiceDeps, 'db' | 'temporal'>, id: string, input: { actor: string; reason: string }) {
+  const reason = input.reason.trim();
+  if (!reason) throw new ServiceError('invalid', 'missing_reason', 'reason is required to reject a content');
+  const content = await decidableContent(deps.db, id);
+  const handle = deps.temporal.workflow.getHandle(content.workflowId!);
+  await deliverDecision(() => handle.signal(rejectSignal, { actor: input.actor, at: new Date().toISOString(), reason }));
+  return { id, decision: 'reject' as const };
 }

@@ -1,81 +1,100 @@
 import {
-  condition, defineSignal, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes,
+  condition, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, startChild, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { MediaActivities, PipelineActivities } from '../activities/index.js';
+import { defaultLifecycleOptions, type LifecycleOptions } from '../core/lifecycle.js';
 import { TaskQueues } from '../core/task-queues.js';
-import { publicationWorkflow, type PublicationWorkflowResult } from './publication.js';
+import { publicationWorkflow } from './publication.js';
 import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from './search-attributes.js';
-
-const media = proxyActivities<MediaActivities>({
-  taskQueue: TaskQueues.media,
-  startToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: ['NotFound'] },
-});
-
-const pipeline = proxyActivities<PipelineActivities>({
-  taskQueue: TaskQueues.pipeline,
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NotFound'] },
-});
-
-export interface Decision {
-  actor: string;
-  reason?: string;
-}
-export const approveSignal = defineSignal<[Decision]>('approve');
-export const rejectSignal = defineSignal<[Decision]>('reject');
+import { approveSignal, rejectSignal, type ApproveInput, type RejectInput } from './signals.js';
 
 export interface ContentWorkflowInput {
   contentId: string;
+  options?: Partial<LifecycleOptions>;
 }
 
 export interface ContentWorkflowResult {
-  status: 'rejected' | 'no_accounts' | 'done';
+  status: 'rejected' | 'duplicate' | 'no_accounts' | 'scheduled';
   reason?: string;
-  publications: (PublicationWorkflowResult & { publicationId: string })[];
+  duplicateOfId?: string;
+  publications: { publicationId: string; workflowId: string; scheduledTime: string }[];
 }
 
-/** content-<id>: ingest → caption → approve → schedule → one child publicationWorkflow per account. */
-export async function contentWorkflow({ contentId }: ContentWorkflowInput): Promise<ContentWorkflowResult> {
-  let decision: { approved: boolean; by: Decision } | undefined;
-  setHandler(approveSignal, (by) => void (decision ??= { approved: true, by }));
-  setHandler(rejectSignal, (by) => void (decision ??= { approved: false, by }));
+/**
+ * content-<id>: ingest → caption → approval (automatic, or a person's decision however long it takes)
+ * → schedule by the rules → one child publicationWorkflow per account, which then lives on its own.
+ */
+export async function contentWorkflow({ contentId, options }: ContentWorkflowInput): Promise<ContentWorkflowResult> {
+  const timing = { ...defaultLifecycleOptions, ...options };
+  const media = proxyActivities<MediaActivities>({
+    taskQueue: TaskQueues.media,
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: timing.heartbeatTimeoutMs,
+    retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: ['NotFound'] },
+  });
+  const pipeline = proxyActivities<PipelineActivities>({
+    taskQueue: TaskQueues.pipeline,
+    // Captions may wait on an LLM (with its own deadline and a template fallback).
+    startToCloseTimeout: Math.max(timing.dbActivityTimeoutMs, 60_000),
+    retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NotFound'] },
+  });
 
+  let decision: { approved: true; input: ApproveInput } | { approved: false; input: RejectInput } | undefined;
+  setHandler(approveSignal, (input) => void (decision ??= { approved: true, input }));
+  setHandler(rejectSignal, (input) => void (decision ??= { approved: false, input }));
+
+  setCurrentDetails('ingesting');
   const ingest = await media.ingestContent(contentId);
-  if (!ingest.ok) return { status: 'rejected', reason: ingest.reason, publications: [] };
-
-  await pipeline.generateCaptions(contentId);
-
-  const { approved } = await pipeline.approveIfAutomatic(contentId);
-  if (!approved) {
-    // Waits durably (days if need be) for a person's decision.
-    await condition(() => decision !== undefined);
-    await pipeline.recordDecision(contentId, { approved: decision!.approved, actor: decision!.by.actor, reason: decision!.by.reason });
-    if (!decision!.approved) return { status: 'rejected', reason: decision!.by.reason, publications: [] };
+  if (!ingest.ok) {
+    setCurrentDetails(`**${ingest.duplicateOfId ? 'duplicate' : 'rejected'}**: ${ingest.reason}`);
+    return { status: ingest.duplicateOfId ? 'duplicate' : 'rejected', reason: ingest.reason, duplicateOfId: ingest.duplicateOfId, publications: [] };
   }
 
-  const scheduled = await pipeline.schedulePublications(contentId);
-  if (scheduled.length === 0) return { status: 'no_accounts', publications: [] };
+  setCurrentDetails('captioning');
+  await pipeline.generateCaptions(contentId);
 
-  const children = await Promise.all(
-    scheduled.map((p) =>
-      startChild(publicationWorkflow, {
-        workflowId: p.workflowId,
-        args: [{ publicationId: p.publicationId }],
-        taskQueue: TaskQueues.pipeline,
-        // Publications outlive their content workflow if it is ever terminated.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: [
-          { key: ModelNameKey, value: p.modelName },
-          { key: PlatformKey, value: p.platformName },
-          { key: ContentIdKey, value: contentId },
-          { key: PublicationStatusKey, value: 'scheduled' },
-        ],
-        staticSummary: `${p.modelName} → ${p.platformName} @${p.accountUsername}`,
-      }),
-    ),
-  );
-  upsertSearchAttributes([{ key: PlatformKey, value: scheduled.map((p) => p.platformName).join(',') }]);
-  const results = await Promise.all(children.map((child) => child.result()));
-  return { status: 'done', publications: results.map((r, i) => ({ ...r, publicationId: scheduled[i]!.publicationId })) };
+  const approval = await pipeline.approveIfAutomatic(contentId);
+  if (!approval.approved) {
+    setCurrentDetails('**waiting for approval**');
+    let reminders = 0;
+    // Waits durably, for days if need be; a reminder event each time the configured period passes.
+    while (!(await condition(() => decision !== undefined, approval.reminderAfterMs, { summary: 'approval reminder' }))) {
+      await pipeline.recordApprovalReminder(contentId, ++reminders);
+    }
+    const made = decision!;
+    await pipeline.recordDecision(contentId, made.approved ? { approved: true, ...made.input } : { approved: false, ...made.input });
+    if (!made.approved) {
+      setCurrentDetails(`**rejected** by ${made.input.actor}: ${made.input.reason}`);
+      return { status: 'rejected', reason: made.input.reason, publications: [] };
+    }
+  }
+
+  setCurrentDetails('scheduling');
+  const scheduled = await pipeline.schedulePublications(contentId);
+  if (scheduled.length === 0) {
+    setCurrentDetails('**no account to publish to**');
+    return { status: 'no_accounts', publications: [] };
+  }
+  for (const p of scheduled) {
+    await startChild(publicationWorkflow, {
+      workflowId: p.workflowId,
+      args: [{ publicationId: p.publicationId, options }],
+      taskQueue: TaskQueues.pipeline,
+      // Publications (and their metrics polling) outlive this workflow.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: ModelNameKey, value: p.modelName },
+        { key: PlatformKey, value: p.platformName },
+        { key: ContentIdKey, value: contentId },
+        { key: PublicationStatusKey, value: 'scheduled' },
+      ],
+      staticSummary: `${p.modelName} → ${p.platformName} @${p.accountUsername}`,
+    });
+  }
+  upsertSearchAttributes([{ key: PlatformKey, value: [...new Set(scheduled.map((p) => p.platformName))].join(',') }]);
+  setCurrentDetails(`**scheduled**: ${scheduled.map((p) => `${p.platformName} @${p.accountUsername} ${p.scheduledTime}`).join('; ')}`);
+  return {
+    status: 'scheduled',
+    publications: scheduled.map((p) => ({ publicationId: p.publicationId, workflowId: p.workflowId, scheduledTime: p.scheduledTime })),
+  };
 }

@@ -1,3 +1,3 @@
 /** The workflow bundle's entry point: every workflow the pipeline worker runs. */
-export { contentWorkflow, approveSignal, rejectSignal } from './content.js';
+export { contentWorkflow } from './content.js';
 export { publicationWorkflow } from './publication.js';

@@ -1,53 +1,232 @@
+/**
+ * Media activities (task queue `media`, CPU-bound): ingest (store, probe, dedupe, reject unusable
+ * media with a reason the model reads) and per-platform variants (trim / fit to 9:16) before publishing.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { findContent, recordEvent, saveIngestResult, updateContent } from '../../db/queries.js';
+import { capabilitiesFor, platformFit, platformSkipReason, variantPlan, type PlatformFit } from '../../core/platforms.js';
+import { defaultDistributionRules, type DistributionRules, type MediaFacts } from '../../core/types.js';
+import { findOriginalBySha256, inTransaction, INGEST_ACTOR, withModelMediaLock } from '../../db/media-queries.js';
+import {
+  activeAccountsForModel, findContent, findModel, publicationContext, recordEvent, saveIngestResult, updateContent, updatePublication,
+} from '../../db/queries.js';
+import type { Content } from '../../db/schema.js';
 import type { ActivityDeps } from '../deps.js';
-import { InvalidMediaError, makeThumbnail, probeVideo, sha256File } from './probe.js';
+import { duplicateReason, invalidMediaReason, unfitMediaReason } from './messages.js';
+import { assertDecodable, InvalidMediaError, makeThumbnail, probeVideo, sha256File } from './probe.js';
+import { platformSlug, renderVariant, variantIsUsable } from './variants.js';
 
-export type IngestResult = { ok: true } | { ok: false; reason: string };
+/**
+ * `ok: false` stops the content: `reason` is what the model reads (in her language);
+ * `duplicateOfId` is set when the video repeats an earlier content of hers.
+ */
+export type IngestResult = { ok: true } | { ok: false; reason: string; duplicateOfId?: string };
 
-export function createMediaActivities({ db, config }: ActivityDeps) {
+function factsColumns(facts: MediaFacts) {
   return {
-    /** Moves the upload into media/<contentId>/, hashes and probes it, makes a thumbnail. Idempotent. */
+    durationSeconds: facts.durationSeconds,
+    width: facts.width,
+    height: facts.height,
+    sizeBytes: facts.sizeBytes,
+    codec: facts.codec,
+  };
+}
+
+export function createMediaActivities({ db, config, log }: ActivityDeps) {
+  async function rulesOf(modelId: string): Promise<DistributionRules> {
+    const model = await findModel(db, modelId);
+    return { ...defaultDistributionRules, ...model?.distribution };
+  }
+
+  /** status 'rejected' + reason + event, together. The facts we did read stay on the row for the dashboard. */
+  async function reject(
+    content: Content,
+    reason: string,
+    details: { code: string; facts?: MediaFacts; sha256?: string; thumbnailPath?: string; filePath: string },
+  ): Promise<IngestResult> {
+    await inTransaction(db, async (tx) => {
+      await updateContent(tx, content.id, {
+        filePath: details.filePath,
+        ...(details.facts ? factsColumns(details.facts) : {}),
+        ...(details.sha256 ? { sha256: details.sha256 } : {}),
+        ...(details.thumbnailPath ? { thumbnailPath: details.thumbnailPath } : {}),
+        status: 'rejected',
+        rejectionReason: reason,
+        rejectedAt: new Date(),
+        rejectedBy: INGEST_ACTOR,
+      });
+      await recordEvent(tx, {
+        type: 'content_rejected',
+        contentId: content.id,
+        modelId: content.modelId,
+        actor: INGEST_ACTOR,
+        description: reason,
+        data: { code: details.code, ...(details.facts ?? {}) },
+      });
+    });
+    return { ok: false, reason };
+  }
+
+  /** Moves the upload to media/<contentId>/original.<ext>; a retry after a crash finds it already moved. */
+  async function storeUpload(content: Content): Promise<string> {
+    const dir = join(config.mediaDir, content.id);
+    const finalPath = join(dir, `original${extname(content.filePath) || '.mp4'}`);
+    if (content.filePath !== finalPath) {
+      if (existsSync(content.filePath)) {
+        await mkdir(dir, { recursive: true });
+        await rename(content.filePath, finalPath);
+      } else if (!existsSync(finalPath)) {
+        throw ApplicationFailure.nonRetryable(`uploaded file for content ${content.id} is missing`, 'NotFound');
+      }
+      await updateContent(db, content.id, { filePath: finalPath });
+    }
+    return finalPath;
+  }
+
+  return {
+    /**
+     * Stores the upload under media/<contentId>/, probes it, makes a thumbnail, then either
+     * rejects it (not a video, damaged, no picture, too long/big for every platform the model may
+     * publish to), marks it a duplicate (same sha256 as an earlier content of the same model), or
+     * saves it as an original. Idempotent: a retry after any of those returns the same answer.
+     */
     async ingestContent(contentId: string): Promise<IngestResult> {
       const content = await findContent(db, contentId);
       if (!content) throw ApplicationFailure.nonRetryable(`content ${contentId} not found`, 'NotFound');
       if (content.status === 'rejected') return { ok: false, reason: content.rejectionReason ?? 'rejected' };
-      const dir = join(config.mediaDir, contentId);
-      const finalPath = join(dir, `original${extname(content.filePath) || '.mp4'}`);
-      if (content.filePath !== finalPath) {
-        // A retry after a crash between rename and update finds the file already moved.
-        if (existsSync(content.filePath)) {
-          await mkdir(dir, { recursive: true });
-          await rename(content.filePath, finalPath);
-        } else if (!existsSync(finalPath)) {
-          throw ApplicationFailure.nonRetryable(`uploaded file for content ${contentId} is missing`, 'NotFound');
-        }
-        await updateContent(db, contentId, { filePath: finalPath });
+      if (content.status === 'duplicate') {
+        return { ok: false, reason: content.rejectionReason ?? 'duplicate', ...(content.duplicateOfId ? { duplicateOfId: content.duplicateOfId } : {}) };
       }
-      let facts;
+      const filePath = await storeUpload(content);
+      const rules = await rulesOf(content.modelId);
+
+      let facts: MediaFacts;
       try {
-        facts = await probeVideo(finalPath);
+        facts = await probeVideo(filePath);
+        await assertDecodable(filePath, facts.durationSeconds);
       } catch (error) {
         if (!(error instanceof InvalidMediaError)) throw error;
-        await updateContent(db, contentId, { status: 'rejected', rejectionReason: error.message });
-        await recordEvent(db, { type: 'content_rejected', contentId, modelId: content.modelId, description: error.message });
-        return { ok: false, reason: error.message };
+        return reject(content, invalidMediaReason(error.code, rules.language), { code: error.code, filePath });
       }
-      const sha256 = await sha256File(finalPath);
-      const thumbnailPath = join(dir, 'thumbnail.jpg');
-      await makeThumbnail(finalPath, thumbnailPath, facts.durationSeconds);
-      await saveIngestResult(db, contentId, { filePath: finalPath, sha256, facts, thumbnailPath });
-      await recordEvent(db, {
-        type: 'content_ingested',
-        contentId,
-        modelId: content.modelId,
-        description: `${facts.width}x${facts.height} ${facts.codec}, ${facts.durationSeconds.toFixed(1)} s`,
-        data: { sha256, ...facts },
+      const sha256 = await sha256File(filePath);
+      const thumbnailPath = join(config.mediaDir, contentId, 'thumbnail.jpg');
+      await makeThumbnail(filePath, thumbnailPath, facts.durationSeconds);
+
+      // Length/size: rejected only when every platform the model may publish to would skip it.
+      // Without any active account there is nothing to measure against, so nothing is rejected.
+      const targets = (await activeAccountsForModel(db, content.modelId)).filter(
+        ({ platform }) => rules.allowedPlatforms.length === 0 || rules.allowedPlatforms.includes(platform.name),
+      );
+      const fits = targets.map(({ platform }) => {
+        const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
+        return { platform: platform.name, caps, fit: platformFit(facts, caps) };
       });
-      return { ok: true };
+      const skipped = (fit: PlatformFit) => fit === 'too_long' || fit === 'too_big';
+      if (fits.length > 0 && fits.every((f) => skipped(f.fit))) {
+        const reason = unfitMediaReason(
+          {
+            durationSeconds: facts.durationSeconds,
+            sizeBytes: facts.sizeBytes,
+            tooLong: fits.some((f) => f.fit === 'too_long'),
+            tooBig: fits.some((f) => f.fit === 'too_big'),
+            maxDurationSeconds: Math.max(...fits.map((f) => f.caps.maxDurationSeconds)),
+            maxSizeBytes: Math.max(...fits.map((f) => f.caps.maxSizeBytes)),
+          },
+          rules.language,
+        );
+        return reject(content, reason, { code: 'unfit_for_every_platform', facts, sha256, thumbnailPath, filePath });
+      }
+      const platformFits = Object.fromEntries(fits.map((f) => [f.platform, f.fit]));
+
+      // Check-then-save under a per-model lock: of two identical uploads ingested at the same
+      // moment, exactly one becomes the original. A repost (origin_content_id) repeats on purpose.
+      return withModelMediaLock(db, content.modelId, async (tx): Promise<IngestResult> => {
+        const original = content.originContentId ? undefined : await findOriginalBySha256(tx, content.modelId, sha256, contentId);
+        await saveIngestResult(tx, contentId, { filePath, sha256, facts, thumbnailPath });
+        if (original) {
+          const reason = duplicateReason(original.receivedAt, rules.language, rules.timezone);
+          await updateContent(tx, contentId, { status: 'duplicate', duplicateOfId: original.id, rejectionReason: reason });
+          await recordEvent(tx, {
+            type: 'content_duplicate',
+            contentId,
+            modelId: content.modelId,
+            description: `same video (sha256) as content ${original.id}; not published twice`,
+            data: { sha256, duplicateOfId: original.id },
+          });
+          return { ok: false, reason, duplicateOfId: original.id };
+        }
+        // Saved and recorded in one transaction: a sha256 already on the row means a previous attempt did both.
+        if (content.sha256 === sha256) return { ok: true };
+        await recordEvent(tx, {
+          type: 'content_ingested',
+          contentId,
+          modelId: content.modelId,
+          description: `${facts.width}x${facts.height} ${facts.codec}, ${facts.durationSeconds.toFixed(1)} s`,
+          data: { sha256, ...facts, platforms: platformFits },
+        });
+        return { ok: true };
+      });
+    },
+
+    /**
+     * The file to upload for one publication: the original when the platform takes it as is
+     * (publications.media_path stays null), otherwise a variant trimmed to the platform's maximum
+     * and/or fitted to its aspect, made once per content and platform at
+     * <mediaDir>/<contentId>/variant-<platform-slug>.mp4 and reused after that.
+     * A clip the platform cannot take (core/platforms.ts platformFit) fails non-retryably (InvalidMedia).
+     */
+    async prepareMedia(publicationId: string): Promise<{ mediaPath: string }> {
+      const ctx = await publicationContext(db, publicationId);
+      if (!ctx) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
+      const { publication, content, platform, account } = ctx;
+      if (!existsSync(content.filePath)) {
+        throw ApplicationFailure.nonRetryable(`video of content ${content.id} is missing (${content.filePath})`, 'NotFound');
+      }
+      const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
+      const facts =
+        content.durationSeconds !== null && content.width !== null && content.height !== null && content.sizeBytes !== null
+          ? { durationSeconds: content.durationSeconds, width: content.width, height: content.height, sizeBytes: content.sizeBytes }
+          : await probeVideo(content.filePath);
+      const skip = platformSkipReason(facts, caps);
+      if (skip) throw ApplicationFailure.nonRetryable(`${platform.name} cannot take content ${content.id}: ${skip}`, 'InvalidMedia');
+
+      const plan = variantPlan(facts, caps);
+      if (!plan) {
+        if (publication.mediaPath !== null) await updatePublication(db, publicationId, { mediaPath: null });
+        return { mediaPath: content.filePath };
+      }
+      const variantPath = join(config.mediaDir, content.id, `variant-${platformSlug(platform.name)}.mp4`);
+      const reused = await variantIsUsable(variantPath, plan, facts);
+      if (!reused) {
+        const started = Date.now();
+        await renderVariant(content.filePath, variantPath, plan);
+        log.info({ publicationId, contentId: content.id, platform: platform.name, plan, ms: Date.now() - started }, 'media variant rendered');
+      }
+      const made = await probeVideo(variantPath);
+      if (made.sizeBytes > caps.maxSizeBytes) {
+        throw ApplicationFailure.nonRetryable(`${platform.name}: variant of content ${content.id} is ${made.sizeBytes} B, over ${caps.maxSizeBytes} B`, 'InvalidMedia');
+      }
+      if (publication.mediaPath !== variantPath) {
+        const what = [
+          plan.trimToSeconds !== undefined ? `trimmed to ${plan.trimToSeconds} s` : null,
+          plan.fitAspect ? `fitted to ${plan.fitAspect} (${plan.width}x${plan.height})` : null,
+        ].filter(Boolean).join(', ');
+        await inTransaction(db, async (tx) => {
+          await updatePublication(tx, publicationId, { mediaPath: variantPath });
+          await recordEvent(tx, {
+            type: 'media_variant_created',
+            publicationId,
+            contentId: content.id,
+            modelId: content.modelId,
+            accountId: account.id,
+            description: `${platform.name}: ${what}${reused ? ' (existing file reused)' : ''}`,
+            data: { ...plan, path: variantPath, reused, durationSeconds: made.durationSeconds, sizeBytes: made.sizeBytes },
+          });
+        });
+      }
+      return { mediaPath: variantPath };
     },
   };
 }

@@ -2,18 +2,34 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { MediaFacts } from '../../core/types.js';
 
 const execFileAsync = promisify(execFile);
 
+/** Why a file is not usable; activities/media/messages.ts turns it into the model's language. */
+export type InvalidMediaCode = 'not_a_video' | 'corrupt' | 'no_video_stream' | 'no_duration';
+
 export class InvalidMediaError extends Error {
   override name = 'InvalidMedia';
+  /** `message` stays English (the API shows it); `code` is what a translation keys on. */
+  constructor(message: string, readonly code: InvalidMediaCode = 'not_a_video') {
+    super(message);
+  }
 }
 
 interface FfprobeOutput {
-  streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string }[];
+  streams?: {
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    duration?: string;
+    disposition?: { attached_pic?: number };
+    tags?: { rotate?: string };
+    side_data_list?: { rotation?: number }[];
+  }[];
   format?: { duration?: string; format_name?: string; size?: string };
 }
 
@@ -31,18 +47,25 @@ export async function probeVideo(path: string): Promise<MediaFacts> {
     output = JSON.parse(stdout) as FfprobeOutput;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ffprobe is not installed (apt-get install ffmpeg)');
-    throw new InvalidMediaError('the file is not a readable video');
+    // A file that starts like a video container but cannot be read is a damaged video, not "some other file".
+    if (await looksLikeVideoContainer(path)) throw new InvalidMediaError('the video file is damaged or incomplete', 'corrupt');
+    throw new InvalidMediaError('the file is not a readable video', 'not_a_video');
   }
-  const video = output.streams?.find((s) => s.codec_type === 'video');
+  // Cover art in an audio file shows up as a one-frame "video" stream; it is not a video.
+  const video = output.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const formatName = output.format?.format_name ?? '';
-  if (!video || stillImageFormats.has(formatName)) throw new InvalidMediaError('the file has no video stream');
+  if (!video || stillImageFormats.has(formatName)) throw new InvalidMediaError('the file has no video stream', 'no_video_stream');
   const durationSeconds = Number(output.format?.duration ?? video.duration ?? NaN);
-  if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) throw new InvalidMediaError('the video has no duration');
+  if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) throw new InvalidMediaError('the video has no duration', 'no_duration');
   const sizeBytes = Number(output.format?.size ?? (await stat(path)).size);
+  // Phones record landscape frames with a "rotate 90" display matrix; players (and ffmpeg) show
+  // them upright, so the facts are the displayed size.
+  const rotation = Number(video.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? video.tags?.rotate ?? 0);
+  const quarterTurn = Math.abs(Math.round(rotation)) % 180 === 90;
   return {
     durationSeconds,
-    width: video.width ?? 0,
-    height: video.height ?? 0,
+    width: (quarterTurn ? video.height : video.width) ?? 0,
+    height: (quarterTurn ? video.width : video.height) ?? 0,
     sizeBytes,
     codec: video.codec_name ?? 'unknown',
     formatName,
@@ -61,4 +84,56 @@ export async function makeThumbnail(videoPath: string, outPath: string, duration
   await execFileAsync('ffmpeg', ['-y', '-v', 'error', '-ss', at, '-i', videoPath, '-frames:v', '1', '-vf', 'scale=360:-2', outPath], {
     timeout: 120_000,
   });
+}
+
+/** Magic numbers of the containers a phone or a webcam app produces (MP4/MOV/3GP, Matroska/WebM, AVI, FLV, MPEG-TS/PS, ASF, Ogg). */
+async function looksLikeVideoContainer(path: string): Promise<boolean> {
+  let head: Buffer;
+  try {
+    const file = await open(path, 'r');
+    try {
+      head = Buffer.alloc(400);
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      head = head.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return false;
+  }
+  const ascii = (from: number, to: number) => head.subarray(from, to).toString('latin1');
+  if (head.length >= 8 && ['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(ascii(4, 8))) return true;
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x1a45dfa3) return true; // EBML
+  if (head.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'AVI ') return true;
+  if (ascii(0, 3) === 'FLV' || ascii(0, 4) === 'OggS') return true;
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x000001ba) return true; // MPEG-PS
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x3026b275) return true; // ASF
+  return head.length >= 377 && head[0] === 0x47 && head[188] === 0x47 && head[376] === 0x47; // MPEG-TS
+}
+
+/** How many video frames ffmpeg decodes from `at` seconds on (at most one); 0 when it cannot. */
+async function decodedFrames(path: string, at: number): Promise<number> {
+  try {
+    const { stdout } = await execFileAsync(
+      'ffmpeg',
+      ['-v', 'error', '-nostats', '-progress', 'pipe:1', '-ss', at.toFixed(3), '-i', path, '-map', '0:v:0', '-frames:v', '1', '-f', 'null', '-'],
+      { timeout: 120_000, maxBuffer: 8 * 1024 * 1024 },
+    );
+    const frames = [...stdout.matchAll(/^frame=(\d+)/gm)].map((m) => Number(m[1]));
+    return frames.at(-1) ?? 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ffmpeg is not installed (apt-get install ffmpeg)');
+    return 0;
+  }
+}
+
+/**
+ * ffprobe trusts the header: a file cut short (an interrupted download, a partial copy) still
+ * reports its full duration. Decoding a frame at the start and one in the last second catches it
+ * without decoding the whole clip. Throws InvalidMediaError('corrupt').
+ */
+export async function assertDecodable(path: string, durationSeconds: number): Promise<void> {
+  for (const at of [0, Math.max(0, durationSeconds - 1)]) {
+    if ((await decodedFrames(path, at)) < 1) throw new InvalidMediaError('the video file is damaged or incomplete', 'corrupt');
+  }
 }

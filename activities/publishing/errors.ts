@@ -1,20 +1,7 @@
-/**
- * Typed publishing errors (DESIGN "Errors are typed"). Retryable ones burn Temporal retries;
- * the others stop at once because retrying cannot help (and could get an account banned).
- */
-export type PublishErrorType =
-  | 'Retryable'
-  | 'SessionExpired'
-  | 'Challenge'
-  | 'ActionBlocked'
-  | 'DailyLimit'
-  | 'RejectedByPlatform'
-  | 'InvalidMedia'
-  | 'SelectorMissing';
+/** The error drivers throw; its type (core/publish-errors.ts) decides whether Temporal retries. */
+import { nonRetryablePublishErrors, type PublishErrorType } from '../../core/publish-errors.js';
 
-export const nonRetryablePublishErrors: PublishErrorType[] = [
-  'SessionExpired', 'Challenge', 'ActionBlocked', 'DailyLimit', 'RejectedByPlatform', 'InvalidMedia',
-];
+export type { PublishErrorType };
 
 export class PublishError extends Error {
   constructor(

@@ -49,17 +49,27 @@ export function createPublishingActivities({ db, config, log, browser }: Activit
       }
       const attempt = await incrementPublicationAttempts(db, publicationId);
       const driver = driverFor(platform.technicalConfig.driver);
+      // The final click may already have happened in an earlier attempt (or a run killed mid-way).
+      const clickedBefore = publication.publishStep === 'submitting' || publication.publishStep === 'unconfirmed';
+      const mayExist = Context.current().info.attempt > 1 || clickedBefore || (publication.attempts ?? 0) > 0;
       try {
         return await browser.withAccount(account, async (job) => {
           const dctx = driverContext(job, platform.technicalConfig.baseUrl, publicationId);
           try {
-            const mayExist = Context.current().info.attempt > 1 || (publication.publishStep && publication.publishStep !== 'prepared');
             if (mayExist) {
-              const existing = await driver.findByMarker(dctx, publication.idempotencyMarker);
-              if (existing) return existing;
+              const existing = await driver.findByMarker(dctx, publication.idempotencyMarker).catch((error: Error) => {
+                // Without a look-up we cannot know whether the earlier click posted: never re-post blindly.
+                if (clickedBefore) throw new PublishError('Unconfirmed', `could not look for an earlier post: ${error.message}`);
+                throw error;
+              });
+              if (existing) {
+                log.info({ publicationId, url: existing.url }, 'found the post of an earlier attempt by its marker');
+                return existing;
+              }
             }
+            await updatePublication(db, publicationId, { publishStep: 'prepared' });
             return await driver.publish(dctx, {
-              videoPath: content.filePath,
+              videoPath: publication.mediaPath ?? content.filePath,
               caption: publication.captionUsed ?? '',
               tags: publication.tagsUsed ?? [],
               marker: publication.idempotencyMarker,

@@ -1,15 +1,23 @@
-/** Database steps of the lifecycle (pipeline queue): approval, scheduling, status transitions, metrics. */
+/**
+ * Database steps of the lifecycle (pipeline queue): approval, slot reservation, status transitions, metrics.
+ * Every transition writes a system_events row. Each activity is idempotent: a retry finds its own earlier work.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
-import { buildCaption, idempotencyMarker } from '../../core/captions.js';
+import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
 import { capabilitiesFor, mediaMismatch } from '../../core/platforms.js';
+import { accountErrorStatus } from '../../core/publish-errors.js';
+import { nextFreeSlot } from '../../core/scheduling.js';
 import { publicationWorkflowId } from '../../core/task-queues.js';
-import { defaultDistributionRules, type PostMetrics, type PublicationStatus } from '../../core/types.js';
+import { defaultDistributionRules, type CaptionDrafts, type PostMetrics, type PublicationStatus } from '../../core/types.js';
+import type { Db } from '../../db/client.js';
 import {
-  activeAccountsForModel, findContent, findModel, findPublication, insertMetrics, insertPublications, publicationContext,
-  publicationsOfContent, recordEvent, updateContent, updatePublication,
+  activeAccountsForModel, findContent, findModel, findPublication, insertMetrics, insertPublications, lockAccounts,
+  movePublicationsOfAccount, publicationContext, publicationsOfContent, recordEvent, setAccountStatus, takenSlots,
+  updateContent, updatePublication,
 } from '../../db/queries.js';
 import type { ActivityDeps } from '../deps.js';
+import type { Actor, ApproveInput, RejectInput } from '../../workflows/signals.js';
 
 export interface ScheduledPublication {
   publicationId: string;
@@ -20,6 +28,8 @@ export interface ScheduledPublication {
   scheduledTime: string;
 }
 
+const dayMs = 86_400_000;
+
 export function createStoreActivities({ db }: ActivityDeps) {
   async function mustContent(contentId: string) {
     const content = await findContent(db, contentId);
@@ -28,70 +38,117 @@ export function createStoreActivities({ db }: ActivityDeps) {
     if (!model) throw ApplicationFailure.nonRetryable(`model ${content.modelId} not found`, 'NotFound');
     return { content, model, rules: { ...defaultDistributionRules, ...model.distribution } };
   }
+  async function mustPublication(publicationId: string) {
+    const ctx = await publicationContext(db, publicationId);
+    if (!ctx) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
+    return ctx;
+  }
+  async function publicationEvent(
+    publicationId: string,
+    e: Omit<Parameters<typeof recordEvent>[1], 'publicationId' | 'contentId' | 'modelId' | 'accountId'>,
+  ) {
+    const ctx = await mustPublication(publicationId);
+    await recordEvent(db, { ...e, publicationId, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id });
+    return ctx;
+  }
 
   return {
-    /** Approves at once when the model's rules do not ask for a person. */
-    async approveIfAutomatic(contentId: string): Promise<{ approved: boolean }> {
+    /** Approves at once when the model's rules do not ask for a person; otherwise says how long until a reminder. */
+    async approveIfAutomatic(contentId: string): Promise<{ approved: boolean; reminderAfterMs: number }> {
       const { content, model, rules } = await mustContent(contentId);
-      if (content.status === 'approved') return { approved: true };
-      if (rules.approvalRequired) return { approved: false };
+      const reminderAfterMs = Math.max(1, rules.approvalReminderHours * 3_600_000);
+      if (content.status === 'approved') return { approved: true, reminderAfterMs };
+      if (rules.approvalRequired) {
+        await recordEvent(db, { type: 'approval_requested', contentId, modelId: model.id, description: 'waiting for approval' });
+        return { approved: false, reminderAfterMs };
+      }
       await updateContent(db, contentId, { status: 'approved', approvedAt: new Date(), approvedBy: 'auto:rules' });
       await recordEvent(db, { type: 'content_approved', contentId, modelId: model.id, actor: 'auto:rules', description: 'auto-approved by the model rules' });
-      return { approved: true };
+      return { approved: true, reminderAfterMs };
     },
 
-    async recordDecision(contentId: string, decision: { approved: boolean; actor: string; reason?: string }): Promise<void> {
+    async recordApprovalReminder(contentId: string, count: number): Promise<void> {
       const { model } = await mustContent(contentId);
+      await recordEvent(db, { type: 'approval_reminder', contentId, modelId: model.id, description: `still waiting for approval (reminder ${count})`, data: { count } });
+    },
+
+    /** Stores a person's decision with actor and time; an approval may carry edited captions per platform. */
+    async recordDecision(contentId: string, decision: ({ approved: true } & ApproveInput) | ({ approved: false } & RejectInput)): Promise<void> {
+      const { content, model } = await mustContent(contentId);
+      const at = new Date(decision.at);
       if (decision.approved) {
-        await updateContent(db, contentId, { status: 'approved', approvedAt: new Date(), approvedBy: decision.actor });
+        const drafts: CaptionDrafts = { ...content.captionDrafts };
+        for (const [platform, edit] of Object.entries(decision.captions ?? {})) {
+          const base = drafts[platform] ?? { caption: content.generatedCaption ?? '', tags: content.generatedTags ?? [], source: 'template' as const };
+          drafts[platform] = { caption: edit.caption ?? base.caption, tags: edit.tags ?? base.tags, source: 'edited' };
+        }
+        await updateContent(db, contentId, { status: 'approved', approvedAt: at, approvedBy: decision.actor, captionDrafts: drafts });
       } else {
-        await updateContent(db, contentId, { status: 'rejected', rejectionReason: decision.reason ?? null });
+        await updateContent(db, contentId, { status: 'rejected', rejectionReason: decision.reason, rejectedAt: at, rejectedBy: decision.actor });
       }
+      const edited = decision.approved ? Object.keys(decision.captions ?? {}) : [];
       await recordEvent(db, {
         type: decision.approved ? 'content_approved' : 'content_rejected',
         contentId,
         modelId: model.id,
         actor: decision.actor,
-        description: decision.reason ?? (decision.approved ? 'approved' : 'rejected'),
+        description: decision.approved ? (edited.length ? `approved with edited captions for ${edited.join(', ')}` : 'approved') : decision.reason,
+        data: { at: decision.at },
       });
     },
 
     /**
-     * One publication per active account the model may post to, as soon as possible.
-     * Idempotent: a retry finds the rows it already inserted (unique content+account).
+     * One publication per account the model may post to, each in the next free slot of the rules engine.
+     * The slot is reserved inside a transaction holding the accounts' row locks, so contents approved at the
+     * same moment queue for the lock and never share a slot. Idempotent: a retry returns what was reserved.
      */
     async schedulePublications(contentId: string): Promise<ScheduledPublication[]> {
       const { content, model, rules } = await mustContent(contentId);
       const targets = (await activeAccountsForModel(db, model.id)).filter(
         ({ platform }) => rules.allowedPlatforms.length === 0 || rules.allowedPlatforms.includes(platform.name),
       );
-      const now = new Date();
-      const rows = [];
-      for (const { account, platform } of targets) {
-        const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
-        const mismatch = mediaMismatch({ durationSeconds: content.durationSeconds ?? 0, sizeBytes: content.sizeBytes ?? 0 }, caps);
-        if (mismatch) {
-          await recordEvent(db, { type: 'alert', contentId, modelId: model.id, accountId: account.id, description: `not sent to ${platform.name}: ${mismatch}` });
-          continue;
+      const notes: { accountId: string; description: string }[] = [];
+      await db.transaction(async (tx) => {
+        const txDb = tx as unknown as Db;
+        await lockAccounts(txDb, targets.map((t) => t.account.id));
+        if ((await publicationsOfContent(txDb, contentId)).length > 0) return;
+        const now = new Date();
+        const rows = [];
+        for (const { account, platform } of targets) {
+          const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
+          const mismatch = mediaMismatch({ durationSeconds: content.durationSeconds ?? 0, sizeBytes: content.sizeBytes ?? 0 }, caps);
+          if (mismatch) {
+            notes.push({ accountId: account.id, description: `not sent to ${platform.name}: ${mismatch}` });
+            continue;
+          }
+          const taken = await takenSlots(txDb, account.id, new Date(now.getTime() - 2 * dayMs), new Date(now.getTime() + (caps.maxLeadDays + 2) * dayMs));
+          const slot = nextFreeSlot({ rules, lead: caps, now, taken });
+          if (!slot) {
+            notes.push({ accountId: account.id, description: `no free slot for @${account.username} on ${platform.name} within ${caps.maxLeadDays} days` });
+            continue;
+          }
+          const id = randomUUID();
+          const marker = idempotencyMarker(id);
+          const draft = content.captionDrafts?.[platform.name]
+            ?? draftCaption({ modelName: model.name, context: content.context, language: rules.language, rules, platformName: platform.name }, caps);
+          const { caption, tags } = finalizeCaption(draft, caps, { trackingUrl: account.trackingUrl, marker });
+          rows.push({
+            id, contentId, accountId: account.id, scheduledTime: slot, captionUsed: caption, tagsUsed: tags,
+            idempotencyMarker: marker, workflowId: publicationWorkflowId(id), status: 'scheduled' as const,
+          });
         }
-        const id = randomUUID();
-        const marker = idempotencyMarker(id);
-        const { caption, tags } = buildCaption(
-          {
-            modelName: model.name, context: content.context, hashtags: content.generatedTags ?? rules.hashtags,
-            template: rules.captionTemplate, language: rules.language, trackingUrl: account.trackingUrl, marker,
-          },
-          caps,
-        );
-        rows.push({
-          id, contentId, accountId: account.id, scheduledTime: now, captionUsed: caption, tagsUsed: tags,
-          idempotencyMarker: marker, workflowId: publicationWorkflowId(id), status: 'scheduled' as const,
-        });
-      }
-      await insertPublications(db, rows);
-      const stored = await publicationsOfContent(db, contentId);
+        await insertPublications(txDb, rows);
+        for (const row of rows) {
+          await recordEvent(txDb, {
+            type: 'publication_scheduled', contentId, modelId: model.id, publicationId: row.id, accountId: row.accountId,
+            description: `scheduled for ${row.scheduledTime.toISOString()}`,
+          });
+        }
+      });
+      for (const note of notes) await recordEvent(db, { type: 'alert', contentId, modelId: model.id, accountId: note.accountId, description: note.description });
+
       const byAccount = new Map(targets.map((t) => [t.account.id, t]));
-      const scheduled = stored.flatMap((p) => {
+      return (await publicationsOfContent(db, contentId)).flatMap((p) => {
         const target = byAccount.get(p.accountId);
         if (!target || !p.scheduledTime) return [];
         return [{
@@ -99,50 +156,104 @@ export function createStoreActivities({ db }: ActivityDeps) {
           platformName: target.platform.name, accountUsername: target.account.username, scheduledTime: p.scheduledTime.toISOString(),
         }];
       });
-      for (const s of scheduled) {
-        await recordEvent(db, {
-          type: 'publication_scheduled', contentId, modelId: model.id, publicationId: s.publicationId,
-          description: `@${s.accountUsername} on ${s.platformName} at ${s.scheduledTime}`,
-        });
-      }
-      return scheduled;
     },
 
-    async publicationPlan(publicationId: string): Promise<{ scheduledTime: string | null; status: PublicationStatus }> {
+    async publicationPlan(publicationId: string): Promise<{ status: PublicationStatus; scheduledTime: string | null; postUrl: string | null; publishedAt: string | null }> {
       const publication = await findPublication(db, publicationId);
       if (!publication) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
-      return { scheduledTime: publication.scheduledTime?.toISOString() ?? null, status: publication.status };
+      return {
+        status: publication.status,
+        scheduledTime: publication.scheduledTime?.toISOString() ?? null,
+        postUrl: publication.postUrl,
+        publishedAt: publication.publishedAt?.toISOString() ?? null,
+      };
     },
 
-    async markPublicationProcessing(publicationId: string): Promise<void> {
-      const ctx = await publicationContext(db, publicationId);
-      if (!ctx) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
-      if (ctx.publication.status === 'published') return;
-      await updatePublication(db, publicationId, { status: 'processing', publishStep: ctx.publication.publishStep ?? 'prepared' });
-      await recordEvent(db, {
-        type: 'publication_started', publicationId, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id,
-        description: `publishing to ${ctx.platform.name} as @${ctx.account.username}`,
-      });
+    /** At the scheduled time: go ahead, or hold the publication while its account or model is paused. */
+    async beginPublication(publicationId: string): Promise<{ state: 'go' | 'held' | 'published'; reason?: string; postUrl?: string; publishedAt?: string }> {
+      const { publication, account, model, platform } = await mustPublication(publicationId);
+      if (publication.status === 'published') {
+        return { state: 'published', postUrl: publication.postUrl ?? undefined, publishedAt: publication.publishedAt?.toISOString() };
+      }
+      const reason = account.status !== 'active'
+        ? `account @${account.username} is ${account.status}`
+        : model.status === 'paused' ? `model ${model.name} is paused` : undefined;
+      if (reason) {
+        if (publication.status !== 'held') {
+          await updatePublication(db, publicationId, { status: 'held' });
+          await publicationEvent(publicationId, { type: 'publication_held', description: reason });
+        }
+        return { state: 'held', reason };
+      }
+      await updatePublication(db, publicationId, { status: 'processing', publishStep: publication.publishStep ?? 'prepared' });
+      await publicationEvent(publicationId, { type: 'publication_started', description: `publishing to ${platform.name} as @${account.username}` });
+      return { state: 'go' };
     },
 
-    async recordPublished(publicationId: string, post: { url: string; externalId: string }): Promise<void> {
+    async recordPublished(publicationId: string, post: { url: string; externalId: string }): Promise<{ publishedAt: string }> {
       const publication = await findPublication(db, publicationId);
-      if (publication?.status === 'published') return;
+      if (publication?.status === 'published' && publication.publishedAt) return { publishedAt: publication.publishedAt.toISOString() };
+      const publishedAt = new Date();
       await updatePublication(db, publicationId, {
-        status: 'published', publishStep: 'published', publishedAt: new Date(), postUrl: post.url, externalId: post.externalId, lastError: null,
+        status: 'published', publishStep: 'published', publishedAt, postUrl: post.url, externalId: post.externalId, lastError: null,
       });
-      await recordEvent(db, { type: 'publication_published', publicationId, contentId: publication?.contentId, description: post.url });
+      await publicationEvent(publicationId, { type: 'publication_published', description: post.url });
+      return { publishedAt: publishedAt.toISOString() };
     },
 
-    async recordPublicationFailure(publicationId: string, error: string): Promise<void> {
+    /**
+     * A publish attempt gave up. Account-level errors pause the account, hold its other scheduled publications
+     * and raise an alert. An attempt that clicked publish but never saw the result ends `unconfirmed`.
+     */
+    async recordPublicationFailure(publicationId: string, failure: { type: string; message: string }): Promise<{ status: PublicationStatus }> {
+      const { publication, account } = await mustPublication(publicationId);
+      const error = `${failure.type}: ${failure.message}`;
+      const status: PublicationStatus = failure.type === 'Unconfirmed' || publication.publishStep === 'unconfirmed' ? 'unconfirmed' : 'failed';
+      await updatePublication(db, publicationId, { status, lastError: error });
+      await publicationEvent(publicationId, {
+        type: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', description: error, data: { errorType: failure.type },
+      });
+      await publicationEvent(publicationId, { type: 'alert', description: `publication ${status}: ${error}`, data: { kind: `publication_${status}`, errorType: failure.type } });
+
+      const accountStatus = accountErrorStatus[failure.type];
+      if (accountStatus && account.status === 'active') {
+        await setAccountStatus(db, account.id, accountStatus);
+        const held = await movePublicationsOfAccount(db, account.id, 'scheduled', 'held');
+        await publicationEvent(publicationId, {
+          type: accountStatus === 'session_expired' ? 'session_expired' : 'account_paused',
+          description: `@${account.username} ${accountStatus} after ${failure.type}; ${held.length} scheduled publication(s) held`,
+          data: { errorType: failure.type, held: held.map((h) => h.id) },
+        });
+        await publicationEvent(publicationId, {
+          type: 'alert', description: `account @${account.username} ${accountStatus}: ${failure.message}`, data: { kind: 'account_paused', errorType: failure.type },
+        });
+      }
+      return { status };
+    },
+
+    async recordReschedule(publicationId: string, request: Actor & { scheduledTime: string }): Promise<void> {
+      await updatePublication(db, publicationId, { scheduledTime: new Date(request.scheduledTime), status: 'scheduled' });
+      await publicationEvent(publicationId, { type: 'publication_rescheduled', actor: request.actor, description: `moved to ${request.scheduledTime}`, data: { at: request.at } });
+    },
+
+    async recordRetry(publicationId: string, request: Actor): Promise<void> {
+      await publicationEvent(publicationId, { type: 'retry', actor: request.actor, description: 'publish again now', data: { at: request.at } });
+    },
+
+    async releasePublication(publicationId: string, request: Actor): Promise<void> {
       const publication = await findPublication(db, publicationId);
-      await updatePublication(db, publicationId, { status: 'failed', lastError: error });
-      await recordEvent(db, { type: 'publication_failed', publicationId, contentId: publication?.contentId, description: error });
+      if (publication?.status === 'held') await updatePublication(db, publicationId, { status: 'scheduled' });
+      await publicationEvent(publicationId, { type: 'publication_scheduled', actor: request.actor, description: 'released: the account or model was resumed' });
+    },
+
+    async cancelPublication(publicationId: string, request: Actor & { reason?: string }): Promise<void> {
+      await updatePublication(db, publicationId, { status: 'canceled' });
+      await publicationEvent(publicationId, { type: 'publication_canceled', actor: request.actor, description: request.reason ?? 'canceled', data: { at: request.at } });
     },
 
     async storeMetrics(publicationId: string, metrics: Partial<PostMetrics>, source: string): Promise<void> {
       await insertMetrics(db, { publicationId, source, views: metrics.views, likes: metrics.likes, comments: metrics.comments, shares: metrics.shares });
-      await recordEvent(db, { type: 'metrics_read', publicationId, description: `views ${metrics.views ?? '?'}, likes ${metrics.likes ?? '?'}` });
+      await publicationEvent(publicationId, { type: 'metrics_read', description: `views ${metrics.views ?? '?'}, likes ${metrics.likes ?? '?'}` });
     },
   };
 }

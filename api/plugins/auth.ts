@@ -18,6 +18,10 @@ declare module 'fastify' {
     requireAuth(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     hasSession(request: FastifyRequest): boolean;
   }
+  interface FastifyRequest {
+    /** Who is acting, for audit events: 'api' (bearer token) or 'admin' (dashboard session). */
+    actor: string;
+  }
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -43,14 +47,21 @@ const authPlugin: FastifyPluginAsync<{ config: AppConfig }> = async (app, { conf
     return expires > Date.now();
   });
 
+  app.decorateRequest('actor', '');
   app.decorate('requireAuth', async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     if (header) {
       const [scheme, token] = header.split(' ');
-      if (scheme?.toLowerCase() === 'bearer' && token && safeEqual(token, config.apiToken)) return;
+      if (scheme?.toLowerCase() === 'bearer' && token && safeEqual(token, config.apiToken)) {
+        request.actor = 'api';
+        return;
+      }
       return reply.code(401).send({ error: 'unauthorized', message: 'invalid API token' });
     }
-    if (app.hasSession(request)) return;
+    if (app.hasSession(request)) {
+      request.actor = 'admin';
+      return;
+    }
     return reply.code(401).send({ error: 'unauthorized', message: 'missing API token (Authorization: Bearer <API_TOKEN>) or session' });
   });
 

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { InvalidMediaError, probeVideo } from '../../activities/media/probe.js';
-import { getContentWithPublications, submitContent, UnknownModelError } from '../../services/contents.js';
+import { approveContent, getContentWithPublications, rejectContent, submitContent } from '../../services/contents.js';
 import { ApiError, ErrorBody, publicationView, PublicationView } from '../views.js';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,6 +35,13 @@ const ContentView = Type.Object({
     codec: Type.Union([Type.String(), Type.Null()]),
   }),
   rejectionReason: Type.Union([Type.String(), Type.Null()]),
+  approvedAt: Type.Union([Type.String(), Type.Null()]),
+  approvedBy: Type.Union([Type.String(), Type.Null()]),
+  rejectedAt: Type.Union([Type.String(), Type.Null()]),
+  rejectedBy: Type.Union([Type.String(), Type.Null()]),
+  duplicateOfId: Type.Union([Type.String(), Type.Null()]),
+  /** Per platform name: the caption drafted (or edited) before scheduling. */
+  captions: Type.Record(Type.String(), Type.Object({ caption: Type.String(), tags: Type.Array(Type.String()), source: Type.String() })),
   publications: Type.Array(PublicationView),
 });
 
@@ -83,13 +90,12 @@ export const contentRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
           if (error instanceof InvalidMediaError) throw new ApiError(415, 'not_a_video', `"video" is not a usable video: ${error.message}`);
           throw error;
         }
-        const created = await submitContent({ db, temporal }, {
-          modelId, filePath: upload.path, originalFilename: upload.filename || null, context, sentBy: 'api',
+        const created = await submitContent({ db, temporal, lifecycle: config.lifecycle }, {
+          modelId, filePath: upload.path, originalFilename: upload.filename || null, context, sentBy: request.actor,
         });
         upload = undefined; // the workflow owns the file now
         return reply.code(202).send(created);
       } catch (error) {
-        if (error instanceof UnknownModelError) throw new ApiError(404, 'unknown_model', error.message);
         const code = (error as { code?: string }).code;
         if (code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new ApiError(413, 'file_too_large', `"video" exceeds the upload limit of ${Math.round(config.maxUploadBytes / 1024 / 1024)} MB`);
@@ -127,8 +133,55 @@ export const contentRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
         sha256: c.sha256,
         media: { durationSeconds: c.durationSeconds, width: c.width, height: c.height, sizeBytes: c.sizeBytes, codec: c.codec },
         rejectionReason: c.rejectionReason,
+        approvedAt: c.approvedAt?.toISOString() ?? null,
+        approvedBy: c.approvedBy,
+        rejectedAt: c.rejectedAt?.toISOString() ?? null,
+        rejectedBy: c.rejectedBy,
+        duplicateOfId: c.duplicateOfId,
+        captions: c.captionDrafts ?? {},
         publications: found.publications.map(publicationView),
       };
+    },
+  );
+
+  const Decision = Type.Object({ id: Type.String(), decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]) });
+  const CaptionEdit = Type.Object(
+    { caption: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })), tags: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 })) },
+    { additionalProperties: false },
+  );
+
+  app.post(
+    '/api/contents/:id/approve',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        body: Type.Optional(Type.Object(
+          { captions: Type.Optional(Type.Record(Type.String({ minLength: 1 }), CaptionEdit)) },
+          { additionalProperties: false },
+        )),
+        response: { 202: Decision, '4xx': ErrorBody, '5xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const body = (request.body ?? {}) as { captions?: Record<string, { caption?: string; tags?: string[] }> };
+      return reply.code(202).send(await approveContent({ db, temporal }, id, { actor: request.actor, captions: body.captions }));
+    },
+  );
+
+  app.post(
+    '/api/contents/:id/reject',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
+        response: { 202: Decision, '4xx': ErrorBody, '5xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const { reason } = request.body as { reason: string };
+      return reply.code(202).send(await rejectContent({ db, temporal }, id, { actor: request.actor, reason }));
     },
   );
 };

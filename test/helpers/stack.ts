@@ -17,15 +17,22 @@ export interface TestStack {
   apiToken: string;
   adminPassword: string;
   seeded: Awaited<ReturnType<typeof seedDemo>>;
+  /** The environment the app was configured from, for starting more processes of the same deployment. */
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
-export async function startTestStack(opts: { embedded: boolean; maxUploadMb?: number }): Promise<TestStack> {
+/** Lifecycle timings for tests: a dead worker is noticed in seconds, and one metrics read ends a publication workflow. */
+export const testLifecycleEnv = { ACTIVITY_HEARTBEAT_SECONDS: '3', DB_ACTIVITY_TIMEOUT_SECONDS: '10', METRICS_POLL_SCHEDULE: '0s' };
+
+export async function startTestStack(
+  opts: { embedded: boolean; maxUploadMb?: number; env?: Record<string, string>; role?: 'all' | 'web' },
+): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trafico-stack-'));
   const apiToken = randomBytes(18).toString('base64url');
   const adminPassword = 'admin-test-password';
   const demo = await startDemoPlatform({ port: 0, dataDir: join(dataDir, 'demo') });
-  const config = loadConfig({
+  const env: Record<string, string> = {
     DATA_DIR: dataDir,
     ...(opts.embedded ? {} : { DATABASE_URL: inject('databaseUrl') }),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -37,11 +44,14 @@ export async function startTestStack(opts: { embedded: boolean; maxUploadMb?: nu
     AUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     MAX_UPLOAD_MB: String(opts.maxUploadMb ?? 500),
     LOG_LEVEL: 'warn',
-  });
-  const app = await startApp(config, 'all');
+    ...testLifecycleEnv,
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const app = await startApp(config, opts.role ?? 'all');
   const seeded = await seedDemo(app.db.db, config, demo.url);
   return {
-    app, demo, url: app.url!, dataDir, apiToken, adminPassword, seeded,
+    app, demo, url: app.url!, dataDir, apiToken, adminPassword, seeded, env,
     async close() {
       await app.close();
       await demo.close();

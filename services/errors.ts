@@ -1,0 +1,32 @@
+/**
+ * Errors services raise for the API, the bot and the dashboard alike. `kind` says what went wrong in
+ * words every caller maps its own way (HTTP status, a bot reply); `code` is stable for clients.
+ */
+export type ServiceErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable';
+
+export class ServiceError extends Error {
+  constructor(
+    readonly kind: ServiceErrorKind,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs a Temporal call; a server that cannot be reached becomes an `unavailable` error that loses nothing. */
+export async function viaTemporal<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isConnectionError(error)) throw new ServiceError('unavailable', 'temporal_unavailable', `Temporal is not reachable, ${what} was not done; try again shortly`);
+    throw error;
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: number; name?: string; message?: string; cause?: unknown };
+  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or the client's own connection error.
+  if (e?.code === 14 || e?.code === 4 || e?.name === 'TransportError' || e?.name === 'ServiceError' && /UNAVAILABLE|connect/i.test(e.message ?? '')) return true;
+  return e?.cause !== undefined && e.cause !== error && isConnectionError(e.cause);
+}

@@ -1,0 +1,143 @@
+/**
+ * Publication controls (reschedule, publish now, cancel, retry) and account pause/resume, shared by the API,
+ * the bot and the dashboard. The service checks what is allowed against the database and then signals the
+ * publication's workflow, which owns every state change. A workflow that already ended (a failure nobody
+ * retried for weeks) is started again by the same signal (signalWithStart).
+ */
+import type { Client } from '@temporalio/client';
+import type { LifecycleOptions } from '../core/lifecycle.js';
+import { capabilitiesFor } from '../core/platforms.js';
+import { slotViolation } from '../core/scheduling.js';
+import { publicationWorkflowId, TaskQueues } from '../core/task-queues.js';
+import { defaultDistributionRules, type PublicationStatus } from '../core/types.js';
+import type { Db } from '../db/client.js';
+import {
+  findAccountWithPlatform, movePublicationsOfAccount, publicationContext, recordEvent, setAccountStatus, takenSlots,
+} from '../db/queries.js';
+import type { publicationWorkflow } from '../workflows/publication.js';
+import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../workflows/search-attributes.js';
+import {
+  cancelSignal, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal, type Actor,
+} from '../workflows/signals.js';
+import { ServiceError, viaTemporal } from './errors.js';
+
+export interface PublicationServiceDeps {
+  db: Db;
+  temporal: Client;
+  lifecycle: LifecycleOptions;
+}
+
+type Control = 'reschedule' | 'publishNow' | 'cancel' | 'retry';
+
+/** Which statuses each control accepts; anything else is a conflict the caller can explain. */
+const allowed: Record<Control, PublicationStatus[]> = {
+  reschedule: ['scheduled', 'held', 'failed', 'unconfirmed'],
+  publishNow: ['scheduled', 'held', 'failed', 'unconfirmed'],
+  cancel: ['scheduled', 'held', 'failed', 'unconfirmed'],
+  retry: ['failed', 'unconfirmed', 'held'],
+};
+
+async function controllable(db: Db, id: string, control: Control) {
+  const ctx = await publicationContext(db, id);
+  if (!ctx) throw new ServiceError('not_found', 'not_found', `publication ${id} not found`);
+  const { status } = ctx.publication;
+  if (!allowed[control].includes(status)) {
+    throw new ServiceError('conflict', 'invalid_state', `publication ${id} is ${status}; ${control} needs ${allowed[control].join(' or ')}`);
+  }
+  return ctx;
+}
+
+type PublicationContext = NonNullable<Awaited<ReturnType<typeof publicationContext>>>;
+
+async function signalPublication(
+  deps: PublicationServiceDeps, ctx: PublicationContext, signal: Parameters<Client['workflow']['signalWithStart']>[1]['signal'], args: unknown[],
+) {
+  const { publication, model, platform, content } = ctx;
+  await viaTemporal('the change', () => deps.temporal.workflow.signalWithStart<typeof publicationWorkflow, unknown[]>('publicationWorkflow', {
+    workflowId: publication.workflowId ?? publicationWorkflowId(publication.id),
+    taskQueue: TaskQueues.pipeline,
+    args: [{ publicationId: publication.id, options: deps.lifecycle }],
+    signal,
+    signalArgs: args,
+    typedSearchAttributes: [
+      { key: ModelNameKey, value: model.name },
+      { key: PlatformKey, value: platform.name },
+      { key: ContentIdKey, value: content.id },
+      { key: PublicationStatusKey, value: publication.status },
+    ],
+    staticSummary: `${model.name} → ${platform.name} @${ctx.account.username}`,
+  }));
+}
+
+const actorNow = (actor: string): Actor => ({ actor, at: new Date().toISOString() });
+
+/**
+ * Moves a publication to a new time. The admin's choice wins over the rules (it must be in the future and within
+ * the platform's horizon); where it breaks a rule the answer carries a warning instead of an error.
+ */
+export async function reschedulePublication(deps: PublicationServiceDeps, id: string, input: { actor: string; scheduledTime: Date }) {
+  if (Number.isNaN(input.scheduledTime.getTime())) throw new ServiceError('invalid', 'invalid_time', 'scheduledTime is not a valid date-time');
+  const ctx = await controllable(deps.db, id, 'reschedule');
+  const now = new Date();
+  if (input.scheduledTime.getTime() <= now.getTime()) throw new ServiceError('invalid', 'time_in_past', 'scheduledTime must be in the future (use publish-now to publish at once)');
+  const caps = capabilitiesFor(ctx.platform.technicalConfig.driver, ctx.platform.capabilities);
+  if (input.scheduledTime.getTime() > now.getTime() + caps.maxLeadDays * 86_400_000) {
+    throw new ServiceError('invalid', 'beyond_horizon', `scheduledTime is more than ${caps.maxLeadDays} days ahead, the limit of ${ctx.platform.name}`);
+  }
+  const rules = { ...defaultDistributionRules, ...ctx.model.distribution };
+  const own = ctx.publication.scheduledTime?.getTime();
+  const taken = (await takenSlots(deps.db, ctx.account.id, new Date(now.getTime() - 2 * 86_400_000), new Date(now.getTime() + (caps.maxLeadDays + 2) * 86_400_000)))
+    .filter((t) => t.getTime() !== own);
+  const warning = slotViolation({ rules, lead: caps, now, taken }, input.scheduledTime);
+  await signalPublication(deps, ctx, rescheduleSignal, [{ ...actorNow(input.actor), scheduledTime: input.scheduledTime.toISOString() }]);
+  return { id, scheduledTime: input.scheduledTime.toISOString(), warnings: warning ? [warning] : [] };
+}
+
+export async function publishPublicationNow(deps: PublicationServiceDeps, id: string, input: { actor: string }) {
+  const ctx = await controllable(deps.db, id, 'publishNow');
+  await signalPublication(deps, ctx, publishNowSignal, [actorNow(input.actor)]);
+  return { id };
+}
+
+export async function cancelPublication(deps: PublicationServiceDeps, id: string, input: { actor: string; reason?: string }) {
+  const ctx = await controllable(deps.db, id, 'cancel');
+  await signalPublication(deps, ctx, cancelSignal, [{ ...actorNow(input.actor), reason: input.reason }]);
+  return { id };
+}
+
+/** Publishes again after a failure; the driver first looks for a post an earlier attempt may have made. */
+export async function retryPublication(deps: PublicationServiceDeps, id: string, input: { actor: string }) {
+  const ctx = await controllable(deps.db, id, 'retry');
+  await signalPublication(deps, ctx, retrySignal, [actorNow(input.actor)]);
+  return { id };
+}
+
+/** Re-activates an account (e.g. after its session was linked again) and releases its held publications. */
+export async function resumeAccount(deps: PublicationServiceDeps, accountId: string, input: { actor: string }) {
+  const found = await findAccountWithPlatform(deps.db, accountId);
+  if (!found) throw new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
+  await setAccountStatus(deps.db, accountId, 'active');
+  const released = await movePublicationsOfAccount(deps.db, accountId, 'held', 'scheduled');
+  await recordEvent(deps.db, {
+    type: 'account_resumed', accountId, modelId: found.account.modelId, actor: input.actor,
+    description: `@${found.account.username} active again; ${released.length} publication(s) released`,
+  });
+  for (const publication of released) {
+    const ctx = await publicationContext(deps.db, publication.id);
+    if (ctx) await signalPublication(deps, ctx, releaseSignal, [actorNow(input.actor)]);
+  }
+  return { accountId, released: released.map((p) => p.id) };
+}
+
+/** Pauses an account by hand: its publications are held when their time comes. */
+export async function pauseAccount(deps: Pick<PublicationServiceDeps, 'db'>, accountId: string, input: { actor: string; reason?: string }) {
+  const found = await findAccountWithPlatform(deps.db, accountId);
+  if (!found) throw new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
+  await setAccountStatus(deps.db, accountId, 'paused');
+  const held = await movePublicationsOfAccount(deps.db, accountId, 'scheduled', 'held');
+  await recordEvent(deps.db, {
+    type: 'account_paused', accountId, modelId: found.account.modelId, actor: input.actor,
+    description: `${input.reason ?? 'paused by hand'}; ${held.length} publication(s) held`,
+  });
+  return { accountId, held: held.map((p) => p.id) };
+}
