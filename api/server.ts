@@ -38,6 +38,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ error: 'internal_error', message: 'internal error; see the server log' });
   });
 
+  // A command sent without a body (POST /…/cancel) means "no options": validate it as {}.
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};
+  });
   await app.register(authPlugin, { config: deps.config });
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
   await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });

@@ -57,7 +57,6 @@ async function reach(point: KillPoint, contentId: string): Promise<string> {
 }
 
 it(`survives ${iterations} worker SIGKILLs at random stages with exactly one post per publication`, async () => {
-  const video = readFileSync(await makeTestVideo(join(stack.dataDir, 'crash.mp4')));
   worker = startWorkerProcess(stack.env);
   await worker.ready;
   const report: { point: KillPoint; observed: string; posts: number; attempts: number }[] = [];
@@ -71,6 +70,7 @@ it(`survives ${iterations} worker SIGKILLs at random stages with exactly one pos
       });
       expect(armed.ok).toBe(true);
     }
+    const video = readFileSync(await makeTestVideo(join(stack.dataDir, 'crash.mp4')));
     const created = await uploadVideo(stack, { modelId: stack.seeded.modelId, context: `crash ${i} at ${point}`, file: { data: video, name: 'clip.mp4' } });
     expect(created.status).toBe(202);
     const contentId = created.body.id as string;

@@ -21,11 +21,9 @@ interface PublicationJson {
 }
 
 let stack: TestStack;
-let video: Buffer;
 
 beforeAll(async () => {
   stack = await startTestStack({ embedded: false });
-  video = readFileSync(await makeTestVideo(join(stack.dataDir, 'lifecycle.mp4')));
 });
 afterAll(async () => stack?.close());
 
@@ -52,6 +50,7 @@ async function post(path: string, body?: unknown) {
 }
 
 async function upload(context: string): Promise<string> {
+  const video = readFileSync(await makeTestVideo(join(stack.dataDir, 'lifecycle.mp4')));
   const created = await uploadVideo(stack, { modelId: stack.seeded.modelId, context, file: { data: video, name: 'clip.mp4' } });
   expect(created.status).toBe(202);
   return created.body.id as string;
@@ -63,6 +62,7 @@ async function publicationOf(contentId: string, statuses: string[], what = `a pu
   return waitFor(async () => {
     const { items } = await getJson<{ items: PublicationJson[] }>(stack, `/api/publications?contentId=${contentId}`);
     const p = items[0];
+    if (p?.status === 'failed' && !statuses.includes('failed')) throw new Error(`publication failed: ${p.lastError}`);
     return p && statuses.includes(p.status) ? p : undefined;
   }, { what, timeoutMs: 90_000 });
 }

@@ -208,13 +208,7 @@ export function createStoreActivities({ db }: ActivityDeps) {
     async recordPublicationFailure(publicationId: string, failure: { type: string; message: string }): Promise<{ status: PublicationStatus }> {
       const { publication, account } = await mustPublication(publicationId);
       const error = `${failure.type}: ${failure.message}`;
-      const status: PublicationStatus = failure.type === 'Unconfirmed' || publication.publishStep === 'unconfirmed' ? 'unconfirmed' : 'failed';
-      await updatePublication(db, publicationId, { status, lastError: error });
-      await publicationEvent(publicationId, {
-        type: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', description: error, data: { errorType: failure.type },
-      });
-      await publicationEvent(publicationId, { type: 'alert', description: `publication ${status}: ${error}`, data: { kind: `publication_${status}`, errorType: failure.type } });
-
+      // The account first: once the publication reads failed, its account already says why.
       const accountStatus = accountErrorStatus[failure.type];
       if (accountStatus && account.status === 'active') {
         await setAccountStatus(db, account.id, accountStatus);
@@ -228,6 +222,12 @@ export function createStoreActivities({ db }: ActivityDeps) {
           type: 'alert', description: `account @${account.username} ${accountStatus}: ${failure.message}`, data: { kind: 'account_paused', errorType: failure.type },
         });
       }
+      const status: PublicationStatus = failure.type === 'Unconfirmed' || publication.publishStep === 'unconfirmed' ? 'unconfirmed' : 'failed';
+      await updatePublication(db, publicationId, { status, lastError: error });
+      await publicationEvent(publicationId, {
+        type: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', description: error, data: { errorType: failure.type },
+      });
+      await publicationEvent(publicationId, { type: 'alert', description: `publication ${status}: ${error}`, data: { kind: `publication_${status}`, errorType: failure.type } });
       return { status };
     },
 
