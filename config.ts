@@ -35,6 +35,7 @@ const Env = z.object({
   BROWSER_SLOTS: z.coerce.number().int().min(1).max(32).default(2),
   DEMO_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   METRICS_POLL_SCHEDULE: z.string().optional(),
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
   ACTIVITY_HEARTBEAT_SECONDS: z.coerce.number().positive().default(30),
   DB_ACTIVITY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -61,6 +62,8 @@ export interface AppConfig {
   browserSlots: number;
   demoPort: number;
   lifecycle: LifecycleOptions;
+  /** A prebuilt workflow bundle (worker/index.ts writeWorkflowBundle); unset = bundle at start. */
+  workflowBundlePath?: string;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     chromiumPath: e.CHROMIUM_PATH,
     browserSlots: e.BROWSER_SLOTS,
     demoPort: e.DEMO_PORT,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     lifecycle: {
       ...defaultLifecycleOptions,
       heartbeatTimeoutMs: e.ACTIVITY_HEARTBEAT_SECONDS * 1000,

@@ -11,6 +11,7 @@ import { makeTestVideo } from './helpers/media.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process.js';
+import { writeWorkflowBundle } from '../worker/index.js';
 
 const iterations = Number(process.env.CRASH_ITERATIONS ?? 20);
 
@@ -23,6 +24,10 @@ let worker: WorkerProcess | undefined;
 beforeAll(async () => {
   // Only the API runs in this process; every workflow and activity runs in the worker process we kill.
   stack = await startTestStack({ embedded: false, role: 'web' });
+  // Restarted workers load a prebuilt bundle instead of running webpack each time.
+  const bundlePath = join(stack.dataDir, 'workflow-bundle.js');
+  await writeWorkflowBundle(bundlePath);
+  stack.env.WORKFLOW_BUNDLE_PATH = bundlePath;
 });
 afterAll(async () => {
   await worker?.kill();

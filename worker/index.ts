@@ -1,5 +1,6 @@
 /** Worker bootstrap: one Worker per task queue, sharing one connection, one bundle and one browser. */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { cpus } from 'node:os';
@@ -18,6 +19,12 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
   return bundle;
+}
+
+/** Writes the bundle to a file, so worker processes can start without webpack (WORKFLOW_BUNDLE_PATH). */
+export async function writeWorkflowBundle(path: string): Promise<void> {
+  const { code } = await workflowBundle();
+  await writeFile(path, code);
 }
 
 const quietBundlerLogger = {
@@ -67,7 +74,7 @@ export async function startWorkers(
     workers.push(await Worker.create({
       ...common,
       taskQueue: TaskQueues.pipeline,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: deps.config.workflowBundlePath ? { codePath: deps.config.workflowBundlePath } : await workflowBundle(),
       activities: createPipelineActivities(deps),
     }));
   }
