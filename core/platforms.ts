@@ -124,18 +124,3 @@ export function platformSkipReason(facts: ClipFacts, caps: PlatformCapabilities)
   if (fit === 'too_big') return `size ${facts.sizeBytes} B exceeds ${caps.maxSizeBytes} B`;
   return null;
 }
-
-/**
- * Why a video does not fit a platform as is, or null when it does. Strict (no trimming
- * allowance); scheduling should move to platformFit / platformSkipReason, which accept clips a variant fixes.
- */
-export function mediaMismatch(
-  facts: { durationSeconds: number; sizeBytes: number },
-  caps: PlatformCapabilities,
-): string | null {
-  if (facts.durationSeconds > caps.maxDurationSeconds) {
-    return `duration ${facts.durationSeconds.toFixed(1)} s exceeds ${caps.maxDurationSeconds} s`;
-  }
-  if (facts.sizeBytes > caps.maxSizeBytes) return `size ${facts.sizeBytes} B exceeds ${caps.maxSizeBytes} B`;
-  return null;
-}

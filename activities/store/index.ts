@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
-import { capabilitiesFor, mediaMismatch } from '../../core/platforms.js';
+import { capabilitiesFor, platformSkipReason } from '../../core/platforms.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
 import { nextFreeSlot } from '../../core/scheduling.js';
 import { publicationWorkflowId } from '../../core/task-queues.js';
@@ -116,7 +116,9 @@ export function createStoreActivities({ db }: ActivityDeps) {
         const rows = [];
         for (const { account, platform } of targets) {
           const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
-          const mismatch = mediaMismatch({ durationSeconds: content.durationSeconds ?? 0, sizeBytes: content.sizeBytes ?? 0 }, caps);
+          const facts = { durationSeconds: content.durationSeconds ?? 0, sizeBytes: content.sizeBytes ?? 0, width: content.width ?? 0, height: content.height ?? 0 };
+          // Clips a variant can fix (trim, fit to 9:16) go ahead; prepareMedia makes the variant before publishing.
+          const mismatch = platformSkipReason(facts, caps);
           if (mismatch) {
             notes.push({ accountId: account.id, description: `not sent to ${platform.name}: ${mismatch}` });
             continue;

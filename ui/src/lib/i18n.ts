@@ -43,6 +43,7 @@ const es = {
 
 	// Singular: one row's badge.
 	'status.scheduled': 'Programada',
+	'status.held': 'Retenida',
 	'status.processing': 'Procesando',
 	'status.published': 'Publicada',
 	'status.failed': 'Fallida',
@@ -51,6 +52,7 @@ const es = {
 	// Plural: summary cards and filter links.
 	'statuses.all': 'Todas',
 	'statuses.scheduled': 'Programadas',
+	'statuses.held': 'Retenidas',
 	'statuses.processing': 'Procesando',
 	'statuses.published': 'Publicadas',
 	'statuses.failed': 'Fallidas',
@@ -101,6 +103,7 @@ const en: Record<MessageKey, string> = {
 	'link.workflow': 'Workflow',
 
 	'status.scheduled': 'Scheduled',
+	'status.held': 'Held',
 	'status.processing': 'Processing',
 	'status.published': 'Published',
 	'status.failed': 'Failed',
@@ -108,6 +111,7 @@ const en: Record<MessageKey, string> = {
 	'status.unconfirmed': 'Unconfirmed',
 	'statuses.all': 'All',
 	'statuses.scheduled': 'Scheduled',
+	'statuses.held': 'Held',
 	'statuses.processing': 'Processing',
 	'statuses.published': 'Published',
 	'statuses.failed': 'Failed',

@@ -3,6 +3,7 @@
 
 export const STATUSES = [
 	'scheduled',
+	'held',
 	'processing',
 	'published',
 	'failed',
