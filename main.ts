@@ -32,7 +32,7 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
     // Secrets must never reach logs, whatever a future log line passes in.
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'authData', 'password', 'apiToken', '*.authData', '*.password'],
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'authData', 'password', 'apiToken', 'apiKey', '*.authData', '*.password', '*.apiKey'],
   });
 }
 

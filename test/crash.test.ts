@@ -105,4 +105,4 @@ it(`survives ${iterations} worker SIGKILLs at random stages with exactly one pos
   console.table(report);
   expect(report).toHaveLength(iterations);
   expect(report.every((r) => r.posts === 1)).toBe(true);
-});
+}, iterations * 60_000);

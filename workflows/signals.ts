@@ -3,23 +3,10 @@
  * so a decision or a control survives any worker crash the moment Temporal accepts the signal.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Actor, ApproveInput, RejectInput } from '../core/lifecycle.js';
 import type { PublicationStatus } from '../core/types.js';
 
-/** Who acted and when (ISO time taken by the service, so the workflow stays deterministic). */
-export interface Actor {
-  actor: string;
-  at: string;
-}
-
-export type CaptionEdits = Record<string, { caption?: string; tags?: string[] }>;
-
-export interface ApproveInput extends Actor {
-  /** Per platform name: an edited caption and/or tags that replace the draft. */
-  captions?: CaptionEdits;
-}
-export interface RejectInput extends Actor {
-  reason: string;
-}
+export type { Actor, ApproveInput, CaptionEdits, RejectInput } from '../core/lifecycle.js';
 
 export const approveSignal = defineSignal<[ApproveInput]>('approve');
 export const rejectSignal = defineSignal<[RejectInput]>('reject');

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
 import { capabilitiesFor, platformSkipReason } from '../../core/platforms.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
+import type { Actor, ApproveInput, RejectInput } from '../../core/lifecycle.js';
 import { nextFreeSlot } from '../../core/scheduling.js';
 import { publicationWorkflowId } from '../../core/task-queues.js';
 import { defaultDistributionRules, type CaptionDrafts, type PostMetrics, type PublicationStatus } from '../../core/types.js';
@@ -17,7 +18,6 @@ import {
   updateContent, updatePublication,
 } from '../../db/queries.js';
 import type { ActivityDeps } from '../deps.js';
-import type { Actor, ApproveInput, RejectInput } from '../../workflows/signals.js';
 
 export interface ScheduledPublication {
   publicationId: string;

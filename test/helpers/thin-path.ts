@@ -53,7 +53,9 @@ export async function publishOneVideo(stack: TestStack, context: string) {
   expect(content.media.durationSeconds).toBeCloseTo(3, 0);
   expect(content.publications).toHaveLength(1);
   expect(content.caption).toContain(context);
-  expect(content.caption).toContain('#webcam');
+  expect(content.tags).toContain('webcam');
+  expect(content.captions.demo.caption).toContain(context);
+  expect(publication.caption).toContain('#webcam');
   const stored = join(stack.dataDir, 'media', contentId);
   expect(existsSync(join(stored, 'original.mp4'))).toBe(true);
   expect(existsSync(join(stored, 'thumbnail.jpg'))).toBe(true);
