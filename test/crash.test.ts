@@ -64,7 +64,7 @@ async function reach(point: KillPoint, contentId: string): Promise<string> {
 it(`survives ${iterations} worker SIGKILLs at random stages with exactly one post per publication`, async () => {
   worker = startWorkerProcess(stack.env);
   await worker.ready;
-  const report: { point: KillPoint; observed: string; posts: number; attempts: number }[] = [];
+  const report: { point: KillPoint; observed: string; posts: number; attempts: number; restartMs: number; recoveryMs: number }[] = [];
 
   for (let i = 0; i < iterations; i++) {
     const point = killPoints[Math.floor(Math.random() * killPoints.length)]!;
@@ -82,9 +82,11 @@ it(`survives ${iterations} worker SIGKILLs at random stages with exactly one pos
 
     const observed = await reach(point, contentId);
     await worker.kill('SIGKILL');
+    const killedAt = Date.now();
     await fetch(`${stack.demo.url}/__admin/faults`, { method: 'DELETE' });
     worker = startWorkerProcess(stack.env);
     await worker.ready;
+    const restartMs = Date.now() - killedAt;
 
     const result = await stack.app.temporal.workflow.getHandle(`content-${contentId}`).result();
     expect(result.status).toBe('scheduled');
@@ -95,7 +97,7 @@ it(`survives ${iterations} worker SIGKILLs at random stages with exactly one pos
       const posts = (await demoPosts()).filter((p) => p.caption.includes(publication.idempotencyMarker));
       expect(posts, `iteration ${i} (${point}, observed ${observed})`).toHaveLength(1);
       expect(posts[0]!.id).toBe(publication.externalId);
-      report.push({ point, observed, posts: posts.length, attempts: publication.attempts });
+      report.push({ point, observed, posts: posts.length, attempts: publication.attempts, restartMs, recoveryMs: Date.now() - killedAt });
     }
     expect((await findContent(stack.app.db.db, contentId))!.status).toBe('approved');
   }
