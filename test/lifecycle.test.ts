@@ -4,21 +4,16 @@
  * the account and hold its publications, and metrics polling across continueAsNew.
  */
 import { eq } from 'drizzle-orm';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultDistributionRules, type DistributionRules } from '../core/types.js';
+import type { DistributionRules } from '../core/types.js';
 import { encryptJson } from '../db/crypto.js';
 import { eventsOf, findAccountWithPlatform, metricsOfPublication } from '../db/queries.js';
-import { models, platformAccounts } from '../db/schema.js';
-import { makeTestVideo } from './helpers/media.js';
-import { getJson, startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
+import { platformAccounts } from '../db/schema.js';
+import {
+  postJson, publicationOf, setModelRules, slotFarAway, uploadClip, type PublicationJson,
+} from './helpers/lifecycle.js';
+import { getJson, startTestStack, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
-
-interface PublicationJson {
-  id: string; contentId: string; status: string; postUrl: string | null; externalId: string | null; scheduledTime: string | null;
-  attempts: number; lastError: string | null; workflowId: string; caption: string;
-}
 
 let stack: TestStack;
 
@@ -29,43 +24,22 @@ afterAll(async () => stack?.close());
 
 const db = () => stack.app.db.db;
 
-async function setRules(patch: Partial<DistributionRules>) {
-  await db().update(models)
-    .set({ distribution: { ...defaultDistributionRules, minSpacingMinutes: 0, maxPostsPerDay: 500, hashtags: ['webcam'], ...patch } })
-    .where(eq(models.id, stack.seeded.modelId));
-}
+const setRules = (patch: Partial<DistributionRules> = {}) => setModelRules(stack, patch);
 
 beforeEach(async () => {
   await setRules({});
   await db().update(platformAccounts).set({ status: 'active' }).where(eq(platformAccounts.id, stack.seeded.accountId));
 });
 
-async function post(path: string, body?: unknown) {
-  const response = await fetch(`${stack.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const post = (path: string, body?: unknown) => postJson(stack, path, body);
 
 async function upload(context: string): Promise<string> {
-  const video = readFileSync(await makeTestVideo(join(stack.dataDir, 'lifecycle.mp4')));
-  const created = await uploadVideo(stack, { modelId: stack.seeded.modelId, context, file: { data: video, name: 'clip.mp4' } });
+  const created = await uploadClip(stack, context);
   expect(created.status).toBe(202);
   return created.body.id as string;
 }
 
 const content = (id: string) => getJson<Record<string, any>>(stack, `/api/contents/${id}`);
-
-async function publicationOf(contentId: string, statuses: string[], what = `a publication ${statuses.join('/')}`) {
-  return waitFor(async () => {
-    const { items } = await getJson<{ items: PublicationJson[] }>(stack, `/api/publications?contentId=${contentId}`);
-    const p = items[0];
-    if (p?.status === 'failed' && !statuses.includes('failed')) throw new Error(`publication failed: ${p.lastError}`);
-    return p && statuses.includes(p.status) ? p : undefined;
-  }, { what, timeoutMs: 90_000 });
-}
 
 async function waitForEvent(filter: Parameters<typeof eventsOf>[1], type: string) {
   return waitFor(async () => (await eventsOf(db(), filter)).find((e) => e.type === type), { what: `a ${type} event`, timeoutMs: 60_000 });
@@ -93,7 +67,7 @@ describe('approval', () => {
     expect(await post(`/api/contents/${id}/approve`, { captions: { demo: { caption: 'Texto editado por la admin', tags: ['editado'] } } }))
       .toMatchObject({ status: 202, body: { id, decision: 'approve' } });
 
-    const publication = await publicationOf(id, ['published']);
+    const publication = await publicationOf(stack, id, ['published']);
     expect(publication.caption).toContain('Texto editado por la admin');
     expect(publication.caption).toContain('#editado');
     const approved = await content(id);
@@ -126,10 +100,9 @@ describe('approval', () => {
 describe('publication controls', () => {
   /** Slots far from now, so the publication waits on its durable timer. */
   async function uploadScheduledLater(context: string) {
-    const hour = (new Date().getUTCHours() + 12) % 24;
-    await setRules({ timezone: 'UTC', slots: [`${String(hour).padStart(2, '0')}:00`] });
+    await setRules(slotFarAway());
     const id = await upload(context);
-    const publication = await publicationOf(id, ['scheduled']);
+    const publication = await publicationOf(stack, id, ['scheduled']);
     expect(Date.parse(publication.scheduledTime!)).toBeGreaterThan(Date.now() + 3_600_000);
     return { id, publication };
   }
@@ -151,7 +124,7 @@ describe('publication controls', () => {
     await waitForEvent({ publicationId: publication.id }, 'publication_rescheduled');
 
     expect(await post(`/api/publications/${publication.id}/publish-now`)).toMatchObject({ status: 202 });
-    const published = await publicationOf(id, ['published']);
+    const published = await publicationOf(stack, id, ['published']);
     expect(await demoPostsWith(markerOf(published))).toHaveLength(1);
     expect(await post(`/api/publications/${publication.id}/cancel`)).toMatchObject({ status: 409, body: { error: 'invalid_state' } });
   });
@@ -160,7 +133,7 @@ describe('publication controls', () => {
     const { id, publication } = await uploadScheduledLater('Cancelar');
     expect(await post(`/api/publications/${publication.id}/cancel`, { reason: 'ya no' })).toMatchObject({ status: 202 });
     expect(await stack.app.temporal.workflow.getHandle(publication.workflowId).result()).toMatchObject({ status: 'canceled' });
-    expect((await publicationOf(id, ['canceled'])).status).toBe('canceled');
+    expect((await publicationOf(stack, id, ['canceled'])).status).toBe('canceled');
     expect(await demoPostsWith(markerOf(publication))).toHaveLength(0);
     const canceled = await waitForEvent({ publicationId: publication.id }, 'publication_canceled');
     expect(canceled).toMatchObject({ actor: 'api', description: 'ya no' });
@@ -178,7 +151,7 @@ describe('publication controls', () => {
       const { publication: waiting } = await uploadScheduledLater('Queda retenida');
       await setRules({});
       const id = await upload('Sesión caducada');
-      const failed = await publicationOf(id, ['failed']);
+      const failed = await publicationOf(stack, id, ['failed']);
       expect(failed.lastError).toMatch(/^SessionExpired/);
       expect((await findAccountWithPlatform(db(), account.id))!.account.status).toBe('session_expired');
       await waitForEvent({ publicationId: failed.id }, 'session_expired');
@@ -194,7 +167,7 @@ describe('publication controls', () => {
       expect(resumed).toMatchObject({ status: 200, body: { released: [waiting.id] } });
       expect((await getJson<{ items: PublicationJson[] }>(stack, `/api/publications?contentId=${waiting.contentId}`)).items[0]!.status).toBe('scheduled');
       expect(await post(`/api/publications/${failed.id}/retry`)).toMatchObject({ status: 202 });
-      const published = await publicationOf(id, ['published']);
+      const published = await publicationOf(stack, id, ['published']);
       expect(published.attempts).toBe(2);
       expect(await demoPostsWith(markerOf(published))).toHaveLength(1);
       await waitForEvent({ publicationId: failed.id }, 'retry');
@@ -213,7 +186,7 @@ describe('metrics polling', () => {
     Object.assign(lifecycle, { metricsPollOffsetsMs: [0, 1000, 2000, 3000], historyLimit: 10 });
     try {
       const id = await upload('Métricas');
-      const publication = await publicationOf(id, ['published']);
+      const publication = await publicationOf(stack, id, ['published']);
       const handle = stack.app.temporal.workflow.getHandle(publication.workflowId);
       expect(await handle.result()).toMatchObject({ status: 'published' });
       const rows = await metricsOfPublication(db(), publication.id);

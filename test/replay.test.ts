@@ -8,17 +8,15 @@
  */
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { eq } from 'drizzle-orm';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { defaultDistributionRules } from '../core/types.js';
+import type { DistributionRules } from '../core/types.js';
 import { eventsOf } from '../db/queries.js';
-import { models } from '../db/schema.js';
 import { workflowBundle } from '../worker/index.js';
-import { makeTestVideo } from './helpers/media.js';
-import { getJson, startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
+import { postJson, publicationOf as publicationOfContent, setModelRules, slotFarAway, uploadClip } from './helpers/lifecycle.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
 const fixturesDir = fileURLToPath(new URL('./fixtures/histories', import.meta.url));
@@ -56,21 +54,10 @@ it('committed histories replay against the current workflow code', async () => {
 
 it('histories of this run (every lifecycle path) replay without non-determinism', async () => {
   const db = stack.app.db.db;
-  const setRules = (patch: object) => db.update(models)
-    .set({ distribution: { ...defaultDistributionRules, minSpacingMinutes: 0, maxPostsPerDay: 500, hashtags: ['webcam'], ...patch } })
-    .where(eq(models.id, stack.seeded.modelId));
-  const upload = async (context: string) => {
-    const video = readFileSync(await makeTestVideo(join(stack.dataDir, 'replay.mp4')));
-    const created = await uploadVideo(stack, { modelId: stack.seeded.modelId, context, file: { data: video, name: 'clip.mp4' } });
-    return created.body.id as string;
-  };
-  const api = (path: string, body: unknown = {}) => fetch(`${stack.url}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${stack.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  const publicationOf = (contentId: string, status: string) => waitFor(async () => {
-    const { items } = await getJson<{ items: { id: string; status: string; workflowId: string }[] }>(stack, `/api/publications?contentId=${contentId}`);
-    return items[0]?.status === status ? items[0] : undefined;
-  }, { what: `a ${status} publication`, timeoutMs: 90_000 });
+  const setRules = (patch: Partial<DistributionRules> = {}) => setModelRules(stack, patch);
+  const upload = async (context: string) => (await uploadClip(stack, context)).body.id as string;
+  const api = (path: string, body: unknown = {}) => postJson(stack, path, body);
+  const publicationOf = (contentId: string, status: string) => publicationOfContent(stack, contentId, [status]);
   const recorded: Record<string, string> = {};
 
   await setRules({});
@@ -93,8 +80,7 @@ it('histories of this run (every lifecycle path) replay without non-determinism'
   await stack.app.temporal.workflow.getHandle(`content-${rejected}`).result();
   recorded['content-rejected'] = `content-${rejected}`;
 
-  const hour = (new Date().getUTCHours() + 12) % 24;
-  await setRules({ timezone: 'UTC', slots: [`${String(hour).padStart(2, '0')}:00`] });
+  await setRules(slotFarAway());
   const later = await upload('replay: canceled');
   const scheduled = await publicationOf(later, 'scheduled');
   expect((await api(`/api/publications/${scheduled.id}/reschedule`, { scheduledTime: new Date(Date.now() + 3 * 3_600_000).toISOString() })).status).toBe(202);

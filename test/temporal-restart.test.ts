@@ -3,18 +3,17 @@
  * its durable timer and a content waiting for approval both finish; an upload while it is down gets a clear 503
  * and leaves nothing behind.
  */
-import { eq } from 'drizzle-orm';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { defaultDistributionRules } from '../core/types.js';
+import type { DistributionRules } from '../core/types.js';
 import { eventsOf } from '../db/queries.js';
-import { contents, models } from '../db/schema.js';
+import { contents } from '../db/schema.js';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../scripts/temporal.js';
-import { makeTestVideo } from './helpers/media.js';
+import { postJson, publicationOf as publicationOfContent, setModelRules, slotFarAway, uploadClip } from './helpers/lifecycle.js';
 import { freePort } from './helpers/ports.js';
-import { getJson, startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
 let temporalDir: string;
@@ -40,24 +39,13 @@ afterAll(async () => {
 
 it('loses nothing when the Temporal server restarts mid-flight', async () => {
   const db = stack.app.db.db;
-  const setRules = (patch: object) => db.update(models)
-    .set({ distribution: { ...defaultDistributionRules, minSpacingMinutes: 0, maxPostsPerDay: 500, hashtags: ['webcam'], ...patch } })
-    .where(eq(models.id, stack.seeded.modelId));
-  const upload = async (context: string) => {
-    const video = readFileSync(await makeTestVideo(join(stack.dataDir, 'restart.mp4')));
-    return uploadVideo(stack, { modelId: stack.seeded.modelId, context, file: { data: video, name: 'clip.mp4' } });
-  };
-  const publicationOf = (contentId: string, status: string) => waitFor(async () => {
-    const { items } = await getJson<{ items: { id: string; status: string; workflowId: string }[] }>(stack, `/api/publications?contentId=${contentId}`);
-    return items[0]?.status === status ? items[0] : undefined;
-  }, { what: `a ${status} publication`, timeoutMs: 120_000 });
-  const post = (path: string, body: unknown = {}) => fetch(`${stack.url}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${stack.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
+  const setRules = (patch: Partial<DistributionRules> = {}) => setModelRules(stack, patch);
+  const upload = (context: string) => uploadClip(stack, context);
+  const publicationOf = (contentId: string, status: string) => publicationOfContent(stack, contentId, [status], 120_000);
+  const post = async (path: string, body: unknown = {}) => postJson(stack, path, body);
 
   // In flight: one publication on its durable timer, one content waiting for a decision.
-  const hour = (new Date().getUTCHours() + 12) % 24;
-  await setRules({ timezone: 'UTC', slots: [`${String(hour).padStart(2, '0')}:00`] });
+  await setRules(slotFarAway());
   const timed = (await upload('en espera del temporizador')).body.id as string;
   const scheduled = await publicationOf(timed, 'scheduled');
   await setRules({ approvalRequired: true });
