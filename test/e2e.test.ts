@@ -33,6 +33,8 @@ describe('a video posted through the API (PostgreSQL)', () => {
     expect(content.status.name).toBe('COMPLETED');
     expect(content.typedSearchAttributes.get(ModelNameKey)).toBe('Modelo Demo');
     expect(content.typedSearchAttributes.get(ContentIdKey)).toBe(result.contentId);
+    // Its last step (the metrics read) may still be closing when the metrics row appears.
+    await temporal.workflow.getHandle(result.publication.workflowId).result();
     const publication = await temporal.workflow.getHandle(result.publication.workflowId).describe();
     expect(publication.status.name).toBe('COMPLETED');
     expect(publication.typedSearchAttributes.get(PublicationStatusKey)).toBe('published');
