@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DistributionRules } from '../core/types.js';
 import { encryptJson } from '../db/crypto.js';
 import { eventsOf, findAccountWithPlatform, metricsOfPublication } from '../db/queries.js';
-import { platformAccounts } from '../db/schema.js';
+import { platformAccounts, publications } from '../db/schema.js';
 import {
   postJson, publicationOf, setModelRules, slotFarAway, uploadClip, type PublicationJson,
 } from './helpers/lifecycle.js';
@@ -97,6 +97,18 @@ describe('approval', () => {
   });
 });
 
+describe('scheduling', () => {
+  it('invalid rules stop scheduling at once with an alert that says what to fix', async () => {
+    await setRules({ slots: ['25:00'], timezone: 'Marte/Olympus' });
+    const id = await upload('Reglas inválidas');
+    const alert = await waitFor(async () => (await eventsOf(db(), { contentId: id })).find((e) => e.type === 'alert'), { what: 'an alert' });
+    expect(alert.description).toMatch(/distribution rules of Modelo Demo are invalid/);
+    expect(alert.description).toMatch(/Marte\/Olympus/);
+    await expect(stack.app.temporal.workflow.getHandle(`content-${id}`).result()).rejects.toThrow();
+    expect((await content(id)).publications).toHaveLength(0);
+  });
+});
+
 describe('publication controls', () => {
   /** Slots far from now, so the publication waits on its durable timer. */
   async function uploadScheduledLater(context: string) {
@@ -138,6 +150,30 @@ describe('publication controls', () => {
     const canceled = await waitForEvent({ publicationId: publication.id }, 'publication_canceled');
     expect(canceled).toMatchObject({ actor: 'api', description: 'ya no' });
     expect(await post(`/api/publications/${publication.id}/retry`)).toMatchObject({ status: 409 });
+  });
+
+  it('never re-posts when an earlier click may have posted and the look-up fails: unconfirmed until a person retries', async () => {
+    const { id, publication } = await uploadScheduledLater('Resultado desconocido');
+    // As if an earlier attempt had clicked publish and died before seeing the answer.
+    await db().update(publications).set({ publishStep: 'submitting', attempts: 1 }).where(eq(publications.id, publication.id));
+    // The platform then fails the look-up (its post list answers 500 for the next 3 requests).
+    const armed = await fetch(`${stack.demo.url}/__admin/faults`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: 'http_500', count: 3 }),
+    });
+    expect(armed.status).toBe(201);
+    expect(await post(`/api/publications/${publication.id}/publish-now`)).toMatchObject({ status: 202 });
+
+    const unconfirmed = await publicationOf(stack, id, ['unconfirmed']);
+    expect(unconfirmed.lastError).toMatch(/^Unconfirmed: could not look for an earlier post/);
+    expect(await demoPostsWith(markerOf(publication))).toHaveLength(0);
+    const alert = (await eventsOf(db(), { publicationId: publication.id })).find((e) => e.type === 'alert');
+    expect(alert?.data).toMatchObject({ kind: 'publication_unconfirmed' });
+
+    // The admin checked the platform and retries: the look-up runs first, finds nothing, and posts once.
+    await fetch(`${stack.demo.url}/__admin/faults`, { method: 'DELETE' });
+    expect(await post(`/api/publications/${publication.id}/retry`)).toMatchObject({ status: 202 });
+    const published = await publicationOf(stack, id, ['published']);
+    expect(await demoPostsWith(markerOf(published))).toHaveLength(1);
   });
 
   it('an expired session pauses the account, holds its other publications, and retry + resume finish both', async () => {

@@ -8,7 +8,7 @@ import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/cap
 import { capabilitiesFor, platformSkipReason } from '../../core/platforms.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
 import type { Actor, ApproveInput, RejectInput } from '../../core/lifecycle.js';
-import { nextFreeSlot } from '../../core/scheduling.js';
+import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
 import { publicationWorkflowId } from '../../core/task-queues.js';
 import { defaultDistributionRules, type CaptionDrafts, type PostMetrics, type PublicationStatus } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
@@ -104,6 +104,13 @@ export function createStoreActivities({ db }: ActivityDeps) {
      */
     async schedulePublications(contentId: string): Promise<ScheduledPublication[]> {
       const { content, model, rules } = await mustContent(contentId);
+      const problems = validateSchedulingRules(rules);
+      if (problems.length > 0) {
+        // Retrying cannot fix the rules; the admin must, and the alert says what to fix.
+        const description = `cannot schedule: the distribution rules of ${model.name} are invalid: ${problems.join('; ')}`;
+        await recordEvent(db, { type: 'alert', contentId, modelId: model.id, description, data: { kind: 'invalid_rules' } });
+        throw ApplicationFailure.nonRetryable(description, 'InvalidRules');
+      }
       const targets = (await activeAccountsForModel(db, model.id)).filter(
         ({ platform }) => rules.allowedPlatforms.length === 0 || rules.allowedPlatforms.includes(platform.name),
       );
