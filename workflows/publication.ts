@@ -123,6 +123,7 @@ export async function publicationWorkflow(input: PublicationWorkflowInput): Prom
         }
         if (begin.state === 'published') {
           post = { url: begin.postUrl!, publishedAt: begin.publishedAt! };
+          setStatus('published');
           break;
         }
         setStatus('processing');

@@ -15,10 +15,10 @@ export const accountRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
   const accountReply = Type.Object({ accountId: Type.String(), held: Type.Optional(Type.Array(Type.String())), released: Type.Optional(Type.Array(Type.String())) });
   app.post(
     '/api/accounts/:id/pause',
-    { schema: { params, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) })), response: { 200: accountReply, '4xx': ErrorBody } } },
+    { schema: { params, body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }), response: { 200: accountReply, '4xx': ErrorBody } } },
     async (request) => {
       const { id } = request.params as { id: string };
-      return pauseAccount(deps, id, { actor: request.actor, reason: (request.body as { reason?: string } | undefined)?.reason });
+      return pauseAccount(deps, id, { actor: request.actor, reason: (request.body as { reason?: string }).reason });
     },
   );
   app.post('/api/accounts/:id/resume', { schema: { params, response: { 200: accountReply, '4xx': ErrorBody, '5xx': ErrorBody } } }, async (request) => {

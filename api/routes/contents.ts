@@ -155,16 +155,16 @@ export const contentRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
     {
       schema: {
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        body: Type.Optional(Type.Object(
+        body: Type.Object(
           { captions: Type.Optional(Type.Record(Type.String({ minLength: 1 }), CaptionEdit)) },
           { additionalProperties: false },
-        )),
+        ),
         response: { 202: Decision, '4xx': ErrorBody, '5xx': ErrorBody },
       },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const body = (request.body ?? {}) as { captions?: Record<string, { caption?: string; tags?: string[] }> };
+      const body = request.body as { captions?: Record<string, { caption?: string; tags?: string[] }> };
       return reply.code(202).send(await approveContent({ db, temporal }, id, { actor: request.actor, captions: body.captions }));
     },
   );

@@ -64,13 +64,13 @@ export const publicationRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; c
     {
       schema: {
         params,
-        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false })),
+        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
         response: replies,
       },
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const body = (request.body ?? {}) as { reason?: string };
+      const body = request.body as { reason?: string };
       return reply.code(202).send(await cancelPublication(deps, id, { actor: request.actor, reason: body.reason }));
     },
   );
