@@ -41,6 +41,13 @@ async function upload(context: string): Promise<string> {
 
 const content = (id: string) => getJson<Record<string, any>>(stack, `/api/contents/${id}`);
 
+/** Published, and its workflow closed: the closing metrics read saves the account's session back, which must not race the next test. */
+async function publishedAndSettled(contentId: string) {
+  const publication = await publicationOf(stack, contentId, ['published']);
+  await stack.app.temporal.workflow.getHandle(publication.workflowId).result();
+  return publication;
+}
+
 async function waitForEvent(filter: Parameters<typeof eventsOf>[1], type: string) {
   return waitFor(async () => (await eventsOf(db(), filter)).find((e) => e.type === type), { what: `a ${type} event`, timeoutMs: 60_000 });
 }
@@ -67,7 +74,7 @@ describe('approval', () => {
     expect(await post(`/api/contents/${id}/approve`, { captions: { demo: { caption: 'Texto editado por la admin', tags: ['editado'] } } }))
       .toMatchObject({ status: 202, body: { id, decision: 'approve' } });
 
-    const publication = await publicationOf(stack, id, ['published']);
+    const publication = await publishedAndSettled(id);
     expect(publication.caption).toContain('Texto editado por la admin');
     expect(publication.caption).toContain('#editado');
     const approved = await content(id);
@@ -136,7 +143,7 @@ describe('publication controls', () => {
     await waitForEvent({ publicationId: publication.id }, 'publication_rescheduled');
 
     expect(await post(`/api/publications/${publication.id}/publish-now`)).toMatchObject({ status: 202 });
-    const published = await publicationOf(stack, id, ['published']);
+    const published = await publishedAndSettled(id);
     expect(await demoPostsWith(markerOf(published))).toHaveLength(1);
     expect(await post(`/api/publications/${publication.id}/cancel`)).toMatchObject({ status: 409, body: { error: 'invalid_state' } });
   });
@@ -172,7 +179,7 @@ describe('publication controls', () => {
     // The admin checked the platform and retries: the look-up runs first, finds nothing, and posts once.
     await fetch(`${stack.demo.url}/__admin/faults`, { method: 'DELETE' });
     expect(await post(`/api/publications/${publication.id}/retry`)).toMatchObject({ status: 202 });
-    const published = await publicationOf(stack, id, ['published']);
+    const published = await publishedAndSettled(id);
     expect(await demoPostsWith(markerOf(published))).toHaveLength(1);
   });
 
@@ -203,7 +210,7 @@ describe('publication controls', () => {
       expect(resumed).toMatchObject({ status: 200, body: { released: [waiting.id] } });
       expect((await getJson<{ items: PublicationJson[] }>(stack, `/api/publications?contentId=${waiting.contentId}`)).items[0]!.status).toBe('scheduled');
       expect(await post(`/api/publications/${failed.id}/retry`)).toMatchObject({ status: 202 });
-      const published = await publicationOf(stack, id, ['published']);
+      const published = await publishedAndSettled(id);
       expect(published.attempts).toBe(2);
       expect(await demoPostsWith(markerOf(published))).toHaveLength(1);
       await waitForEvent({ publicationId: failed.id }, 'retry');
@@ -222,7 +229,7 @@ describe('metrics polling', () => {
     Object.assign(lifecycle, { metricsPollOffsetsMs: [0, 1000, 2000, 3000], historyLimit: 10 });
     try {
       const id = await upload('Métricas');
-      const publication = await publicationOf(stack, id, ['published']);
+      const publication = await publishedAndSettled(id);
       const handle = stack.app.temporal.workflow.getHandle(publication.workflowId);
       expect(await handle.result()).toMatchObject({ status: 'published' });
       const rows = await metricsOfPublication(db(), publication.id);

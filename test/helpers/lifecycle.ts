@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDistributionRules, type DistributionRules } from '../../core/types.js';
+import { eventsOf } from '../../db/queries.js';
 import { models } from '../../db/schema.js';
 import { makeTestVideo } from './media.js';
 import { getJson, uploadVideo, type TestStack } from './stack.js';
@@ -42,10 +43,15 @@ export async function postJson(stack: TestStack, path: string, body?: unknown) {
 
 /** Waits for the content's (first) publication to reach one of the statuses; an unexpected failure says why. */
 export async function publicationOf(stack: TestStack, contentId: string, statuses: string[], timeoutMs = 90_000) {
+  let seen = 'no publication';
   return waitFor(async () => {
     const { items } = await getJson<{ items: PublicationJson[] }>(stack, `/api/publications?contentId=${contentId}`);
     const p = items[0];
+    if (p) seen = `${p.status} (attempts ${p.attempts}, last error ${p.lastError ?? 'none'})`;
     if (p?.status === 'failed' && !statuses.includes('failed')) throw new Error(`publication failed: ${p.lastError}`);
     return p && statuses.includes(p.status) ? p : undefined;
-  }, { what: `a publication ${statuses.join('/')}`, timeoutMs });
+  }, { what: `a publication ${statuses.join('/')}`, timeoutMs }).catch(async (error: Error) => {
+    const events = await eventsOf(stack.app.db.db, { contentId });
+    throw new Error(`${error.message}; last seen: ${seen}; events: ${events.map((e) => `${e.type}(${e.description})`).join(', ')}`);
+  });
 }
