@@ -208,15 +208,19 @@ export async function lockAccounts(tx: Db, accountIds: string[]) {
     .for('update');
 }
 
-export async function setAccountStatus(db: Db, accountId: string, status: AccountStatus) {
-  await db.update(platformAccounts).set({ status }).where(eq(platformAccounts.id, accountId));
-}
-
-/** Moves an account's publications from one status to another; returns the ones moved. */
-export async function movePublicationsOfAccount(db: Db, accountId: string, from: PublicationStatus, to: PublicationStatus) {
-  return db.update(publications).set({ status: to })
-    .where(and(eq(publications.accountId, accountId), eq(publications.status, from)))
-    .returning({ id: publications.id, workflowId: publications.workflowId });
+/**
+ * Sets an account's status and moves its publications from one status to another, together: pausing holds the
+ * scheduled ones, resuming releases the held ones. Returns the publications moved.
+ */
+export async function setAccountStatusMoving(
+  db: Db, accountId: string, status: AccountStatus, move: { from: PublicationStatus; to: PublicationStatus },
+) {
+  return db.transaction(async (tx) => {
+    await tx.update(platformAccounts).set({ status }).where(eq(platformAccounts.id, accountId));
+    return tx.update(publications).set({ status: move.to })
+      .where(and(eq(publications.accountId, accountId), eq(publications.status, move.from)))
+      .returning({ id: publications.id, workflowId: publications.workflowId });
+  });
 }
 
 export async function eventsOf(db: Db, filter: { contentId?: string; publicationId?: string; accountId?: string }) {

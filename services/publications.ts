@@ -12,7 +12,7 @@ import { publicationWorkflowId, TaskQueues } from '../core/task-queues.js';
 import { defaultDistributionRules, type PublicationStatus } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import {
-  findAccountWithPlatform, movePublicationsOfAccount, publicationContext, recordEvent, setAccountStatus, takenSlots,
+  findAccountWithPlatform, publicationContext, recordEvent, setAccountStatusMoving, takenSlots,
 } from '../db/queries.js';
 import type { publicationWorkflow } from '../workflows/publication.js';
 import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../workflows/search-attributes.js';
@@ -112,15 +112,19 @@ export async function retryPublication(deps: PublicationServiceDeps, id: string,
   return { id };
 }
 
+async function mustAccount(db: Db, accountId: string) {
+  const found = await findAccountWithPlatform(db, accountId);
+  if (!found) throw new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
+  return found.account;
+}
+
 /** Re-activates an account (e.g. after its session was linked again) and releases its held publications. */
 export async function resumeAccount(deps: PublicationServiceDeps, accountId: string, input: { actor: string }) {
-  const found = await findAccountWithPlatform(deps.db, accountId);
-  if (!found) throw new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
-  await setAccountStatus(deps.db, accountId, 'active');
-  const released = await movePublicationsOfAccount(deps.db, accountId, 'held', 'scheduled');
+  const account = await mustAccount(deps.db, accountId);
+  const released = await setAccountStatusMoving(deps.db, accountId, 'active', { from: 'held', to: 'scheduled' });
   await recordEvent(deps.db, {
-    type: 'account_resumed', accountId, modelId: found.account.modelId, actor: input.actor,
-    description: `@${found.account.username} active again; ${released.length} publication(s) released`,
+    type: 'account_resumed', accountId, modelId: account.modelId, actor: input.actor,
+    description: `@${account.username} active again; ${released.length} publication(s) released`,
   });
   for (const publication of released) {
     const ctx = await publicationContext(deps.db, publication.id);
@@ -131,12 +135,10 @@ export async function resumeAccount(deps: PublicationServiceDeps, accountId: str
 
 /** Pauses an account by hand: its publications are held when their time comes. */
 export async function pauseAccount(deps: Pick<PublicationServiceDeps, 'db'>, accountId: string, input: { actor: string; reason?: string }) {
-  const found = await findAccountWithPlatform(deps.db, accountId);
-  if (!found) throw new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
-  await setAccountStatus(deps.db, accountId, 'paused');
-  const held = await movePublicationsOfAccount(deps.db, accountId, 'scheduled', 'held');
+  const account = await mustAccount(deps.db, accountId);
+  const held = await setAccountStatusMoving(deps.db, accountId, 'paused', { from: 'scheduled', to: 'held' });
   await recordEvent(deps.db, {
-    type: 'account_paused', accountId, modelId: found.account.modelId, actor: input.actor,
+    type: 'account_paused', accountId, modelId: account.modelId, actor: input.actor,
     description: `${input.reason ?? 'paused by hand'}; ${held.length} publication(s) held`,
   });
   return { accountId, held: held.map((p) => p.id) };

@@ -14,7 +14,7 @@ import { defaultDistributionRules, type CaptionDrafts, type PostMetrics, type Pu
 import type { Db } from '../../db/client.js';
 import {
   activeAccountsForModel, findContent, findModel, findPublication, insertMetrics, insertPublications, lockAccounts,
-  movePublicationsOfAccount, publicationContext, publicationsOfContent, recordEvent, setAccountStatus, takenSlots,
+  publicationContext, publicationsOfContent, recordEvent, setAccountStatusMoving, takenSlots,
   updateContent, updatePublication,
 } from '../../db/queries.js';
 import type { ActivityDeps } from '../deps.js';
@@ -43,13 +43,14 @@ export function createStoreActivities({ db }: ActivityDeps) {
     if (!ctx) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
     return ctx;
   }
+  type PublicationContext = Awaited<ReturnType<typeof mustPublication>>;
+  /** An event linked to the publication, its content, model and account (pass the context when it is already loaded). */
   async function publicationEvent(
-    publicationId: string,
+    target: string | PublicationContext,
     e: Omit<Parameters<typeof recordEvent>[1], 'publicationId' | 'contentId' | 'modelId' | 'accountId'>,
   ) {
-    const ctx = await mustPublication(publicationId);
-    await recordEvent(db, { ...e, publicationId, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id });
-    return ctx;
+    const ctx = typeof target === 'string' ? await mustPublication(target) : target;
+    await recordEvent(db, { ...e, publicationId: ctx.publication.id, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id });
   }
 
   return {
@@ -180,7 +181,8 @@ export function createStoreActivities({ db }: ActivityDeps) {
 
     /** At the scheduled time: go ahead, or hold the publication while its account or model is paused. */
     async beginPublication(publicationId: string): Promise<{ state: 'go' | 'held' | 'published'; reason?: string; postUrl?: string; publishedAt?: string }> {
-      const { publication, account, model, platform } = await mustPublication(publicationId);
+      const ctx = await mustPublication(publicationId);
+      const { publication, account, model, platform } = ctx;
       if (publication.status === 'published') {
         return { state: 'published', postUrl: publication.postUrl ?? undefined, publishedAt: publication.publishedAt?.toISOString() };
       }
@@ -190,12 +192,12 @@ export function createStoreActivities({ db }: ActivityDeps) {
       if (reason) {
         if (publication.status !== 'held') {
           await updatePublication(db, publicationId, { status: 'held' });
-          await publicationEvent(publicationId, { type: 'publication_held', description: reason });
+          await publicationEvent(ctx, { type: 'publication_held', description: reason });
         }
         return { state: 'held', reason };
       }
       await updatePublication(db, publicationId, { status: 'processing', publishStep: publication.publishStep ?? 'prepared' });
-      await publicationEvent(publicationId, { type: 'publication_started', description: `publishing to ${platform.name} as @${account.username}` });
+      await publicationEvent(ctx, { type: 'publication_started', description: `publishing to ${platform.name} as @${account.username}` });
       return { state: 'go' };
     },
 
@@ -215,28 +217,28 @@ export function createStoreActivities({ db }: ActivityDeps) {
      * and raise an alert. An attempt that clicked publish but never saw the result ends `unconfirmed`.
      */
     async recordPublicationFailure(publicationId: string, failure: { type: string; message: string }): Promise<{ status: PublicationStatus }> {
-      const { publication, account } = await mustPublication(publicationId);
+      const ctx = await mustPublication(publicationId);
+      const { publication, account } = ctx;
       const error = `${failure.type}: ${failure.message}`;
       // The account first: once the publication reads failed, its account already says why.
       const accountStatus = accountErrorStatus[failure.type];
       if (accountStatus && account.status === 'active') {
-        await setAccountStatus(db, account.id, accountStatus);
-        const held = await movePublicationsOfAccount(db, account.id, 'scheduled', 'held');
-        await publicationEvent(publicationId, {
+        const held = await setAccountStatusMoving(db, account.id, accountStatus, { from: 'scheduled', to: 'held' });
+        await publicationEvent(ctx, {
           type: accountStatus === 'session_expired' ? 'session_expired' : 'account_paused',
           description: `@${account.username} ${accountStatus} after ${failure.type}; ${held.length} scheduled publication(s) held`,
           data: { errorType: failure.type, held: held.map((h) => h.id) },
         });
-        await publicationEvent(publicationId, {
+        await publicationEvent(ctx, {
           type: 'alert', description: `account @${account.username} ${accountStatus}: ${failure.message}`, data: { kind: 'account_paused', errorType: failure.type },
         });
       }
       const status: PublicationStatus = failure.type === 'Unconfirmed' || publication.publishStep === 'unconfirmed' ? 'unconfirmed' : 'failed';
       await updatePublication(db, publicationId, { status, lastError: error });
-      await publicationEvent(publicationId, {
+      await publicationEvent(ctx, {
         type: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', description: error, data: { errorType: failure.type },
       });
-      await publicationEvent(publicationId, { type: 'alert', description: `publication ${status}: ${error}`, data: { kind: `publication_${status}`, errorType: failure.type } });
+      await publicationEvent(ctx, { type: 'alert', description: `publication ${status}: ${error}`, data: { kind: `publication_${status}`, errorType: failure.type } });
       return { status };
     },
 
