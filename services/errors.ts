@@ -27,6 +27,8 @@ export async function viaTemporal<T>(what: string, call: () => Promise<T>): Prom
 function isConnectionError(error: unknown): boolean {
   const e = error as { code?: number; name?: string; message?: string; cause?: unknown };
   // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or the client's own connection error.
-  if (e?.code === 14 || e?.code === 4 || e?.name === 'TransportError' || e?.name === 'ServiceError' && /UNAVAILABLE|connect/i.test(e.message ?? '')) return true;
+  const grpcDown = e?.code === 14 || e?.code === 4;
+  const clientDown = e?.name === 'TransportError' || (e?.name === 'ServiceError' && /UNAVAILABLE|connect/i.test(e.message ?? ''));
+  if (grpcDown || clientDown) return true;
   return e?.cause !== undefined && e.cause !== error && isConnectionError(e.cause);
 }
