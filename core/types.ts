@@ -60,6 +60,19 @@ export interface PlatformCapabilities {
 }
 
 /** How we drive a platform (platforms.technical_config jsonb). */
+/**
+ * How an account's browser presents itself, kept stable across runs so the platform sees the same
+ * "device" every time (a changing locale/timezone/viewport is a classic bot signal).
+ */
+export interface BrowserProfile {
+  /** BCP 47, e.g. `es-CO`. Default: the model's language with its region, else `es-ES`. */
+  locale?: string;
+  /** IANA zone. Default: the model's distribution time zone. */
+  timezoneId?: string;
+  viewport?: { width: number; height: number };
+  userAgent?: string;
+}
+
 export interface PlatformTechnicalConfig {
   driver: string;
   baseUrl: string;

@@ -6,7 +6,7 @@ import {
   bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, text,
   timestamp, unique, uuid, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { CaptionDrafts, DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
+import type { BrowserProfile, CaptionDrafts, DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () =>
@@ -30,6 +30,7 @@ export const eventType = pgEnum('event_type', [
   'strategy_changed', 'session_linked', 'session_expired', 'account_paused', 'alert',
   'approval_requested', 'approval_reminder', 'publication_rescheduled', 'publication_canceled', 'publication_held',
   'publication_unconfirmed', 'media_variant_created', 'account_resumed',
+  'session_checked', 'post_missing', 'post_deleted',
 ]);
 
 export const models = pgTable('models', {
@@ -70,6 +71,13 @@ export const platformAccounts = pgTable(
     lastAuthenticatedAt: ts('last_authenticated_at'),
     /** Playwright storageState, AES-256-GCM encrypted (db/crypto.ts); never stored in clear. */
     authData: text('auth_data'),
+    /** Stable locale/timezone/viewport of this account's browser (core BrowserProfile). */
+    browserProfile: jsonb('browser_profile').$type<BrowserProfile>(),
+    /** Optional proxy URL (`http://user:pass@host:port`), AES-256-GCM encrypted like auth_data. */
+    proxyEncrypted: text('proxy_encrypted'),
+    lastSessionCheckAt: ts('last_session_check_at'),
+    /** Result of the last checkSession: logged_in | logged_out | challenge | unknown. */
+    lastSessionState: text('last_session_state'),
     scraperEnabled: boolean('scraper_enabled').notNull().default(true),
     trackerEnabled: boolean('tracker_enabled').notNull().default(true),
     createdAt: createdAt(),
@@ -136,6 +144,9 @@ export const publications = pgTable(
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     evidencePath: text('evidence_path'),
+    /** Consecutive metric reads that found the post missing; two in a row declare it deleted. */
+    missingChecks: integer('missing_checks').notNull().default(0),
+    deletedAt: ts('deleted_at'),
     /** A per-platform variant (trimmed / fitted to 9:16); null means the original file. */
     mediaPath: text('media_path'),
     idempotencyMarker: text('idempotency_marker').notNull().unique(),
