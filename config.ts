@@ -33,12 +33,27 @@ const Env = z.object({
   LLM_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().positive().max(60_000).default(8000)),
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   BROWSER_SLOTS: z.coerce.number().int().min(1).max(32).default(2),
+  // Deadline of every single browser wait (navigation, locator, upload response).
+  BROWSER_WAIT_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // How long a job waits for an account another worker is driving before it gives up and retries.
+  BROWSER_LOCK_TIMEOUT_SECONDS: z.coerce.number().positive().default(300),
+  SESSION_CHECK_INTERVAL: z.string().default('6h'),
   DEMO_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   METRICS_POLL_SCHEDULE: z.string().optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   ACTIVITY_HEARTBEAT_SECONDS: z.coerce.number().positive().default(30),
   DB_ACTIVITY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Telegram bot (bot/): off while TELEGRAM_BOT_TOKEN is unset. Empty values count as unset.
+  TELEGRAM_BOT_TOKEN: z.preprocess(emptyAsUnset, z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'TELEGRAM_BOT_TOKEN must look like 123456:ABC-DEF… (from @BotFather)').optional()),
+  TELEGRAM_ADMIN_CHAT_ID: z.preprocess(emptyAsUnset, z.coerce.number().int('TELEGRAM_ADMIN_CHAT_ID must be a chat id such as -1001234567890').optional()),
+  TELEGRAM_API_ROOT: z.preprocess(emptyAsUnset, z.string().url('TELEGRAM_API_ROOT must be a URL such as http://telegram-bot-api:8081').optional()),
+  TELEGRAM_LOCAL_API: z.preprocess(emptyAsUnset, z.enum(['true', 'false', '1', '0']).optional()),
+  TELEGRAM_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.string().url('TELEGRAM_WEBHOOK_URL must be the public https URL Telegram posts updates to').optional()),
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -').optional()),
+  TELEGRAM_ALERT_COOLDOWN_MINUTES: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(24 * 60).default(30)),
+  TELEGRAM_GROUP_QUIET_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(60_000).default(2500)),
+  TELEGRAM_LINK_CODE_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 30).default(48)),
 });
 
 export interface AppConfig {
@@ -60,11 +75,82 @@ export interface AppConfig {
   llm?: LlmConfig;
   chromiumPath: string;
   browserSlots: number;
+  browser: { waitTimeoutMs: number; lockTimeoutMs: number };
+  /** Period of the Temporal Schedule that checks every saved session; 0 = no schedule. */
+  sessionCheckIntervalMs: number;
   demoPort: number;
   lifecycle: LifecycleOptions;
   /** A prebuilt workflow bundle (worker/index.ts writeWorkflowBundle); unset = bundle at start. */
   workflowBundlePath?: string;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  telegram: TelegramConfig;
+}
+
+/** The cloud Bot API; its downloads stop at 20 MB (a local Bot API server in --local mode has no such limit). */
+export const TELEGRAM_CLOUD_API_ROOT = 'https://api.telegram.org';
+export const TELEGRAM_CLOUD_FILE_LIMIT_BYTES = 20 * 1024 * 1024;
+/** What a local Bot API server (--local) lets a bot download. */
+export const TELEGRAM_LOCAL_FILE_LIMIT_BYTES = 2000 * 1024 * 1024;
+
+/**
+ * The Telegram bot (bot/) and the worker's Telegram downloads (activities/media). `token` and
+ * `webhook.secret` are non-enumerable, like the LLM key: JSON, pino and inspect never print them,
+ * and a spread copy drops them (build copies with telegramConfig()).
+ */
+export interface TelegramConfig {
+  /** Unset = no bot; the worker cannot download videos that came through Telegram. */
+  token?: string;
+  /** Alerts, approval cards and admin commands; unset = the bot only serves models. */
+  adminChatId?: number;
+  /** Without a trailing slash. */
+  apiRoot: string;
+  /** A local Bot API server (--local): big downloads, and getFile may answer an absolute path on its disk. */
+  localApi: boolean;
+  /** Largest video the bot accepts (what getFile can serve). */
+  fileLimitBytes: number;
+  /** Set = webhook mode (POST to url's path on the API port); unset = long polling. */
+  webhook?: { url: string; path: string; secret: string };
+  alertCooldownMs: number;
+  /** Album parts (and a text sent right after a video) are gathered until the chat has been quiet this long. */
+  groupQuietMs: number;
+  linkCodeTtlMs: number;
+}
+
+export function telegramConfig(settings: Omit<TelegramConfig, 'token' | 'webhook' | 'fileLimitBytes'> & {
+  token?: string; webhook?: { url: string; secret: string }; fileLimitBytes?: number;
+}): TelegramConfig {
+  const { token, webhook, ...visible } = settings;
+  const config: TelegramConfig = {
+    ...visible,
+    apiRoot: visible.apiRoot.replace(/\/+$/, ''),
+    fileLimitBytes: settings.fileLimitBytes ?? (visible.localApi ? TELEGRAM_LOCAL_FILE_LIMIT_BYTES : TELEGRAM_CLOUD_FILE_LIMIT_BYTES),
+  };
+  if (token) Object.defineProperty(config, 'token', { value: token, enumerable: false, writable: false });
+  if (webhook) {
+    const hook = { url: webhook.url, path: new URL(webhook.url).pathname };
+    Object.defineProperty(hook, 'secret', { value: webhook.secret, enumerable: false, writable: false });
+    config.webhook = hook as NonNullable<TelegramConfig['webhook']>;
+  }
+  return config;
+}
+
+function telegramFromEnv(e: z.infer<typeof Env>): TelegramConfig {
+  const apiRoot = (e.TELEGRAM_API_ROOT ?? TELEGRAM_CLOUD_API_ROOT).replace(/\/+$/, '');
+  // Any other root is taken for a local Bot API server unless TELEGRAM_LOCAL_API=false says it is a proxy of the cloud one.
+  const localApi = e.TELEGRAM_LOCAL_API !== undefined ? ['true', '1'].includes(e.TELEGRAM_LOCAL_API) : apiRoot !== TELEGRAM_CLOUD_API_ROOT;
+  if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
+    throw new Error('Invalid configuration:\n  TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set (openssl rand -hex 32)');
+  }
+  return telegramConfig({
+    token: e.TELEGRAM_BOT_TOKEN,
+    adminChatId: e.TELEGRAM_ADMIN_CHAT_ID,
+    apiRoot,
+    localApi,
+    webhook: e.TELEGRAM_WEBHOOK_URL ? { url: e.TELEGRAM_WEBHOOK_URL, secret: e.TELEGRAM_WEBHOOK_SECRET! } : undefined,
+    alertCooldownMs: e.TELEGRAM_ALERT_COOLDOWN_MINUTES * 60_000,
+    groupQuietMs: e.TELEGRAM_GROUP_QUIET_MS,
+    linkCodeTtlMs: e.TELEGRAM_LINK_CODE_HOURS * 3_600_000,
+  });
 }
 
 /**
@@ -124,11 +210,11 @@ export function passwordMatches(config: Pick<AppConfig, 'adminPasswordHash' | 'a
   return timingSafeEqual(hashPassword(candidate, config.adminPasswordSalt), config.adminPasswordHash);
 }
 
-function parseMetricsSchedule(text: string): number[] {
+function parseSetting<T>(name: string, text: string, parse: (text: string) => T): T {
   try {
-    return parseDurationList(text);
+    return parse(text);
   } catch (error) {
-    throw new Error(`Invalid configuration:\n  METRICS_POLL_SCHEDULE: ${(error as Error).message}`);
+    throw new Error(`Invalid configuration:\n  ${name}: ${(error as Error).message}`);
   }
 }
 
@@ -161,14 +247,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     llm: llmFromEnv(e),
     chromiumPath: e.CHROMIUM_PATH,
     browserSlots: e.BROWSER_SLOTS,
+    browser: { waitTimeoutMs: e.BROWSER_WAIT_TIMEOUT_MS, lockTimeoutMs: e.BROWSER_LOCK_TIMEOUT_SECONDS * 1000 },
+    sessionCheckIntervalMs: parseSetting('SESSION_CHECK_INTERVAL', e.SESSION_CHECK_INTERVAL, (text) => {
+      if (text.trim() === 'off') return 0;
+      const [ms] = parseDurationList(text);
+      if (ms === undefined || ms < 60_000) throw new Error('one duration of at least 1m (e.g. 6h), or off');
+      return ms;
+    }),
     demoPort: e.DEMO_PORT,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     lifecycle: {
       ...defaultLifecycleOptions,
       heartbeatTimeoutMs: e.ACTIVITY_HEARTBEAT_SECONDS * 1000,
       dbActivityTimeoutMs: e.DB_ACTIVITY_TIMEOUT_SECONDS * 1000,
-      metricsPollOffsetsMs: e.METRICS_POLL_SCHEDULE ? parseMetricsSchedule(e.METRICS_POLL_SCHEDULE) : defaultMetricsPollOffsetsMs,
+      metricsPollOffsetsMs: e.METRICS_POLL_SCHEDULE ? parseSetting('METRICS_POLL_SCHEDULE', e.METRICS_POLL_SCHEDULE, parseDurationList) : defaultMetricsPollOffsetsMs,
     },
     logLevel: e.LOG_LEVEL,
+    telegram: telegramFromEnv(e),
   };
 }

@@ -8,8 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig, type AppConfig } from './config.js';
 import { openDatabase, type DbHandle } from './db/client.js';
 import { BrowserRuntime } from './activities/publishing/browser.js';
+import { ensureSessionHealthSchedule } from './services/sessions.js';
 import { startWorkers, type RunningWorkers } from './worker/index.js';
 import { buildApi } from './api/server.js';
+import { createTelegramBot, type TelegramBot } from './bot/index.js';
 import { connectTemporal, ensureSearchAttributes } from './services/temporal.js';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +27,8 @@ export interface RunningApp {
   /** Base URL of the API/dashboard when the web role runs. */
   url?: string;
   workers?: RunningWorkers;
+  /** The Telegram bot (roles all and bot when TELEGRAM_BOT_TOKEN is set; web only serves its webhook). */
+  bot?: TelegramBot;
   close(): Promise<void>;
 }
 
@@ -32,7 +36,7 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
     // Secrets must never reach logs, whatever a future log line passes in.
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'authData', 'password', 'apiToken', 'apiKey', '*.authData', '*.password', '*.apiKey'],
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'authData', 'password', 'apiToken', 'apiKey', '*.authData', '*.password', '*.apiKey', 'token', '*.token', 'secret', '*.secret'],
   });
 }
 
@@ -47,6 +51,8 @@ export async function startApp(config: AppConfig, role: Role, log: Logger = crea
     db,
     temporal,
     async close() {
+      // The bot first: it submits the videos still gathering while the database and Temporal are up.
+      await app.bot?.stop();
       await app.api?.close();
       await app.workers?.shutdown();
       await temporal.connection.close();
@@ -55,19 +61,39 @@ export async function startApp(config: AppConfig, role: Role, log: Logger = crea
   };
   try {
     if (role === 'all' || role === 'worker') {
-      const browser = new BrowserRuntime({ chromiumPath: config.chromiumPath, slots: config.browserSlots, encryptionKey: config.encryptionKey, db: db.db, log });
+      const browser = new BrowserRuntime({
+        chromiumPath: config.chromiumPath, slots: config.browserSlots, encryptionKey: config.encryptionKey, db: db.db, log,
+        waitTimeoutMs: config.browser.waitTimeoutMs, lockTimeoutMs: config.browser.lockTimeoutMs,
+        // PGlite is one connection in one process: the in-process lock is the whole story there.
+        crossProcessLock: db.kind === 'postgres',
+      });
       app.workers = await startWorkers({ db: db.db, config, log, browser }, { address: config.temporal.address, namespace: config.temporal.namespace });
       app.workers.done.catch((error: Error) => log.fatal({ err: error }, 'a worker stopped unexpectedly'));
       log.info({ queues: app.workers.queues }, 'workers running');
+      if (config.sessionCheckIntervalMs > 0) await ensureSessionHealthSchedule(temporal, config.sessionCheckIntervalMs);
+    }
+    const runsBot = role === 'all' || role === 'bot';
+    if (config.telegram.token && (runsBot || (role === 'web' && config.telegram.webhook))) {
+      app.bot = createTelegramBot({ db: db.db, temporal, config, log: log.child({ component: 'bot' }) });
     }
     if (role === 'all' || role === 'web') {
-      app.api = await buildApi({ db: db.db, temporal, config, log });
+      app.api = await buildApi({
+        db: db.db, temporal, config, log,
+        telegramWebhook: app.bot && config.telegram.webhook ? (update) => app.bot!.handleWebhookUpdate(update) : undefined,
+      });
       const address = await app.api.listen({ host: config.http.host, port: config.http.port });
       app.url = config.http.port === 0 ? address : config.http.publicUrl;
     }
-    if (role === 'bot') {
-      // The Telegram bot lands with its own issue; the role already exists so deployments keep their shape.
-      log.warn('bot role: the Telegram bot is not implemented yet; idling');
+    if (runsBot && app.bot) {
+      // Long polling, or (TELEGRAM_WEBHOOK_URL) registering the webhook the web role serves; plus the notifier.
+      const starting = app.bot.start({ poll: !config.telegram.webhook, notify: true });
+      if (role === 'bot') await starting;
+      else {
+        // Embedded: the rest of the product runs even when Telegram cannot be reached or refuses the token.
+        await starting.catch((error: Error) => log.error({ error: error.message }, 'Telegram bot not started; fix TELEGRAM_* and restart'));
+      }
+    } else if (role === 'bot') {
+      log.warn('bot role: TELEGRAM_BOT_TOKEN is not set; idling');
     }
   } catch (error) {
     await app.close().catch(() => undefined);

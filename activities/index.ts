@@ -5,9 +5,12 @@ import { heartbeating } from './heartbeat.js';
 import { createMediaActivities as createMediaSteps } from './media/index.js';
 import { createMetricsActivities } from './metrics/index.js';
 import { createPublishingActivities } from './publishing/index.js';
+import { createSessionActivities } from './sessions/index.js';
 import { createStoreActivities } from './store/index.js';
 
-export const createPipelineActivities = (deps: ActivityDeps) => ({ ...createStoreActivities(deps), ...createCaptionActivities(deps) });
+export const createPipelineActivities = (deps: ActivityDeps) => ({
+  ...createStoreActivities(deps), ...createCaptionActivities(deps), ...createSessionActivities(deps),
+});
 export const createBrowserActivities = (deps: ActivityDeps) =>
   heartbeating({ ...createPublishingActivities(deps), ...createMetricsActivities(deps) });
 export const createMediaActivities = (deps: ActivityDeps) => heartbeating(createMediaSteps(deps));
@@ -17,3 +20,4 @@ export type MediaActivities = ReturnType<typeof createMediaActivities>;
 export type BrowserActivities = ReturnType<typeof createBrowserActivities>;
 export type { ScheduledPublication } from './store/index.js';
 export type { IngestResult } from './media/index.js';
+export type { SessionCheckOutcome } from './sessions/index.js';

@@ -9,7 +9,10 @@ import type { Db } from '../db/client.js';
 import authPlugin from './plugins/auth.js';
 import { accountRoutes } from './routes/accounts.js';
 import { contentRoutes } from './routes/contents.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { telegramWebhookRoutes } from './routes/telegram-webhook.js';
 import { publicationRoutes } from './routes/publications.js';
 import { uiRoutes } from './ui.js';
 import { ServiceError, type ServiceErrorKind } from '../services/errors.js';
@@ -22,6 +25,8 @@ export interface ApiDeps {
   temporal: Client;
   config: AppConfig;
   log: Logger;
+  /** Webhook mode of the Telegram bot: main.ts hands the bot's update handler in. */
+  telegramWebhook?: (update: unknown) => Promise<void>;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -48,6 +53,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(contentRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
   await app.register(publicationRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
   await app.register(accountRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
+  await app.register(modelRoutes, { db: deps.db, config: deps.config });
+  const webhook = deps.config.telegram.webhook;
+  if (webhook && deps.telegramWebhook) {
+    await app.register(telegramWebhookRoutes, { path: webhook.path, secret: webhook.secret, handleUpdate: deps.telegramWebhook });
+  }
+  await app.register(evidenceRoutes, { config: deps.config });
   await app.register(uiRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -32,6 +32,8 @@ export const PublicationView = Type.Object({
   lastError: nullable(Type.String()),
   workflowId: nullable(Type.String()),
   caption: nullable(Type.String()),
+  /** Failure evidence was captured; the files are at GET /api/publications/:id/evidence. */
+  hasEvidence: Type.Boolean(),
 });
 export type PublicationView = Static<typeof PublicationView>;
 
@@ -51,5 +53,6 @@ export function publicationView(p: Awaited<ReturnType<typeof listPublications>>[
     lastError: p.lastError,
     workflowId: p.workflowId,
     caption: p.captionUsed,
+    hasEvidence: p.evidencePath !== null,
   };
 }

@@ -13,12 +13,15 @@ export type PublishErrorType =
   | 'DailyLimit'
   | 'RejectedByPlatform'
   | 'InvalidMedia'
+  /** The page no longer has an element the driver needs (a redesign); carries the evidence. */
   | 'SelectorMissing'
+  /** The post's page says it does not exist (deleted, or a moderation blip: check twice). */
+  | 'PostUnavailable'
   /** A post may exist but the look-up for it could not run: never re-posted without a person. */
   | 'Unconfirmed';
 
 export const nonRetryablePublishErrors: PublishErrorType[] = [
-  'SessionExpired', 'Challenge', 'ActionBlocked', 'DailyLimit', 'RejectedByPlatform', 'InvalidMedia', 'Unconfirmed',
+  'SessionExpired', 'Challenge', 'ActionBlocked', 'DailyLimit', 'RejectedByPlatform', 'InvalidMedia', 'Unconfirmed', 'PostUnavailable',
 ];
 
 /** Errors that say the account (not the post) is in trouble, and the status the account moves to. */

@@ -164,6 +164,7 @@ export async function listPublications(db: Db, filter: PublicationListFilter = {
       lastError: publications.lastError,
       workflowId: publications.workflowId,
       captionUsed: publications.captionUsed,
+      evidencePath: publications.evidencePath,
       modelName: models.name,
       platformName: platforms.name,
       accountUsername: platformAccounts.username,

@@ -31,6 +31,7 @@ export const eventType = pgEnum('event_type', [
   'approval_requested', 'approval_reminder', 'publication_rescheduled', 'publication_canceled', 'publication_held',
   'publication_unconfirmed', 'media_variant_created', 'account_resumed',
   'session_checked', 'post_missing', 'post_deleted',
+  'telegram_linked', 'model_paused', 'model_resumed',
 ]);
 
 export const models = pgTable('models', {
@@ -276,10 +277,84 @@ export const systemEvents = pgTable(
   ],
 );
 
+/**
+ * A video a model sent to the Telegram bot. The content row carries `file_path` (where ingest will put the
+ * download) from the start; ingest finds this row by that path and downloads the file (getFile) before its
+ * checks, so the bot never downloads inside an update handler.
+ */
+export const telegramUploads = pgTable(
+  'telegram_uploads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    filePath: text('file_path').notNull().unique(),
+    contentId: uuid('content_id').references(() => contents.id, { onDelete: 'cascade' }).unique(),
+    modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+    telegramUserId: bigint('telegram_user_id', { mode: 'number' }).notNull(),
+    chatId: bigint('chat_id', { mode: 'number' }).notNull(),
+    messageId: integer('message_id').notNull(),
+    mediaGroupId: text('media_group_id'),
+    /** video | document | video_note | animation */
+    kind: text('kind').notNull(),
+    fileId: text('file_id').notNull(),
+    fileUniqueId: text('file_unique_id').notNull(),
+    fileSize: bigint('file_size', { mode: 'number' }),
+    mimeType: text('mime_type'),
+    fileName: text('file_name'),
+    downloadedAt: ts('downloaded_at'),
+    createdAt: createdAt(),
+  },
+  // A redelivered update (e.g. after a restart) is the same message: it never becomes a second content.
+  (t) => [index('telegram_uploads_model_idx').on(t.modelId, t.createdAt), unique('telegram_uploads_message').on(t.chatId, t.messageId)],
+);
+
+/** The approval card the admin chat got for a content, so a decision (from the card or elsewhere) can edit it. */
+export const telegramCards = pgTable('telegram_cards', {
+  contentId: uuid('content_id').primaryKey().references(() => contents.id, { onDelete: 'cascade' }),
+  chatId: bigint('chat_id', { mode: 'number' }).notNull(),
+  messageId: integer('message_id').notNull(),
+  /** photo (caption edits) | text (text edits) */
+  kind: text('kind').notNull(),
+  /** The card as first sent; edits append the decision to it. */
+  body: text('body').notNull(),
+  /** The "write the reason" prompt after Rechazar; a reply to it rejects the content. */
+  reasonPromptMessageId: integer('reason_prompt_message_id'),
+  decidedAt: ts('decided_at'),
+  createdAt: createdAt(),
+});
+
+/** Alerts sent to the admin chat, by fold key: repeats within the cooldown edit the count instead of sending again. */
+export const telegramAlerts = pgTable('telegram_alerts', {
+  key: text('key').primaryKey(),
+  chatId: bigint('chat_id', { mode: 'number' }).notNull(),
+  messageId: integer('message_id').notNull(),
+  body: text('body').notNull(),
+  /** Inline keyboard of the message (kept on edits). */
+  buttons: jsonb('buttons').$type<{ text: string; data: string }[][]>(),
+  count: integer('count').notNull().default(1),
+  shownCount: integer('shown_count').notNull().default(1),
+  firstAt: ts('first_at').notNull().defaultNow(),
+  lastAt: ts('last_at').notNull().defaultNow(),
+  editedAt: ts('edited_at').notNull().defaultNow(),
+});
+
+/**
+ * The notifier's cursor over system_events (one row per bot), with a lease so that two bot processes never
+ * send the same notification.
+ */
+export const telegramOutbox = pgTable('telegram_outbox', {
+  name: text('name').primaryKey(),
+  lastEventId: bigint('last_event_id', { mode: 'number' }).notNull(),
+  leaseOwner: text('lease_owner'),
+  leaseUntil: ts('lease_until'),
+  updatedAt: updatedAt(),
+});
+
 export type Model = typeof models.$inferSelect;
 export type Platform = typeof platforms.$inferSelect;
 export type PlatformAccount = typeof platformAccounts.$inferSelect;
 export type Content = typeof contents.$inferSelect;
 export type Publication = typeof publications.$inferSelect;
 export type SystemEventType = (typeof eventType.enumValues)[number];
+export type SystemEvent = typeof systemEvents.$inferSelect;
+export type TelegramUpload = typeof telegramUploads.$inferSelect;
 

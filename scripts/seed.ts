@@ -14,7 +14,7 @@ import { defaultDistributionRules } from '../core/types.js';
 
 export const demoModelName = 'Modelo Demo';
 export const demoUsername = 'modelo_demo';
-const demoPassword = 'demo-password';
+export const demoPassword = 'demo-password';
 
 function setCookies(response: Response): Map<string, string> {
   const jar = new Map<string, string>();

@@ -1,3 +1,4 @@
 /** The workflow bundle's entry point: every workflow the pipeline worker runs. */
 export { contentWorkflow } from './content.js';
 export { publicationWorkflow } from './publication.js';
+export { sessionCheckWorkflow, sessionHealthWorkflow } from './session.js';

@@ -179,7 +179,11 @@ export async function publicationWorkflow(input: PublicationWorkflowInput): Prom
     if (waitMs > 0) await condition(() => false, waitMs, { summary: `metrics read ${index + 1}/${offsets.length}` });
     try {
       const read = await browser.readPublicationMetrics(publicationId);
-      await pipeline.storeMetrics(publicationId, read.metrics, read.source);
+      if (read.state === 'deleted') break;
+      // Reads recorded before `state` existed carry none: they were all live reads.
+      if (read.state !== 'missing' && Object.keys(read.metrics).length > 0) {
+        await pipeline.storeMetrics(publicationId, read.metrics, read.source);
+      }
       state.metricsReads++;
     } catch (error) {
       log.warn('metrics read failed', { publicationId, error: failureOf(error).message });

@@ -14,8 +14,10 @@ import {
 } from '../../db/queries.js';
 import type { Content } from '../../db/schema.js';
 import type { ActivityDeps } from '../deps.js';
-import { duplicateReason, invalidMediaReason, unfitMediaReason } from './messages.js';
+import { findTelegramUploadOf, markTelegramUploadDownloaded } from '../../db/bot-queries.js';
+import { duplicateReason, invalidMediaReason, telegramFileReason, unfitMediaReason } from './messages.js';
 import { assertDecodable, InvalidMediaError, makeThumbnail, probeVideo, sha256File } from './probe.js';
+import { downloadTelegramFile, TelegramTransientError } from './telegram.js';
 import { platformSlug, renderVariant, variantIsUsable } from './variants.js';
 
 /**
@@ -69,10 +71,47 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
     return { ok: false, reason };
   }
 
+  const storedPath = (content: Content) => join(config.mediaDir, content.id, `original${extname(content.filePath) || '.mp4'}`);
+
+  /**
+   * A video sent to the Telegram bot arrives here as a file reference: download it to the content's file path
+   * (then ingest goes on as for an upload). Telegram refusing the file (too big, gone) rejects the content with a
+   * reason the model reads; network trouble is retried by Temporal.
+   */
+  async function fetchFromTelegram(content: Content, rules: DistributionRules): Promise<IngestResult | undefined> {
+    if (existsSync(content.filePath) || existsSync(storedPath(content))) return undefined;
+    const upload = await findTelegramUploadOf(db, content);
+    if (!upload) return undefined;
+    const { telegram } = config;
+    if (!telegram.token) {
+      throw ApplicationFailure.nonRetryable(`content ${content.id} came through Telegram but this worker has no TELEGRAM_BOT_TOKEN`, 'TelegramNotConfigured');
+    }
+    const started = Date.now();
+    let outcome;
+    try {
+      outcome = await downloadTelegramFile({
+        apiRoot: telegram.apiRoot, token: telegram.token, fileId: upload.fileId, dest: content.filePath,
+        // Telegram itself refuses what its API cannot serve (getFile "file is too big"); this is our own upload limit.
+        maxBytes: config.maxUploadBytes, localApi: telegram.localApi,
+      });
+    } catch (error) {
+      if (error instanceof TelegramTransientError) throw ApplicationFailure.retryable(error.message, 'TelegramUnavailable');
+      throw error;
+    }
+    if (!outcome.ok) {
+      log.warn({ contentId: content.id, code: outcome.code, detail: outcome.detail }, 'telegram video not downloadable');
+      const limit = outcome.detail.startsWith('more than') ? config.maxUploadBytes : telegram.fileLimitBytes;
+      return reject(content, telegramFileReason(outcome.code, rules.language, limit), { code: `telegram_${outcome.code}`, filePath: content.filePath });
+    }
+    await markTelegramUploadDownloaded(db, upload.id);
+    log.info({ contentId: content.id, bytes: outcome.bytes, ms: Date.now() - started }, 'telegram video downloaded');
+    return undefined;
+  }
+
   /** Moves the upload to media/<contentId>/original.<ext>; a retry after a crash finds it already moved. */
   async function storeUpload(content: Content): Promise<string> {
     const dir = join(config.mediaDir, content.id);
-    const finalPath = join(dir, `original${extname(content.filePath) || '.mp4'}`);
+    const finalPath = storedPath(content);
     if (content.filePath !== finalPath) {
       if (existsSync(content.filePath)) {
         await mkdir(dir, { recursive: true });
@@ -99,8 +138,10 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
       if (content.status === 'duplicate') {
         return { ok: false, reason: content.rejectionReason ?? 'duplicate', ...(content.duplicateOfId ? { duplicateOfId: content.duplicateOfId } : {}) };
       }
-      const filePath = await storeUpload(content);
       const rules = await rulesOf(content.modelId);
+      const refused = await fetchFromTelegram(content, rules);
+      if (refused) return refused;
+      const filePath = await storeUpload(content);
 
       let facts: MediaFacts;
       try {

@@ -77,3 +77,16 @@ export function duplicateReason(originalReceivedAt: Date, language: Language, ti
     ? `You already sent this same video on ${when}; it is not published twice.`
     : `Ya enviaste este mismo video el ${when}; no se publica dos veces.`;
 }
+
+/** A video that came through Telegram and could not be fetched from it (getFile refused or the file is gone). */
+export function telegramFileReason(code: 'too_big' | 'unavailable', language: Language, limitBytes: number): string {
+  const limit = formatMegabytes(limitBytes);
+  if (code === 'too_big') {
+    return language === 'en'
+      ? `The video is over ${limit}, the most we can take through Telegram. Please send a shorter or compressed version (for example, record in 720p or trim it).`
+      : `El video pesa más de ${limit}, lo máximo que podemos recibir por Telegram. Envía una versión más corta o comprimida (por ejemplo, grábalo en 720p o recórtalo).`;
+  }
+  return language === 'en'
+    ? 'We could not download your video from Telegram. Please send it again.'
+    : 'No pudimos descargar tu video de Telegram. Envíalo de nuevo, por favor.';
+}

@@ -1,31 +1,60 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { mergeMetrics } from '../../core/numbers.js';
 import type { PostMetrics } from '../../core/types.js';
-import { publicationContext } from '../../db/queries.js';
+import { latestMetrics, recordPostMissing, recordPostSeen } from '../../db/account-queries.js';
+import { publicationContext, recordEvent } from '../../db/queries.js';
 import type { ActivityDeps } from '../deps.js';
 import { driverFor } from '../publishing/drivers/index.js';
-import { toFailure } from '../publishing/index.js';
+import { PublishError } from '../publishing/errors.js';
+import { driverContext, toFailure } from '../publishing/index.js';
 
-export function createMetricsActivities({ db, log, browser }: ActivityDeps) {
+/**
+ * `live`: counters to store (unreadable ones keep their last good value). `missing`: the post page
+ * said "not available" once; `deleted`: twice in a row, so polling stops.
+ */
+export type MetricsReadResult =
+  | { state: 'live'; metrics: Partial<PostMetrics>; source: string; unreadable: (keyof PostMetrics)[] }
+  | { state: 'missing' | 'deleted'; metrics: Partial<PostMetrics>; source: string };
+
+export function createMetricsActivities(deps: ActivityDeps) {
+  const { db, browser } = deps;
   return {
     /** Reads the post's counters with the account's session (same per-account lock as publishing). */
-    async readPublicationMetrics(publicationId: string): Promise<{ metrics: Partial<PostMetrics>; source: string }> {
+    async readPublicationMetrics(publicationId: string): Promise<MetricsReadResult> {
       const ctx = await publicationContext(db, publicationId);
       if (!ctx?.publication.postUrl || !ctx.publication.externalId) {
         throw ApplicationFailure.nonRetryable(`publication ${publicationId} has no post yet`, 'NotFound');
       }
+      const { publication, account, model } = ctx;
       const post = { url: ctx.publication.postUrl, externalId: ctx.publication.externalId };
-      const driverKey = ctx.platform.technicalConfig.driver;
+      const source = `scraper:${ctx.platform.technicalConfig.driver}`;
+      const ids = { publicationId, accountId: account.id, contentId: publication.contentId, modelId: model.id };
+      let read;
       try {
-        const metrics = await browser.withAccount(ctx.account, (job) =>
-          driverFor(driverKey).readMetrics(
-            { ...job, baseUrl: ctx.platform.technicalConfig.baseUrl, log: log.child({ publicationId }), timeoutMs: 30_000, step: async () => undefined },
-            post,
-          ),
-        );
-        return { metrics, source: `scraper:${driverKey}` };
+        read = await browser.withAccount(account.id, (job) => driverFor(job.platform.technicalConfig.driver).readMetrics(driverContext(deps, job), post));
       } catch (error) {
-        throw toFailure(error);
+        if (!(error instanceof PublishError && error.type === 'PostUnavailable')) throw toFailure(error);
+        const { missingChecks, deleted } = await recordPostMissing(db, publicationId);
+        if (deleted) {
+          await recordEvent(db, { ...ids, type: 'post_deleted', description: `the post ${post.url} is gone (${missingChecks} reads in a row found it unavailable)` });
+          await recordEvent(db, { ...ids, type: 'alert', description: `Post deleted on ${ctx.platform.name}: @${account.username}`, data: { kind: 'post_deleted', url: post.url } });
+          return { state: 'deleted', metrics: {}, source };
+        }
+        await recordEvent(db, { ...ids, type: 'post_missing', description: `the post page says it is unavailable (${missingChecks}/2 before it counts as deleted)` });
+        return { state: 'missing', metrics: {}, source };
       }
+      await recordPostSeen(db, publicationId);
+      const { metrics, missing } = mergeMetrics(await latestMetrics(db, publicationId), read);
+      if (missing.length > 0) {
+        await recordEvent(db, {
+          ...ids, type: 'metrics_parse_failed',
+          description: `could not read ${missing.join(', ')} on ${post.url}; kept the last good values`,
+          data: { unreadable: missing, read },
+        });
+      }
+      // Nothing readable means nothing learned: no row that would only repeat the last one.
+      const learnedSomething = Object.keys(read).length > missing.length;
+      return { state: 'live', metrics: learnedSomething ? metrics : {}, source, unreadable: missing };
     },
   };
 }

@@ -8,6 +8,8 @@ export class PublishError extends Error {
     readonly type: PublishErrorType,
     message: string,
     readonly evidencePath?: string,
+    /** The platform asked us to wait this long (HTTP 429 Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = type;
@@ -19,3 +21,13 @@ export class PublishError extends Error {
 }
 
 export const sessionExpired = (message: string) => new PublishError('SessionExpired', message);
+
+/**
+ * The same failure, typed, with its evidence attached. Anything untyped (a Playwright timeout, a
+ * closed page) is an ordinary retryable failure.
+ */
+export function withEvidence(error: unknown, evidencePath: string | undefined): PublishError {
+  if (error instanceof PublishError) return new PublishError(error.type, error.message, evidencePath ?? error.evidencePath, error.retryAfterMs);
+  const message = error instanceof Error ? error.message : String(error);
+  return new PublishError('Retryable', message, evidencePath);
+}

@@ -1,39 +1,55 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { join } from 'node:path';
 import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/queries.js';
+import { decryptJson } from '../../db/crypto.js';
+import { AccountLockTimeout } from '../../db/account-queries.js';
 import type { ActivityDeps } from '../deps.js';
-import { captureEvidence, type BrowserJob } from './browser.js';
+import type { BrowserJob } from './browser.js';
 import { driverFor } from './drivers/index.js';
-import type { DriverContext, PostRef } from './drivers/types.js';
+import type { DriverContext, PostRef, PublishStepName, SessionState } from './drivers/types.js';
 import { PublishError } from './errors.js';
-
-const waitTimeoutMs = 30_000;
 
 /** Turns any thrown error into a Temporal failure whose type says whether retrying helps. */
 export function toFailure(error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof PublishError) {
-    return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable, details: [{ evidencePath: error.evidencePath }] });
+    return ApplicationFailure.create({
+      message: error.message,
+      type: error.type,
+      nonRetryable: !error.retryable,
+      details: [{ evidencePath: error.evidencePath ?? null }],
+      // A platform that says when to come back (429 Retry-After) is obeyed rather than hammered.
+      ...(error.retryAfterMs !== undefined ? { nextRetryDelay: Math.max(1000, error.retryAfterMs) } : {}),
+    });
   }
+  if (error instanceof AccountLockTimeout) return ApplicationFailure.create({ message: error.message, type: 'Retryable' });
   const message = error instanceof Error ? error.message : String(error);
   return ApplicationFailure.create({ message, type: 'Retryable' });
 }
 
-export function createPublishingActivities({ db, config, log, browser }: ActivityDeps) {
+/** Builds the driver's view of a browser job: its page, the platform URL, a logger and the wait deadline. */
+export function driverContext(
+  deps: Pick<ActivityDeps, 'log' | 'config'>,
+  job: BrowserJob,
+  step: (step: PublishStepName) => Promise<void> = async () => undefined,
+): DriverContext {
+  return {
+    context: job.context,
+    page: job.page,
+    baseUrl: job.platform.technicalConfig.baseUrl,
+    log: deps.log.child({ accountId: job.account.id, platform: job.platform.name }),
+    timeoutMs: deps.config.browser.waitTimeoutMs,
+    step,
+  };
+}
+
+export function createPublishingActivities(deps: ActivityDeps) {
+  const { db, config, log, browser } = deps;
+
   async function loadContext(publicationId: string) {
     const ctx = await publicationContext(db, publicationId);
     if (!ctx) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
     return ctx;
-  }
-
-  function driverContext(job: BrowserJob, baseUrl: string, publicationId: string): DriverContext {
-    return {
-      ...job,
-      baseUrl,
-      log: log.child({ publicationId }),
-      timeoutMs: waitTimeoutMs,
-      step: (step) => updatePublication(db, publicationId, { publishStep: step }),
-    };
   }
 
   return {
@@ -42,8 +58,7 @@ export function createPublishingActivities({ db, config, log, browser }: Activit
      * already carrying the idempotency marker, so an unknown outcome is never blindly re-posted.
      */
     async publishPublication(publicationId: string): Promise<PostRef> {
-      const ctx = await loadContext(publicationId);
-      const { publication, account, platform, content } = ctx;
+      const { publication, platform, content } = await loadContext(publicationId);
       if (publication.status === 'published' && publication.postUrl && publication.externalId) {
         return { url: publication.postUrl, externalId: publication.externalId };
       }
@@ -52,39 +67,66 @@ export function createPublishingActivities({ db, config, log, browser }: Activit
       // The final click may already have happened in an earlier attempt (or a run killed mid-way).
       const clickedBefore = publication.publishStep === 'submitting' || publication.publishStep === 'unconfirmed';
       const mayExist = Context.current().info.attempt > 1 || clickedBefore || (publication.attempts ?? 0) > 0;
+      const evidenceDir = join(config.evidenceDir, publicationId, String(attempt));
       try {
-        return await browser.withAccount(account, async (job) => {
-          const dctx = driverContext(job, platform.technicalConfig.baseUrl, publicationId);
-          try {
-            if (mayExist) {
-              const existing = await driver.findByMarker(dctx, publication.idempotencyMarker).catch((error: Error) => {
-                // Without a look-up we cannot know whether the earlier click posted: never re-post blindly.
-                if (clickedBefore) throw new PublishError('Unconfirmed', `could not look for an earlier post: ${error.message}`);
-                throw error;
-              });
-              if (existing) {
-                log.info({ publicationId, url: existing.url }, 'found the post of an earlier attempt by its marker');
-                return existing;
-              }
-            }
-            await updatePublication(db, publicationId, { publishStep: 'prepared' });
-            return await driver.publish(dctx, {
-              videoPath: publication.mediaPath ?? content.filePath,
-              caption: publication.captionUsed ?? '',
-              tags: publication.tagsUsed ?? [],
-              marker: publication.idempotencyMarker,
+        return await browser.withAccount(publication.accountId, async (job) => {
+          const dctx = driverContext(deps, job, (step) => updatePublication(db, publicationId, { publishStep: step }));
+          if (mayExist) {
+            const existing = await driver.findByMarker(dctx, publication.idempotencyMarker).catch((error: Error) => {
+              // Without a look-up we cannot know whether the earlier click posted: never re-post blindly.
+              if (clickedBefore) throw new PublishError('Unconfirmed', `could not look for an earlier post: ${error.message}`);
+              throw error;
             });
-          } catch (error) {
-            const dir = join(config.evidenceDir, publicationId, String(attempt));
-            const evidencePath = await captureEvidence(job.page, dir, error as Error).catch(() => undefined);
-            if (evidencePath) await updatePublication(db, publicationId, { evidencePath });
-            throw error;
+            if (existing) {
+              log.info({ publicationId, url: existing.url }, 'found the post of an earlier attempt by its marker');
+              return existing;
+            }
           }
-        });
+          await updatePublication(db, publicationId, { publishStep: 'prepared' });
+          return driver.publish(dctx, {
+            videoPath: publication.mediaPath ?? content.filePath,
+            caption: publication.captionUsed ?? '',
+            tags: publication.tagsUsed ?? [],
+            marker: publication.idempotencyMarker,
+          });
+        }, { evidenceDir });
       } catch (error) {
         const failure = toFailure(error);
-        await updatePublication(db, publicationId, { lastError: `${failure.type}: ${failure.message}` });
+        const evidencePath = error instanceof PublishError ? error.evidencePath : undefined;
+        await updatePublication(db, publicationId, { lastError: `${failure.type}: ${failure.message}`, ...(evidencePath ? { evidencePath } : {}) });
         throw failure;
+      }
+    },
+
+    /** Asks the platform whether the account's saved session is still logged in. */
+    async checkAccountSession(accountId: string): Promise<SessionState> {
+      try {
+        return await browser.withAccount(accountId, async (job) => driverFor(job.platform.technicalConfig.driver).checkSession(driverContext(deps, job)), {
+          evidenceDir: join(config.evidenceDir, 'sessions', accountId, String(Date.now())),
+        });
+      } catch (error) {
+        // No readable session at all is simply logged out; anything else is an ordinary (retryable) failure.
+        if (error instanceof PublishError && error.type === 'SessionExpired') return 'logged_out';
+        throw toFailure(error);
+      }
+    },
+
+    /**
+     * Logs the account in with credentials (encrypted by the service with the app key, so they never
+     * sit in Temporal's history in clear) and stores the new session when the login proves valid.
+     */
+    async loginAccount(accountId: string, encryptedCredentials: string): Promise<SessionState> {
+      const credentials = decryptJson<{ username: string; password: string }>(config.encryptionKey, encryptedCredentials);
+      try {
+        return await browser.withAccount(accountId, async (job) => {
+          const driver = driverFor(job.platform.technicalConfig.driver);
+          if (!driver.login) throw new PublishError('RejectedByPlatform', `the ${job.platform.name} driver cannot log in with a password; import a session file instead`);
+          const state = await driver.login(driverContext(deps, job), credentials);
+          if (state === 'logged_in') await browser.storeSession(accountId, await job.context.storageState());
+          return state;
+        }, { storageState: { cookies: [], origins: [] } });
+      } catch (error) {
+        throw toFailure(error);
       }
     },
   };

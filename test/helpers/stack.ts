@@ -22,8 +22,13 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-/** Lifecycle timings for tests: a dead worker is noticed in seconds, and one metrics read ends a publication workflow. */
-export const testLifecycleEnv = { ACTIVITY_HEARTBEAT_SECONDS: '3', DB_ACTIVITY_TIMEOUT_SECONDS: '10', METRICS_POLL_SCHEDULE: '0s' };
+/**
+ * Lifecycle timings for tests: a dead worker is noticed in seconds, and one metrics read ends a publication
+ * workflow. No session-health Schedule: every stack shares one namespace, and its checks would consume armed demo faults.
+ */
+export const testLifecycleEnv = {
+  ACTIVITY_HEARTBEAT_SECONDS: '3', DB_ACTIVITY_TIMEOUT_SECONDS: '10', METRICS_POLL_SCHEDULE: '0s', SESSION_CHECK_INTERVAL: 'off',
+};
 
 export async function startTestStack(
   opts: { embedded: boolean; maxUploadMb?: number; env?: Record<string, string>; role?: 'all' | 'web' },

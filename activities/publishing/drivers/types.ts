@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { PostMetrics } from '../../../core/types.js';
 
 export type SessionState = 'logged_in' | 'logged_out' | 'challenge' | 'unknown';
+export const sessionStates: readonly SessionState[] = ['logged_in', 'logged_out', 'challenge', 'unknown'];
 export type PublishStepName = 'uploading' | 'submitting' | 'unconfirmed';
 
 export interface DriverContext {
@@ -21,9 +22,16 @@ export interface PostRef {
   externalId: string;
 }
 
+/** What one read found per counter: a number, or null when the counter was looked for but unreadable. */
+export type MetricsRead = Partial<Record<keyof PostMetrics, number | null>>;
+
 export interface PlatformDriver {
+  /** Needs a positive logged-in marker; anything it cannot place is `unknown`, never valid. */
   checkSession(ctx: DriverContext): Promise<SessionState>;
+  /** Logs in with a username and password where the platform allows it; the context then holds the session. */
+  login?(ctx: DriverContext, credentials: { username: string; password: string }): Promise<SessionState>;
   publish(ctx: DriverContext, post: { videoPath: string; caption: string; tags: string[]; marker: string }): Promise<PostRef>;
   findByMarker(ctx: DriverContext, marker: string): Promise<PostRef | null>;
-  readMetrics(ctx: DriverContext, post: PostRef): Promise<Partial<PostMetrics>>;
+  /** Throws PostUnavailable when the post page says the post does not exist. */
+  readMetrics(ctx: DriverContext, post: PostRef): Promise<MetricsRead>;
 }

@@ -1,8 +1,22 @@
-import { isStatus, type PublicationStatus, type PublicationsResponse } from './types';
+import {
+	isAccountStatus,
+	isStatus,
+	type Account,
+	type AccountStatusChange,
+	type AccountsResponse,
+	type BrowserProfileInput,
+	type BrowserProfileView,
+	type EvidenceAttempt,
+	type EvidenceResponse,
+	type PublicationStatus,
+	type PublicationsResponse,
+	type SessionCheckResult,
+	type SessionImportResult
+} from './types';
 
 export type ApiResult<T> =
 	| { ok: true; data: T }
-	| { ok: false; unauthorized: boolean; message: string };
+	| { ok: false; unauthorized: boolean; message: string; code?: string };
 
 /**
  * GET /api/publications with the fetch SvelteKit hands to load functions (it carries the
@@ -39,5 +53,195 @@ function isPublicationsResponse(body: unknown): body is PublicationsResponse {
 		Array.isArray(items) &&
 		typeof temporalUiUrl === 'string' &&
 		items.every((i) => typeof i === 'object' && i !== null && isStatus((i as { status?: unknown }).status))
+	);
+}
+
+/** GET /api/publications/:id/evidence; never throws, like getPublications. */
+export async function getEvidence(
+	fetch: typeof globalThis.fetch,
+	id: string
+): Promise<ApiResult<EvidenceResponse>> {
+	try {
+		const res = await fetch(`/api/publications/${encodeURIComponent(id)}/evidence`, {
+			headers: { accept: 'application/json' }
+		});
+		if (res.status === 401) return { ok: false, unauthorized: true, message: 'unauthorized' };
+		if (!res.ok) return { ok: false, unauthorized: false, message: `HTTP ${res.status}` };
+		const body: unknown = await res.json();
+		const attempts = (body as { attempts?: unknown } | null)?.attempts;
+		if (!Array.isArray(attempts)) {
+			return { ok: false, unauthorized: false, message: 'unexpected response shape' };
+		}
+		return { ok: true, data: { attempts: attempts.map(toAttempt) } };
+	} catch (err) {
+		return { ok: false, unauthorized: false, message: String(err) };
+	}
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+// info.json is whatever the capture managed to write: keep only well-typed fields.
+function toAttempt(raw: unknown): EvidenceAttempt {
+	const a = (raw ?? {}) as { attempt?: unknown; files?: unknown; info?: unknown };
+	const info = (a.info && typeof a.info === 'object' ? a.info : null) as {
+		url?: unknown;
+		at?: unknown;
+		error?: { type?: unknown; message?: unknown } | null;
+	} | null;
+	return {
+		attempt: Number(a.attempt),
+		files: Array.isArray(a.files) ? (a.files as EvidenceAttempt['files']) : [],
+		info: info && {
+			url: str(info.url),
+			at: str(info.at),
+			error: info.error ? { type: str(info.error.type), message: str(info.error.message) } : undefined
+		}
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts. The page loads with the universal-load fetch (SSR forwards the session cookie); the
+// actions run in the browser with its own fetch, same origin, so the dashboard cookie goes along.
+
+/** GET /api/accounts; never throws. */
+export async function getAccounts(fetch: typeof globalThis.fetch): Promise<ApiResult<AccountsResponse>> {
+	try {
+		const res = await fetch('/api/accounts', { headers: { accept: 'application/json' } });
+		if (!res.ok) return await failure(res);
+		const body: unknown = await res.json();
+		const items = (body as { items?: unknown } | null)?.items;
+		if (!Array.isArray(items) || !items.every(isAccountLike)) {
+			return { ok: false, unauthorized: false, message: 'unexpected response shape' };
+		}
+		return { ok: true, data: { items: items.map(toAccount) } };
+	} catch (err) {
+		return { ok: false, unauthorized: false, message: String(err) };
+	}
+}
+
+function isAccountLike(raw: unknown): raw is Record<string, unknown> {
+	if (typeof raw !== 'object' || raw === null) return false;
+	const a = raw as Record<string, unknown>;
+	return typeof a.id === 'string' && typeof a.username === 'string' && typeof a.status === 'string';
+}
+
+const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function toAccount(a: Record<string, unknown>): Account {
+	return {
+		id: String(a.id),
+		modelId: String(a.modelId ?? ''),
+		modelName: String(a.modelName ?? ''),
+		platformName: String(a.platformName ?? ''),
+		username: String(a.username),
+		status: isAccountStatus(a.status) ? a.status : String(a.status),
+		sessionSaved: a.sessionSaved === true,
+		lastSessionState: strOrNull(a.lastSessionState),
+		lastSessionCheckAt: strOrNull(a.lastSessionCheckAt),
+		lastAuthenticatedAt: strOrNull(a.lastAuthenticatedAt),
+		browserProfile: toProfile(a.browserProfile)
+	};
+}
+
+// browser_profile is a JSON column: keep only well-typed fields, so a save sends back nothing odd.
+function toProfile(raw: unknown): BrowserProfileView {
+	const p = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+	const view: BrowserProfileView = { proxy: strOrNull(p.proxy) };
+	if (typeof p.locale === 'string') view.locale = p.locale;
+	if (typeof p.timezoneId === 'string') view.timezoneId = p.timezoneId;
+	if (typeof p.userAgent === 'string') view.userAgent = p.userAgent;
+	const vp = p.viewport as { width?: unknown; height?: unknown } | undefined;
+	if (vp && Number.isInteger(vp.width) && Number.isInteger(vp.height)) {
+		view.viewport = { width: Number(vp.width), height: Number(vp.height) };
+	}
+	return view;
+}
+
+/** A non-2xx answer as a failure carrying the API's own `{ error, message }` when it sent one. */
+async function failure(res: Response): Promise<{ ok: false; unauthorized: boolean; message: string; code?: string }> {
+	let message = `HTTP ${res.status}`;
+	let code: string | undefined;
+	try {
+		const body = (await res.json()) as { error?: unknown; message?: unknown } | null;
+		if (typeof body?.message === 'string' && body.message) message = body.message;
+		if (typeof body?.error === 'string') code = body.error;
+	} catch {
+		// Not JSON (a proxy's error page): the status is all there is.
+	}
+	return { ok: false, unauthorized: res.status === 401, message, code };
+}
+
+/** One account command: JSON, multipart (FormData) or no body. Never throws. */
+async function send<T>(
+	fetch: typeof globalThis.fetch,
+	method: 'POST' | 'PUT',
+	path: string,
+	body: object | FormData | undefined,
+	valid: (data: unknown) => boolean
+): Promise<ApiResult<T>> {
+	const init: RequestInit = { method, headers: { accept: 'application/json' } };
+	if (body instanceof FormData) init.body = body;
+	else if (body !== undefined) {
+		init.body = JSON.stringify(body);
+		init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+	}
+	try {
+		const res = await fetch(path, init);
+		if (!res.ok) return await failure(res);
+		const data: unknown = await res.json();
+		if (!valid(data)) return { ok: false, unauthorized: false, message: 'unexpected response shape' };
+		return { ok: true, data: data as T };
+	} catch (err) {
+		return { ok: false, unauthorized: false, message: String(err) };
+	}
+}
+
+const accountPath = (id: string, action: string) => `/api/accounts/${encodeURIComponent(id)}/${action}`;
+
+function isCheckResult(data: unknown): boolean {
+	return typeof data === 'object' && data !== null && typeof (data as { state?: unknown }).state === 'string';
+}
+
+/** POST /api/accounts/:id/check: waits for the browser to look (or answers `pending`). */
+export function checkAccountSession(fetch: typeof globalThis.fetch, id: string) {
+	return send<SessionCheckResult>(fetch, 'POST', accountPath(id, 'check'), undefined, isCheckResult);
+}
+
+/** POST /api/accounts/:id/session, multipart field `file`. */
+export function importAccountSession(fetch: typeof globalThis.fetch, id: string, file: File) {
+	const form = new FormData();
+	form.set('file', file, file.name);
+	return send<SessionImportResult>(fetch, 'POST', accountPath(id, 'session'), form, (data) => {
+		const imported = (data as { imported?: { cookieCount?: unknown } } | null)?.imported;
+		return typeof imported?.cookieCount === 'number';
+	});
+}
+
+/** POST /api/accounts/:id/login. The caller must not keep the password afterwards. */
+export function loginAccount(
+	fetch: typeof globalThis.fetch,
+	id: string,
+	credentials: { username?: string; password: string }
+) {
+	return send<SessionCheckResult>(fetch, 'POST', accountPath(id, 'login'), credentials, isCheckResult);
+}
+
+const isStatusChange = (data: unknown) =>
+	typeof data === 'object' && data !== null && typeof (data as { accountId?: unknown }).accountId === 'string';
+
+/** POST /api/accounts/:id/pause */
+export function pauseAccount(fetch: typeof globalThis.fetch, id: string, reason?: string) {
+	return send<AccountStatusChange>(fetch, 'POST', accountPath(id, 'pause'), reason ? { reason } : {}, isStatusChange);
+}
+
+/** POST /api/accounts/:id/resume (no body: the route takes none). */
+export function resumeAccount(fetch: typeof globalThis.fetch, id: string) {
+	return send<AccountStatusChange>(fetch, 'POST', accountPath(id, 'resume'), undefined, isStatusChange);
+}
+
+/** PUT /api/accounts/:id/browser-profile: replaces the profile; `proxy` left out keeps it. */
+export function saveBrowserProfile(fetch: typeof globalThis.fetch, id: string, input: BrowserProfileInput) {
+	return send<BrowserProfileView>(fetch, 'PUT', accountPath(id, 'browser-profile'), input, (data) =>
+		typeof data === 'object' && data !== null && 'proxy' in data
 	);
 }

@@ -27,3 +27,16 @@ export function countByStatus(items: readonly Publication[]): StatusCounts {
 	for (const item of items) if (item.status in counts) counts[item.status] += 1;
 	return counts;
 }
+
+/** 1536 → "1.5 KB": file sizes on the evidence page. */
+export function formatBytes(bytes: number): string {
+	if (!Number.isFinite(bytes) || bytes < 1024) return `${bytes} B`;
+	const units = ['KB', 'MB', 'GB'];
+	let value = bytes / 1024;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit += 1;
+	}
+	return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

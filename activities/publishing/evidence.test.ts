@@ -1,0 +1,299 @@
+// Evidence capture against the real demo platform in real Chromium: a browser logged in through
+// the site's CSRF form fails, and no evidence file — nor any entry of the trace zip — may still
+// hold the session cookie, a CSRF token, the typed password or an auth header.
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoPlatform, type DemoPlatform } from '../../demo/server.js';
+import { DEMO_PASSWORD, DEMO_USERNAME, fakeMp4Bytes, json, request } from '../../demo/test-client.js';
+import { REDACTED, captureEvidence, discardTrace, redactUrl, scrubHtml, scrubTraceZip, startTrace } from './evidence.js';
+
+let demo: DemoPlatform;
+let browser: Browser;
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'trafico-evidence-'));
+  demo = await startDemoPlatform({ port: 0, dataDir: join(workDir, 'demo') });
+  expect((await request(demo.url, '/__admin/users', json({ username: DEMO_USERNAME, password: DEMO_PASSWORD }))).status).toBe(200);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** A traced context logged in through the site's own login form (CSRF cookie + hidden token). */
+async function loggedInContext(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await startTrace(context);
+  const page = await context.newPage();
+  await page.goto(`${demo.url}/login`);
+  await page.locator('input[name=username]').fill(DEMO_USERNAME);
+  await page.locator('input[name=password]').fill(DEMO_PASSWORD);
+  await Promise.all([page.waitForURL(/\/upload/), page.locator('#login-submit').click()]);
+  return { context, page };
+}
+
+async function readAll(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const name of await readdir(dir)) out.set(name, await readFile(join(dir, name)));
+  return out;
+}
+
+/** Every file, and every entry of trace.zip, as raw bytes. */
+function allBytes(files: Map<string, Buffer>): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = [...files];
+  const zip = files.get('trace.zip');
+  if (zip) for (const [name, data] of Object.entries(unzipSync(zip))) out.push([`trace.zip:${name}`, Buffer.from(data)]);
+  return out;
+}
+
+function leaks(files: Map<string, Buffer>, secrets: Record<string, string>): string[] {
+  const found: string[] = [];
+  for (const [file, bytes] of allBytes(files)) {
+    for (const [what, value] of Object.entries(secrets)) {
+      for (const spelling of new Set([value, encodeURIComponent(value)])) if (bytes.includes(spelling)) found.push(`${what} in ${file}`);
+    }
+  }
+  return found;
+}
+
+describe('captureEvidence', () => {
+  it('writes trace, screenshot, HTML and info with every cookie and token stripped', async () => {
+    const { context, page } = await loggedInContext();
+    const cookies = Object.fromEntries((await context.cookies()).map((c) => [c.name, c.value]));
+    expect(cookies.demo_session, 'logged in').toBeTruthy();
+    expect(cookies.demo_csrf, 'login CSRF cookie').toBeTruthy();
+
+    // Headers only the network log knows about, so they are found by header scrubbing alone.
+    const bearer = 'bearer-secret-7f3a9c1e5d';
+    const headerCsrf = 'x-csrf-header-91b2c3d4e5';
+    await context.setExtraHTTPHeaders({ authorization: `Bearer ${bearer}`, 'x-csrf-token': headerCsrf });
+
+    // A real failed upload: the multipart body in the trace carries the session's CSRF token.
+    await request(demo.url, '/__admin/faults', json({ fault: 'daily_limit' }));
+    await page.goto(`${demo.url}/upload`);
+    const uploadCsrf = await page.locator('#upload-form input[name=csrf]').getAttribute('value');
+    expect(uploadCsrf).toBeTruthy();
+    await page.locator('#video').setInputFiles({ name: 'clip.mp4', mimeType: 'video/mp4', buffer: fakeMp4Bytes() });
+    await page.locator('#caption').fill('evidencia ref:abcdef123456');
+    await Promise.all([page.waitForSelector('#daily-limit'), page.locator('#publish').click()]);
+
+    // The page the failure happens on: secret query parameters and web storage tokens.
+    const urlToken = 'urltoken-5e6f7a8b9c';
+    await page.goto(`${demo.url}/upload?lang=es&token=${urlToken}`);
+    const storageSecret = 'ls-secret-0a1b2c3d4e';
+    const sessionSecret = 'ss-secret-9z8y7x6w5v';
+    await page.evaluate(`localStorage.setItem('app', JSON.stringify({ accessToken: '${storageSecret}' })); sessionStorage.setItem('s', '${sessionSecret}')`);
+    const pageCsrf = await page.locator('#upload-form input[name=csrf]').getAttribute('value');
+    // A Playwright error whose call log prints the hidden input, token included.
+    const error = await page
+      .locator('#upload-form input[name=csrf]')
+      .click({ timeout: 300 })
+      .then(() => new Error('unexpectedly clickable'), (e: Error) => e);
+
+    const dir = join(workDir, 'evidence', 'pub-1', '1');
+    const manifest = await captureEvidence({ context, page, dir, error });
+    await context.close();
+
+    expect(manifest.dir).toBe(dir);
+    expect(manifest.files.sort()).toEqual(['info.json', 'page.html', 'screenshot.png', 'trace.zip']);
+    const files = await readAll(dir);
+    expect([...files.keys()].sort(), 'no raw trace or temp file left behind').toEqual(['info.json', 'page.html', 'screenshot.png', 'trace.zip']);
+    expect(files.get('screenshot.png')!.subarray(1, 4).toString()).toBe('PNG');
+
+    const entries = unzipSync(files.get('trace.zip')!);
+    expect(Object.keys(entries)).toEqual(expect.arrayContaining(['trace.trace', 'trace.network']));
+    expect(Object.keys(entries).some((n) => n.endsWith('.jpeg')), 'screencast frames kept').toBe(true);
+    for (const name of ['trace.trace', 'trace.network']) {
+      for (const line of strFromU8(entries[name]!).split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    }
+    const network = strFromU8(entries['trace.network']!);
+    expect(network).toContain('"name":"Cookie","value":"[redacted]"');
+    expect(network).toContain(`"value":"${REDACTED}"`);
+
+    const info = JSON.parse(files.get('info.json')!.toString()) as {
+      url: string; error: { type: string; name: string; message: string }; at: string; files: string[]; problems?: unknown;
+    };
+    expect(info.url).toBe(`${demo.url}/upload?lang=es&token=${REDACTED}`);
+    expect(info.error.message).toContain('locator.click');
+    expect(info.error.message).toContain(REDACTED);
+    expect(info.files.sort()).toEqual(manifest.files);
+    expect(info.problems).toBeUndefined();
+    expect(Date.parse(info.at)).not.toBeNaN();
+    const html = files.get('page.html')!.toString();
+    expect(html).toContain('id="upload-form"');
+    expect(html).toMatch(/name="csrf" value="\[redacted\]"|value="\[redacted\]"[^>]*name="csrf"/);
+
+    expect(
+      leaks(files, {
+        'session cookie': cookies.demo_session!,
+        'login CSRF cookie': cookies.demo_csrf!,
+        'upload CSRF token': uploadCsrf!,
+        'page CSRF token': pageCsrf!,
+        password: DEMO_PASSWORD,
+        'bearer token': bearer,
+        'x-csrf-token header': headerCsrf,
+        'localStorage token': storageSecret,
+        'sessionStorage value': sessionSecret,
+        'URL token': urlToken,
+      }),
+    ).toEqual([]);
+  });
+
+  it('never throws and still writes info.json when the page is gone and tracing never started', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.close();
+    const dir = join(workDir, 'evidence', 'pub-2', '3');
+    const error = Object.assign(new Error('SessionExpired: login page shown'), { type: 'SessionExpired' });
+    const manifest = await captureEvidence({ context, page, dir, error });
+    await context.close();
+    expect(manifest.files).toEqual(['info.json']);
+    const info = JSON.parse(await readFile(join(dir, 'info.json'), 'utf8')) as { error: { type: string }; problems: Record<string, string> };
+    expect(info.error.type).toBe('SessionExpired');
+    expect(Object.keys(info.problems)).toEqual(expect.arrayContaining(['trace', 'screenshot', 'html']));
+  });
+
+  it('gives up a step at its own deadline and keeps the others', async () => {
+    const context = await browser.newContext();
+    await startTrace(context);
+    const page = await context.newPage();
+    await page.setContent('<h1>stuck</h1>');
+    const dir = join(workDir, 'evidence', 'pub-3', '1');
+    const manifest = await captureEvidence({ context, page, dir, error: new Error('boom'), deadlines: { screenshot: 1 } });
+    await context.close();
+    expect(manifest.files.sort()).toEqual(['info.json', 'page.html', 'trace.zip']);
+    const info = JSON.parse(await readFile(join(dir, 'info.json'), 'utf8')) as { problems: Record<string, string> };
+    expect(info.problems.screenshot).toMatch(/timed out after 1 ms/);
+  });
+
+  it('discardTrace stops tracing without writing anything', async () => {
+    const context = await browser.newContext();
+    await startTrace(context);
+    const page = await context.newPage();
+    await page.setContent('<p>ok</p>');
+    await discardTrace(context);
+    await discardTrace(context); // a second stop (not tracing any more) is swallowed too
+    await startTrace(context); // tracing really stopped: it can start again
+    await discardTrace(context);
+    await context.close();
+  });
+});
+
+describe('scrubbing', () => {
+  /** A trace zip shaped like Playwright's (trace.network HAR entries, trace.trace events, resources, frames). */
+  function syntheticTrace(): Uint8Array {
+    const har = {
+      type: 'resource-snapshot',
+      snapshot: {
+        request: {
+          method: 'POST',
+          url: 'https://site.example/api/login?next=%2Fhome&sig=abcdef123456sig',
+          headers: [
+            { name: 'Cookie', value: 'sid=cookie-value-123456; theme=dark' },
+            { name: 'Authorization', value: 'Bearer auth-token-abcdef' },
+            { name: 'Proxy-Authorization', value: 'Basic cHJveHk6cGFzc3dvcmQ=' },
+            { name: 'X-CSRF-Token', value: 'csrf-header-777777' },
+            { name: 'Accept', value: 'text/html' },
+          ],
+          cookies: [{ name: 'sid', value: 'cookie-value-123456' }],
+          queryString: [{ name: 'next', value: '/home' }, { name: 'sig', value: 'abcdef123456sig' }],
+          postData: { mimeType: 'application/x-www-form-urlencoded', text: 'username=ana&password=hunter2-long&csrf=form-csrf-888888' },
+        },
+        response: {
+          status: 302,
+          headers: [
+            { name: 'Set-Cookie', value: 'sid=new-session-999999; Path=/; HttpOnly' },
+            { name: 'Location', value: '/home?token=loc-token-4242' },
+            { name: 'Content-Type', value: 'text/html' },
+          ],
+          cookies: [{ name: 'sid', value: 'new-session-999999' }],
+          redirectURL: '/home?token=loc-token-4242',
+          content: { _file: 'resources/body.html' },
+        },
+      },
+    };
+    const events = [
+      { type: 'context-options', options: { viewport: { width: 1, height: 1 }, extraHTTPHeaders: { authorization: 'Bearer auth-token-abcdef' } } },
+      { type: 'before', method: 'fill', params: { selector: 'input[name=password]', value: 'hunter2-long' } },
+      { type: 'log', message: 'fetch with Bearer auth-token-abcdef and new-session-999999' },
+      { type: 'log', message: 'navigated to /home/dashboard' },
+      { type: 'frame-snapshot', snapshot: { frameUrl: 'https://site.example/home?session=frame-sess-31337', html: ['HTML', {}, ['BODY', {}, ['INPUT', { type: 'hidden', name: 'tk', value: 'hidden-in-dom-5555' }], ['INPUT', { type: 'hidden', name: 'next', value: '/home/dashboard' }], ['META', { name: 'csrf-token', content: 'meta-csrf-6666' }]]] } },
+    ];
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...strToU8('cookie-value-123456'), 0xff, 0xd9]);
+    return zipSync({
+      'trace.network': strToU8(JSON.stringify(har) + '\n'),
+      'trace.trace': strToU8(events.map((e) => JSON.stringify(e)).join('\n') + '\n'),
+      'resources/body.html': strToU8('<p>Welcome, your csrf is csrf-header-777777 and token loc-token-4242</p>'),
+      'resources/upload.dat': new Uint8Array([0x00, 0xff, 0xfe, ...strToU8('--b\r\nname="csrf"\r\n\r\nform-csrf-888888\r\n--b--'), 0xc3]),
+      'screencast/frame-1.jpeg': jpeg,
+    });
+  }
+
+  it('blanks cookie and auth headers and removes their values from every entry', () => {
+    const entries = unzipSync(scrubTraceZip(syntheticTrace()));
+    const network = JSON.parse(strFromU8(entries['trace.network']!).trim()) as {
+      snapshot: { request: { url: string; headers: { name: string; value: string }[]; cookies: { value: string }[]; queryString: { name: string; value: string }[] }; response: { headers: { name: string; value: string }[]; cookies: { value: string }[]; redirectURL: string } };
+    };
+    const header = (list: { name: string; value: string }[], name: string) => list.find((h) => h.name === name)?.value;
+    const { request: req, response: res } = network.snapshot;
+    for (const name of ['Cookie', 'Authorization', 'Proxy-Authorization', 'X-CSRF-Token']) expect(header(req.headers, name), name).toBe(REDACTED);
+    expect(header(res.headers, 'Set-Cookie')).toBe(REDACTED);
+    expect(header(req.headers, 'Accept')).toBe('text/html');
+    expect(header(res.headers, 'Content-Type')).toBe('text/html');
+    expect(header(res.headers, 'Location')).toBe(`/home?token=${REDACTED}`);
+    expect(req.cookies.map((c) => c.value)).toEqual([REDACTED]);
+    expect(res.cookies.map((c) => c.value)).toEqual([REDACTED]);
+    expect(req.url).toBe(`https://site.example/api/login?next=%2Fhome&sig=${REDACTED}`);
+    expect(req.queryString).toEqual([{ name: 'next', value: '/home' }, { name: 'sig', value: REDACTED }]);
+    expect(res.redirectURL).toBe(`/home?token=${REDACTED}`);
+
+    const trace = strFromU8(entries['trace.trace']!);
+    expect(trace).not.toContain('extraHTTPHeaders');
+    // A plain hidden field is blanked where it sits but its value is not hunted down elsewhere.
+    expect(trace).toContain('navigated to /home/dashboard');
+    expect(trace).toContain(`{"type":"hidden","name":"next","value":"${REDACTED}"}`);
+    expect(trace).toContain(`"value":"${REDACTED}"`);
+
+    // The media entry is kept byte for byte; everything else has no trace of any value.
+    const original = unzipSync(syntheticTrace());
+    expect(entries['screencast/frame-1.jpeg']).toEqual(original['screencast/frame-1.jpeg']);
+    const values = ['cookie-value-123456', 'auth-token-abcdef', 'cHJveHk6cGFzc3dvcmQ=', 'csrf-header-777777', 'new-session-999999',
+      'loc-token-4242', 'hunter2-long', 'form-csrf-888888', 'hidden-in-dom-5555', 'meta-csrf-6666', 'frame-sess-31337', 'abcdef123456sig'];
+    for (const [name, data] of Object.entries(entries)) {
+      if (name.endsWith('.jpeg')) continue;
+      const bytes = Buffer.from(data);
+      for (const value of values) expect(bytes.includes(value), `${value} in ${name}`).toBe(false);
+    }
+    // Binary bodies keep their non-text bytes around the redaction.
+    expect([...entries['resources/upload.dat']!.subarray(0, 3)]).toEqual([0x00, 0xff, 0xfe]);
+  });
+
+  it('blanks hidden inputs, password values and CSRF metas in HTML', () => {
+    const found: string[][] = [];
+    const html = scrubHtml(
+      `<meta name="csrf-token" content="meta-1234567"><input value='v-1234567' type="hidden" name="a"><input type=password value=p-1234567><input type="text" name="q" value="visible text">`,
+      (name, value) => found.push([name, value]),
+    );
+    expect(html).toBe(`<meta name="csrf-token" content="${REDACTED}"><input value="${REDACTED}" type="hidden" name="a"><input type=password value="${REDACTED}"><input type="text" name="q" value="visible text">`);
+    expect(found).toEqual([['csrf', 'meta-1234567'], ['a', 'v-1234567'], ['password', 'p-1234567']]);
+  });
+
+  it('redacts secret-looking query parameters', () => {
+    expect(redactUrl('https://u:p@x.example/a?lang=es&csrf_token=1&Session=2&x-sig=3&api_key=4&page=2#access_token=5')).toBe(
+      `https://x.example/a?lang=es&csrf_token=${REDACTED}&Session=${REDACTED}&x-sig=${REDACTED}&api_key=${REDACTED}&page=2#access_token=${REDACTED}`,
+    );
+    expect(redactUrl('about:blank')).toBe('about:blank');
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Model commands shared by the bot, the API and the dashboard: find a model by what an admin types, pause it
+ * (its scheduled publications are held; beginPublication also holds any that comes due) and resume it (held
+ * publications whose account is active go back to waiting for their time).
+ */
+import type { Client } from '@temporalio/client';
+import type { LifecycleOptions } from '../core/lifecycle.js';
+import { publicationWorkflowId, TaskQueues } from '../core/task-queues.js';
+import type { Db } from '../db/client.js';
+import { listModels, pauseModelHolding, resumeModelReleasing } from '../db/bot-queries.js';
+import { publicationContext, recordEvent } from '../db/queries.js';
+import type { Model } from '../db/schema.js';
+import type { publicationWorkflow } from '../workflows/publication.js';
+import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../workflows/search-attributes.js';
+import { releaseSignal } from '../workflows/signals.js';
+import { ServiceError, viaTemporal } from './errors.js';
+
+export interface ModelServiceDeps {
+  db: Db;
+  temporal: Client;
+  lifecycle: LifecycleOptions;
+}
+
+const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim().replace(/\s+/g, ' ');
+
+/**
+ * The model an admin means: an exact id, an exact name (case and accents ignored), or the only name that starts
+ * with / contains the text. Ambiguity is an error that lists the candidates.
+ */
+export async function resolveModel(db: Db, query: string): Promise<Model> {
+  const wanted = fold(query);
+  if (!wanted) throw new ServiceError('invalid', 'missing_model', 'name a model');
+  const all = await listModels(db);
+  const exact = all.filter((m) => m.id === query.trim() || fold(m.name) === wanted);
+  if (exact.length === 1) return exact[0]!;
+  for (const match of [(m: Model) => fold(m.name).startsWith(wanted), (m: Model) => fold(m.name).includes(wanted)]) {
+    const found = all.filter(match);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) throw new ServiceError('conflict', 'ambiguous_model', `"${query}" matches ${found.map((m) => m.name).join(', ')}`);
+  }
+  throw new ServiceError('not_found', 'unknown_model', `no model named "${query}"`);
+}
+
+export async function pauseModel(deps: Pick<ModelServiceDeps, 'db'>, modelId: string, input: { actor: string; reason?: string }) {
+  const held = await pauseModelHolding(deps.db, modelId);
+  await recordEvent(deps.db, {
+    type: 'model_paused', modelId, actor: input.actor,
+    description: `${input.reason ?? 'paused by hand'}; ${held.length} publication(s) held`, data: { held: held.map((p) => p.id) },
+  });
+  return { modelId, held: held.map((p) => p.id) };
+}
+
+export async function resumeModel(deps: ModelServiceDeps, modelId: string, input: { actor: string }) {
+  const released = await resumeModelReleasing(deps.db, modelId);
+  await recordEvent(deps.db, {
+    type: 'model_resumed', modelId, actor: input.actor,
+    description: `active again; ${released.length} publication(s) released`, data: { released: released.map((p) => p.id) },
+  });
+  const at = new Date().toISOString();
+  for (const { id } of released) {
+    const ctx = await publicationContext(deps.db, id);
+    if (!ctx) continue;
+    // A held publication's workflow may have ended long ago (14 days stopped): signalWithStart starts it again.
+    await viaTemporal('the release', () => deps.temporal.workflow.signalWithStart<typeof publicationWorkflow, unknown[]>('publicationWorkflow', {
+      workflowId: ctx.publication.workflowId ?? publicationWorkflowId(id),
+      taskQueue: TaskQueues.pipeline,
+      args: [{ publicationId: id, options: deps.lifecycle }],
+      signal: releaseSignal,
+      signalArgs: [{ actor: input.actor, at }],
+      typedSearchAttributes: [
+        { key: ModelNameKey, value: ctx.model.name },
+        { key: PlatformKey, value: ctx.platform.name },
+        { key: ContentIdKey, value: ctx.content.id },
+        { key: PublicationStatusKey, value: ctx.publication.status },
+      ],
+      staticSummary: `${ctx.model.name} → ${ctx.platform.name} @${ctx.account.username}`,
+    }));
+  }
+  return { modelId, released: released.map((p) => p.id) };
+}

@@ -1,0 +1,71 @@
+/** What the admin reads at a glance (bot /status, /daily, /weekly; the dashboard may reuse them). */
+import type { Client } from '@temporalio/client';
+import type { PublicationStatus } from '../core/types.js';
+import type { Db } from '../db/client.js';
+import {
+  accountsNotActive, listModels, pendingApprovalCount, periodReport, publicationCountsByStatus, stoppedPublications, type ReportRow,
+} from '../db/bot-queries.js';
+import { checkHealth, type Health } from './health.js';
+
+export interface StatusReport {
+  publications: Record<PublicationStatus, number>;
+  pendingApproval: number;
+  accountsNotActive: Awaited<ReturnType<typeof accountsNotActive>>;
+  pausedModels: string[];
+  health: Health;
+}
+
+const allStatuses: PublicationStatus[] = ['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed'];
+
+export async function statusReport(db: Db, temporal: Client): Promise<StatusReport> {
+  const [counts, pendingApproval, accounts, models, health] = await Promise.all([
+    publicationCountsByStatus(db), pendingApprovalCount(db), accountsNotActive(db), listModels(db), checkHealth(db, temporal),
+  ]);
+  return {
+    publications: Object.fromEntries(allStatuses.map((s) => [s, counts[s] ?? 0])) as Record<PublicationStatus, number>,
+    pendingApproval,
+    accountsNotActive: accounts,
+    pausedModels: models.filter((m) => m.status === 'paused').map((m) => m.name),
+    health,
+  };
+}
+
+export interface PeriodSummary {
+  from: Date;
+  to: Date;
+  totals: Omit<ReportRow, 'platformName' | 'modelName'>;
+  byPlatform: (Omit<ReportRow, 'modelName'>)[];
+  byModel: (Omit<ReportRow, 'platformName'>)[];
+}
+
+function sum<K extends string>(rows: ReportRow[], keyOf: (r: ReportRow) => string, name: K) {
+  const out = new Map<string, Record<K, string> & Omit<ReportRow, 'platformName' | 'modelName'>>();
+  for (const r of rows) {
+    const key = keyOf(r);
+    const acc = out.get(key) ?? ({ [name]: key, published: 0, views: 0, likes: 0, clicks: 0 } as Record<K, string> & Omit<ReportRow, 'platformName' | 'modelName'>);
+    acc.published += r.published;
+    acc.views += r.views;
+    acc.likes += r.likes;
+    acc.clicks += r.clicks;
+    out.set(key, acc);
+  }
+  return [...out.values()];
+}
+
+/** The last `days` days up to now: posts published, their latest views and likes, and tracking clicks, by platform and model. */
+export async function periodSummary(db: Db, days: number, now = new Date()): Promise<PeriodSummary> {
+  const from = new Date(now.getTime() - days * 86_400_000);
+  const rows = await periodReport(db, from, now);
+  const totals = rows.reduce((t, r) => ({
+    published: t.published + r.published, views: t.views + r.views, likes: t.likes + r.likes, clicks: t.clicks + r.clicks,
+  }), { published: 0, views: 0, likes: 0, clicks: 0 });
+  return {
+    from, to: now, totals,
+    byPlatform: sum(rows, (r) => r.platformName, 'platformName'),
+    byModel: sum(rows, (r) => r.modelName, 'modelName'),
+  };
+}
+
+export async function failedPublications(db: Db, limit = 10) {
+  return stoppedPublications(db, limit);
+}

@@ -1,0 +1,130 @@
+/**
+ * Linking platform sessions: import a session file (Playwright storageState, a browser-extension
+ * cookie export, Netscape cookies.txt), log in with credentials where the driver can, check a session
+ * on demand, and keep the Temporal Schedule that checks every saved session. Shared by the API, the
+ * dashboard and the bot.
+ */
+import { ScheduleAlreadyRunning, WorkflowFailedError, type Client } from '@temporalio/client';
+import { parseSessionFile, SessionImportError } from '../core/session-import.js';
+import { sessionCheckWorkflowId, sessionHealthScheduleId, TaskQueues } from '../core/task-queues.js';
+import type { Db } from '../db/client.js';
+import { encryptJson } from '../db/crypto.js';
+import { storeAccountSession } from '../db/account-queries.js';
+import { findAccountWithPlatform, recordEvent } from '../db/queries.js';
+import type { SessionCheckOutcome } from '../activities/sessions/index.js';
+import type { sessionCheckWorkflow } from '../workflows/session.js';
+import { ServiceError, viaTemporal } from './errors.js';
+
+export interface SessionServiceDeps {
+  db: Db;
+  temporal: Client;
+  encryptionKey: Buffer;
+}
+
+/** How long a caller waits for a check before getting the workflow id to follow instead. */
+const checkWaitMs = 90_000;
+
+export type CheckReply = SessionCheckOutcome | { accountId: string; state: 'pending'; workflowId: string };
+
+async function mustAccount(db: Db, accountId: string) {
+  const found = await findAccountWithPlatform(db, accountId);
+  if (!found) throw new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
+  return found;
+}
+
+/** Runs one session check (after a login when credentials are given) and waits a bounded time for it. */
+async function runCheck(deps: SessionServiceDeps, accountId: string, actor: string, credentials?: string): Promise<CheckReply> {
+  const workflowId = sessionCheckWorkflowId(accountId, `${credentials ? 'login' : 'manual'}-${Date.now()}`);
+  const handle = await viaTemporal('the session check', () =>
+    deps.temporal.workflow.start<typeof sessionCheckWorkflow>('sessionCheckWorkflow', {
+      taskQueue: TaskQueues.pipeline, workflowId, args: [{ accountId, actor, credentials }],
+    }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<CheckReply>((resolve) => (timer = setTimeout(() => resolve({ accountId, state: 'pending', workflowId }), checkWaitMs)));
+  try {
+    return await Promise.race([handle.result(), pending]);
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) {
+      const cause = (error.cause?.cause ?? error.cause) as Error | undefined;
+      throw new ServiceError('conflict', 'session_check_failed', `the session check failed: ${cause?.message ?? error.message}`);
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Stores an uploaded session file for the account (encrypted), then checks it right away. A file that
+ * cannot be used is refused with a reason and changes nothing. The check needs Temporal and a browser
+ * worker; when they are down the import still stands and the reply says the check did not run.
+ */
+export async function importAccountSession(
+  deps: SessionServiceDeps,
+  accountId: string,
+  input: { fileText: string; fileName?: string; actor: string },
+) {
+  const { account, platform } = await mustAccount(deps.db, accountId);
+  let parsed;
+  try {
+    parsed = parseSessionFile(input.fileText, { platformBaseUrl: platform.technicalConfig.baseUrl });
+  } catch (error) {
+    if (error instanceof SessionImportError) throw new ServiceError('invalid', `session_${error.code}`, error.message);
+    throw error;
+  }
+  await storeAccountSession(deps.db, accountId, encryptJson(deps.encryptionKey, parsed.storageState));
+  await recordEvent(deps.db, {
+    type: 'session_linked', accountId, modelId: account.modelId, actor: input.actor,
+    description: `session imported for @${account.username} (${parsed.format}, ${parsed.cookieCount} cookies)`,
+    data: { format: parsed.format, cookieCount: parsed.cookieCount, fileName: input.fileName ?? null, warnings: parsed.warnings },
+  });
+  const imported = { format: parsed.format, cookieCount: parsed.cookieCount, warnings: parsed.warnings };
+  try {
+    return { accountId, imported, check: await runCheck(deps, accountId, input.actor) };
+  } catch (error) {
+    if (error instanceof ServiceError) return { accountId, imported, check: null, checkError: error.message };
+    throw error;
+  }
+}
+
+/** Asks the platform, with the account's saved session, whether it is still logged in. */
+export async function checkAccountSession(deps: SessionServiceDeps, accountId: string, input: { actor: string }): Promise<CheckReply> {
+  const { account } = await mustAccount(deps.db, accountId);
+  if (!account.authData) throw new ServiceError('conflict', 'no_session', `@${account.username} has no saved session; import one or log in first`);
+  return runCheck(deps, accountId, input.actor);
+}
+
+/**
+ * Logs the account in with a username and password (drivers that support it, like the demo). The
+ * credentials travel encrypted and are never stored: only the resulting session is.
+ */
+export async function loginAccount(deps: SessionServiceDeps, accountId: string, input: { username?: string; password: string; actor: string }) {
+  const { account, platform } = await mustAccount(deps.db, accountId);
+  const credentials = encryptJson(deps.encryptionKey, { username: input.username ?? account.username, password: input.password });
+  const reply = await runCheck(deps, accountId, input.actor, credentials);
+  if (reply.state === 'logged_in') {
+    await recordEvent(deps.db, {
+      type: 'session_linked', accountId, modelId: account.modelId, actor: input.actor,
+      description: `@${account.username} logged in on ${platform.name} with credentials`, data: { format: 'login' },
+    });
+  }
+  return reply;
+}
+
+/** Creates (or re-times) the Schedule that checks every saved session. Idempotent across roles and restarts. */
+export async function ensureSessionHealthSchedule(temporal: Client, intervalMs: number): Promise<void> {
+  const spec = { intervals: [{ every: intervalMs }] };
+  try {
+    await temporal.schedule.create({
+      scheduleId: sessionHealthScheduleId,
+      spec,
+      action: { type: 'startWorkflow', workflowType: 'sessionHealthWorkflow', taskQueue: TaskQueues.pipeline, args: [] },
+      policies: { overlap: 'SKIP', catchupWindow: '1 hour' },
+      memo: { purpose: 'checks every saved platform session' },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await temporal.schedule.getHandle(sessionHealthScheduleId).update((previous) => ({ ...previous, spec }));
+  }
+}

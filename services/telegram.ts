@@ -1,0 +1,118 @@
+/**
+ * Telegram commands shared by the API, the dashboard and the bot: one-time link codes for models, linking a
+ * Telegram user with a code, and turning a video a model sent to the bot into a content.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { extname, join } from 'node:path';
+import type { Db } from '../db/client.js';
+import {
+  deleteTelegramUpload, insertTelegramUpload, linkTelegramUser, setModelLinkCode, setTelegramUploadContent,
+} from '../db/bot-queries.js';
+import { recordEvent } from '../db/queries.js';
+import type { Model } from '../db/schema.js';
+import { submitContent, type ContentServiceDeps } from './contents.js';
+import { ServiceError } from './errors.js';
+
+/** Unambiguous when read aloud or typed from a phone: no 0/O, 1/I/L. */
+const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const codeLength = 10;
+/** What `/start` may carry: Telegram deep-link payloads are 1-64 of these characters. */
+export const linkCodePattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function newLinkCode(): string {
+  let code = '';
+  for (let i = 0; i < codeLength; i++) code += codeAlphabet[randomInt(codeAlphabet.length)];
+  return code;
+}
+
+/** A fresh one-time code for the model (any earlier unused code stops working). */
+export async function createTelegramLinkCode(db: Db, modelId: string, opts: { ttlMs: number; actor: string }) {
+  const expiresAt = new Date(Date.now() + opts.ttlMs);
+  for (let attempt = 0; ; attempt++) {
+    const code = newLinkCode();
+    try {
+      if (!(await setModelLinkCode(db, modelId, code, expiresAt))) throw new ServiceError('not_found', 'not_found', `model ${modelId} not found`);
+      await recordEvent(db, { type: 'manual_adjustment', modelId, actor: opts.actor, description: `Telegram link code created (valid until ${expiresAt.toISOString()})` });
+      return { code, expiresAt: expiresAt.toISOString() };
+    } catch (error) {
+      // 31^10 codes: a collision with a live code is a once-in-a-lifetime event, but it is a unique violation, not a failure.
+      if ((error as { code?: string }).code === '23505' && attempt < 3) continue;
+      throw error;
+    }
+  }
+}
+
+export type LinkOutcome = { status: 'linked'; model: Model } | { status: 'invalid' | 'expired' };
+
+/** `/start CODE`: links the Telegram user to the code's model. Codes work once and expire. */
+export async function linkTelegramAccount(db: Db, input: { code: string; telegramUserId: number; username?: string }): Promise<LinkOutcome> {
+  const code = input.code.trim().toUpperCase();
+  if (!linkCodePattern.test(code)) return { status: 'invalid' };
+  const result = await linkTelegramUser(db, code, input.telegramUserId);
+  if (result.status !== 'linked') return result;
+  const who = input.username ? `@${input.username} (${input.telegramUserId})` : String(input.telegramUserId);
+  await recordEvent(db, {
+    type: 'telegram_linked', modelId: result.model.id, actor: `telegram:${input.telegramUserId}`,
+    description: `Telegram user ${who} linked${result.previousModelId ? ` (unlinked from model ${result.previousModelId})` : ''}`,
+    data: { telegramUserId: input.telegramUserId, previousModelId: result.previousModelId },
+  });
+  return { status: 'linked', model: result.model };
+}
+
+export type TelegramVideoKind = 'video' | 'document' | 'video_note' | 'animation';
+
+export interface TelegramVideo {
+  model: Pick<Model, 'id'>;
+  telegramUserId: number;
+  chatId: number;
+  messageId: number;
+  mediaGroupId?: string;
+  kind: TelegramVideoKind;
+  fileId: string;
+  fileUniqueId: string;
+  fileSize?: number;
+  mimeType?: string;
+  fileName?: string;
+  context: string | null;
+}
+
+const extensionByMime: Record<string, string> = {
+  'video/mp4': '.mp4', 'video/quicktime': '.mov', 'video/webm': '.webm', 'video/x-matroska': '.mkv',
+  'video/3gpp': '.3gp', 'video/x-msvideo': '.avi', 'video/x-m4v': '.m4v', 'video/mpeg': '.mpg',
+};
+const knownExtensions = new Set([...Object.values(extensionByMime), '.mkv']);
+
+function extensionOf(video: Pick<TelegramVideo, 'fileName' | 'mimeType'>): string {
+  const fromName = video.fileName ? extname(video.fileName).toLowerCase() : '';
+  if (knownExtensions.has(fromName)) return fromName;
+  return extensionByMime[video.mimeType ?? ''] ?? '.mp4';
+}
+
+/**
+ * Records the Telegram file and starts the content's workflow; nothing is downloaded here (the workflow's ingest
+ * does it). A message already received (a redelivered update) is not submitted twice.
+ */
+export async function submitTelegramVideo(
+  deps: ContentServiceDeps & { mediaDir: string }, video: TelegramVideo,
+): Promise<{ status: 'submitted'; id: string; workflowId: string } | { status: 'already_received' }> {
+  const ext = extensionOf(video);
+  const filePath = join(deps.mediaDir, 'incoming', `telegram-${randomUUID()}${ext}`);
+  const upload = await insertTelegramUpload(deps.db, {
+    filePath, modelId: video.model.id, telegramUserId: video.telegramUserId, chatId: video.chatId, messageId: video.messageId,
+    mediaGroupId: video.mediaGroupId ?? null, kind: video.kind, fileId: video.fileId, fileUniqueId: video.fileUniqueId,
+    fileSize: video.fileSize ?? null, mimeType: video.mimeType ?? null, fileName: video.fileName ?? null,
+  });
+  if (!upload) return { status: 'already_received' };
+  try {
+    const created = await submitContent(deps, {
+      modelId: video.model.id, filePath, originalFilename: video.fileName ?? `telegram-${video.kind}${ext}`,
+      context: video.context, sentBy: `telegram:${video.telegramUserId}`,
+    });
+    await setTelegramUploadContent(deps.db, upload.id, created.id);
+    return { status: 'submitted', ...created };
+  } catch (error) {
+    // submitContent removed its row; the Telegram record goes too, so the model can simply send it again.
+    await deleteTelegramUpload(deps.db, upload.id);
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Session health: one account's check (optionally after a credentials login), and the sweep over every
+ * saved session that a Temporal Schedule starts (default every 6 h).
+ */
+import { executeChild, getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { BrowserActivities, PipelineActivities, SessionCheckOutcome } from '../activities/index.js';
+import { sessionCheckWorkflowId, TaskQueues } from '../core/task-queues.js';
+import { releaseSignal } from './signals.js';
+
+export interface SessionCheckInput {
+  accountId: string;
+  actor: string;
+  /** Username/password encrypted with the app key (never in clear in the history); present = log in first. */
+  credentials?: string;
+}
+
+const pipeline = proxyActivities<PipelineActivities>({
+  taskQueue: TaskQueues.pipeline,
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['NotFound'] },
+});
+const browser = proxyActivities<BrowserActivities>({
+  taskQueue: TaskQueues.browser,
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['NotFound', 'RejectedByPlatform'] },
+});
+
+export async function sessionCheckWorkflow(input: SessionCheckInput): Promise<SessionCheckOutcome> {
+  if (input.credentials) {
+    const state = await browser.loginAccount(input.accountId, input.credentials);
+    log.info('login finished', { accountId: input.accountId, state });
+  }
+  const state = await browser.checkAccountSession(input.accountId);
+  const outcome = await pipeline.applySessionCheck(input.accountId, state, input.actor);
+  for (const workflowId of outcome.releasedWorkflowIds) {
+    // A publication whose run already ended stays held in the database until someone retries it.
+    await getExternalWorkflowHandle(workflowId)
+      .signal(releaseSignal, { actor: input.actor, at: new Date().toISOString() })
+      .catch((error: Error) => log.warn('could not release a held publication', { workflowId, error: error.message }));
+  }
+  return outcome;
+}
+
+export async function sessionHealthWorkflow(): Promise<{ checked: number; states: Record<string, number> }> {
+  const accountIds = await pipeline.listAccountsToCheck();
+  const suffix = workflowInfo().workflowId.replace(/[^a-zA-Z0-9-]/g, '').slice(-24);
+  const outcomes = await Promise.all(
+    accountIds.map((accountId) =>
+      executeChild(sessionCheckWorkflow, {
+        workflowId: sessionCheckWorkflowId(accountId, suffix),
+        args: [{ accountId, actor: 'schedule' }],
+      }).catch((error: Error) => {
+        log.warn('session check failed', { accountId, error: error.message });
+        return undefined;
+      }),
+    ),
+  );
+  const states: Record<string, number> = {};
+  for (const outcome of outcomes) {
+    const key = outcome?.state ?? 'failed';
+    states[key] = (states[key] ?? 0) + 1;
+  }
+  return { checked: accountIds.length, states };
+}
