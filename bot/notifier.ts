@@ -17,9 +17,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { defaultDistributionRules } from '../core/types.js';
 import {
-  accountWithPlatform, acquireOutbox, advanceOutbox, alertsToRefresh, contentForNotice, eventsAfter, findAlert, findCard, foldAlert,
+  acquireOutbox, advanceOutbox, alertsToRefresh, contentForNotice, eventsAfter, findAlert, findCard, foldAlert,
   markAlertShown, releaseOutbox, saveAlert,
 } from '../db/bot-queries.js';
+import { accountContext } from '../db/account-queries.js';
 import { INGEST_ACTOR } from '../db/media-queries.js';
 import { findContent, findModel, publicationContext } from '../db/queries.js';
 import type { SystemEvent } from '../db/schema.js';
@@ -245,7 +246,7 @@ export class Notifier {
 
   private async sessionExpired(event: SystemEvent) {
     if (!event.accountId) return;
-    const found = await accountWithPlatform(this.deps.db, event.accountId);
+    const found = await accountContext(this.deps.db, event.accountId);
     const where = found ? `${esc(found.model.name)} · ${esc(found.platform.name)} @${esc(found.account.username)}` : 'una cuenta';
     const body = [
       '🔐 <b>Sesión caducada</b>',
@@ -279,7 +280,7 @@ export class Notifier {
     // An expired session is announced once, by its session_expired event; the alerts recorded with it say the same.
     if (kind === 'session_expired' || (kind === 'account_paused' && (errorType === 'SessionExpired' || errorType === 'Challenge'))) return;
     if (kind === 'account_paused' && event.accountId) {
-      const found = await accountWithPlatform(this.deps.db, event.accountId);
+      const found = await accountContext(this.deps.db, event.accountId);
       const where = found ? `${esc(found.model.name)} · ${esc(found.platform.name)} @${esc(found.account.username)}` : 'una cuenta';
       const body = [
         '⏸ <b>Cuenta pausada</b>',

@@ -5,8 +5,8 @@ import { models, platformAccounts, platforms, publicationMetrics, publications }
 import { inTransaction } from './media-queries.js';
 import type { BrowserProfile, PostMetrics } from '../core/types.js';
 
-/** Everything a browser job needs to build the account's context, read fresh inside the lock. */
-export async function accountBrowserSetup(db: Db, accountId: string) {
+/** An account with its platform and model: what a browser job builds its context from, and what notices name. */
+export async function accountContext(db: Db, accountId: string) {
   const [row] = await db
     .select({ account: platformAccounts, platform: platforms, model: models })
     .from(platformAccounts)
@@ -15,7 +15,7 @@ export async function accountBrowserSetup(db: Db, accountId: string) {
     .where(eq(platformAccounts.id, accountId));
   return row;
 }
-export type AccountBrowserSetup = NonNullable<Awaited<ReturnType<typeof accountBrowserSetup>>>;
+export type AccountContext = NonNullable<Awaited<ReturnType<typeof accountContext>>>;
 
 /** Every account with the names an admin reads, for the accounts page. */
 export async function listAccounts(db: Db) {

@@ -130,15 +130,6 @@ export async function contentForNotice(db: Db, contentId: string) {
   return row;
 }
 
-export async function accountWithPlatform(db: Db, accountId: string) {
-  const [row] = await db
-    .select({ account: platformAccounts, platform: platforms, model: models })
-    .from(platformAccounts)
-    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
-    .innerJoin(models, eq(models.id, platformAccounts.modelId))
-    .where(eq(platformAccounts.id, accountId));
-  return row;
-}
 
 // ── Approval cards ──────────────────────────────────────────────────────────────────────────
 

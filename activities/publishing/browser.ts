@@ -9,7 +9,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import type { Logger } from 'pino';
 import { decryptJson, encryptJson } from '../../db/crypto.js';
 import type { Db } from '../../db/client.js';
-import { accountBrowserSetup, saveSessionIfUnchanged, storeAccountSession, withAccountLock, type AccountBrowserSetup } from '../../db/account-queries.js';
+import { accountContext, saveSessionIfUnchanged, storeAccountSession, withAccountLock, type AccountContext } from '../../db/account-queries.js';
 import { captureEvidence, discardTrace, startTrace } from './evidence.js';
 import { PublishError, sessionExpired, withEvidence } from './errors.js';
 
@@ -42,7 +42,7 @@ class Semaphore {
   }
 }
 
-export interface BrowserJob extends AccountBrowserSetup {
+export interface BrowserJob extends AccountContext {
   context: BrowserContext;
   page: Page;
 }
@@ -111,7 +111,7 @@ export class BrowserRuntime {
   }
 
   private async runJob<T>(accountId: string, fn: (job: BrowserJob) => Promise<T>, options: JobOptions): Promise<T> {
-    const setup = await accountBrowserSetup(this.opts.db, accountId);
+    const setup = await accountContext(this.opts.db, accountId);
     if (!setup) throw new PublishError('RejectedByPlatform', `account ${accountId} does not exist`);
     const storageState = options.storageState ?? this.decryptState(setup);
     const releaseSlot = await this.slots.acquire();
@@ -148,7 +148,7 @@ export class BrowserRuntime {
   }
 
   /** Same locale, timezone and viewport on every run of an account: a stable "device" for the platform. */
-  private contextOptions({ account, model }: AccountBrowserSetup): BrowserContextOptions {
+  private contextOptions({ account, model }: AccountContext): BrowserContextOptions {
     const profile = account.browserProfile ?? {};
     const language = model.distribution.language;
     const options: BrowserContextOptions = {
@@ -161,7 +161,7 @@ export class BrowserRuntime {
     return options;
   }
 
-  private async saveBack({ account }: AccountBrowserSetup, context: BrowserContext, options: JobOptions) {
+  private async saveBack({ account }: AccountContext, context: BrowserContext, options: JobOptions) {
     if (options.storageState) return; // a login job stores its session itself, once it has proven it
     const state = await context.storageState().catch(() => undefined);
     if (!state) return;
@@ -174,7 +174,7 @@ export class BrowserRuntime {
     await storeAccountSession(this.opts.db, accountId, encryptJson(this.opts.encryptionKey, state));
   }
 
-  private decryptState({ account }: AccountBrowserSetup): StorageState {
+  private decryptState({ account }: AccountContext): StorageState {
     if (!account.authData) throw sessionExpired(`account @${account.username} has no saved session`);
     let state: StorageState;
     try {

@@ -1,6 +1,6 @@
 /** Pipeline activities of session health: which accounts to check, and what a check result changes. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { accountBrowserSetup, accountsToCheck, recordSessionState } from '../../db/account-queries.js';
+import { accountContext, accountsToCheck, recordSessionState } from '../../db/account-queries.js';
 import { recordEvent, setAccountStatusMoving } from '../../db/queries.js';
 import type { SessionState } from '../publishing/drivers/types.js';
 import type { ActivityDeps } from '../deps.js';
@@ -27,7 +27,7 @@ export function createSessionActivities({ db }: ActivityDeps) {
      * nothing but raises an alert, so a person looks.
      */
     async applySessionCheck(accountId: string, state: SessionState, actor: string): Promise<SessionCheckOutcome> {
-      const setup = await accountBrowserSetup(db, accountId);
+      const setup = await accountContext(db, accountId);
       if (!setup) throw ApplicationFailure.nonRetryable(`account ${accountId} not found`, 'NotFound');
       const { account, platform } = setup;
       const ids = { accountId, modelId: account.modelId, actor };
