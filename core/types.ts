@@ -59,13 +59,12 @@ export interface PlatformCapabilities {
   maxLeadDays: number;
 }
 
-/** How we drive a platform (platforms.technical_config jsonb). */
 /**
  * How an account's browser presents itself, kept stable across runs so the platform sees the same
  * "device" every time (a changing locale/timezone/viewport is a classic bot signal).
  */
 export interface BrowserProfile {
-  /** BCP 47, e.g. `es-CO`. Default: the model's language with its region, else `es-ES`. */
+  /** BCP 47, e.g. `es-CO`. Default: `en-US` for a model whose language is English, else `es-ES`. */
   locale?: string;
   /** IANA zone. Default: the model's distribution time zone. */
   timezoneId?: string;
@@ -73,6 +72,7 @@ export interface BrowserProfile {
   userAgent?: string;
 }
 
+/** How we drive a platform (platforms.technical_config jsonb). */
 export interface PlatformTechnicalConfig {
   driver: string;
   baseUrl: string;
