@@ -3,23 +3,15 @@
  * (its scheduled publications are held; beginPublication also holds any that comes due) and resume it (held
  * publications whose account is active go back to waiting for their time).
  */
-import type { Client } from '@temporalio/client';
-import type { LifecycleOptions } from '../core/lifecycle.js';
-import { publicationWorkflowId, TaskQueues } from '../core/task-queues.js';
 import type { Db } from '../db/client.js';
 import { listModels, pauseModelHolding, resumeModelReleasing } from '../db/bot-queries.js';
-import { publicationContext, recordEvent } from '../db/queries.js';
+import { recordEvent } from '../db/queries.js';
 import type { Model } from '../db/schema.js';
-import type { publicationWorkflow } from '../workflows/publication.js';
-import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../workflows/search-attributes.js';
-import { releaseSignal } from '../workflows/signals.js';
-import { ServiceError, viaTemporal } from './errors.js';
+import { ServiceError } from './errors.js';
+import { releasePublications, type PublicationServiceDeps } from './publications.js';
 
-export interface ModelServiceDeps {
-  db: Db;
-  temporal: Client;
-  lifecycle: LifecycleOptions;
-}
+/** Resuming signals publication workflows, so models need what publication controls need. */
+export type ModelServiceDeps = PublicationServiceDeps;
 
 const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim().replace(/\s+/g, ' ');
 
@@ -56,25 +48,6 @@ export async function resumeModel(deps: ModelServiceDeps, modelId: string, input
     type: 'model_resumed', modelId, actor: input.actor,
     description: `active again; ${released.length} publication(s) released`, data: { released: released.map((p) => p.id) },
   });
-  const at = new Date().toISOString();
-  for (const { id } of released) {
-    const ctx = await publicationContext(deps.db, id);
-    if (!ctx) continue;
-    // A held publication's workflow may have ended long ago (14 days stopped): signalWithStart starts it again.
-    await viaTemporal('the release', () => deps.temporal.workflow.signalWithStart<typeof publicationWorkflow, unknown[]>('publicationWorkflow', {
-      workflowId: ctx.publication.workflowId ?? publicationWorkflowId(id),
-      taskQueue: TaskQueues.pipeline,
-      args: [{ publicationId: id, options: deps.lifecycle }],
-      signal: releaseSignal,
-      signalArgs: [{ actor: input.actor, at }],
-      typedSearchAttributes: [
-        { key: ModelNameKey, value: ctx.model.name },
-        { key: PlatformKey, value: ctx.platform.name },
-        { key: ContentIdKey, value: ctx.content.id },
-        { key: PublicationStatusKey, value: ctx.publication.status },
-      ],
-      staticSummary: `${ctx.model.name} → ${ctx.platform.name} @${ctx.account.username}`,
-    }));
-  }
+  await releasePublications(deps, released.map((p) => p.id), input.actor);
   return { modelId, released: released.map((p) => p.id) };
 }

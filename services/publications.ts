@@ -126,11 +126,19 @@ export async function resumeAccount(deps: PublicationServiceDeps, accountId: str
     type: 'account_resumed', accountId, modelId: account.modelId, actor: input.actor,
     description: `@${account.username} active again; ${released.length} publication(s) released`,
   });
-  for (const publication of released) {
-    const ctx = await publicationContext(deps.db, publication.id);
-    if (ctx) await signalPublication(deps, ctx, releaseSignal, [actorNow(input.actor)]);
-  }
+  await releasePublications(deps, released.map((p) => p.id), input.actor);
   return { accountId, released: released.map((p) => p.id) };
+}
+
+/**
+ * Tells each released publication's workflow to wait for its time again; a run that ended long ago (14 days
+ * stopped) is started again by the same signal.
+ */
+export async function releasePublications(deps: PublicationServiceDeps, publicationIds: string[], actor: string) {
+  for (const id of publicationIds) {
+    const ctx = await publicationContext(deps.db, id);
+    if (ctx) await signalPublication(deps, ctx, releaseSignal, [actorNow(actor)]);
+  }
 }
 
 /** Pauses an account by hand: its publications are held when their time comes. */
