@@ -27,6 +27,8 @@ const db = () => stack.app.db.db;
 const setRules = (patch: Partial<DistributionRules> = {}) => setModelRules(stack, patch);
 
 beforeEach(async () => {
+  // A test that failed half-way must not leave demo faults armed for the next one.
+  await fetch(`${stack.demo.url}/__admin/faults`, { method: 'DELETE' });
   await setRules({});
   await db().update(platformAccounts).set({ status: 'active' }).where(eq(platformAccounts.id, stack.seeded.accountId));
 });
@@ -173,8 +175,9 @@ describe('publication controls', () => {
     const unconfirmed = await publicationOf(stack, id, ['unconfirmed']);
     expect(unconfirmed.lastError).toMatch(/^Unconfirmed: could not look for an earlier post/);
     expect(await demoPostsWith(markerOf(publication))).toHaveLength(0);
-    const alert = (await eventsOf(db(), { publicationId: publication.id })).find((e) => e.type === 'alert');
-    expect(alert?.data).toMatchObject({ kind: 'publication_unconfirmed' });
+    // The status is written just before its events: wait for the alert rather than read once.
+    const alert = await waitFor(async () => (await eventsOf(db(), { publicationId: publication.id })).find((e) => e.type === 'alert'), { what: 'the unconfirmed alert', timeoutMs: 30_000 });
+    expect(alert.data).toMatchObject({ kind: 'publication_unconfirmed' });
 
     // The admin checked the platform and retries: the look-up runs first, finds nothing, and posts once.
     await fetch(`${stack.demo.url}/__admin/faults`, { method: 'DELETE' });
@@ -198,8 +201,11 @@ describe('publication controls', () => {
       expect(failed.lastError).toMatch(/^SessionExpired/);
       expect((await findAccountWithPlatform(db(), account.id))!.account.status).toBe('session_expired');
       await waitForEvent({ publicationId: failed.id }, 'session_expired');
-      const alert = (await eventsOf(db(), { publicationId: failed.id })).filter((e) => e.type === 'alert');
-      expect(alert.map((e) => (e.data as { kind: string }).kind)).toEqual(expect.arrayContaining(['publication_failed', 'account_paused']));
+      // Its alerts are written right after the status: wait until both are there.
+      const alertKinds = async () => (await eventsOf(db(), { publicationId: failed.id }))
+        .filter((e) => e.type === 'alert').map((e) => (e.data as { kind: string }).kind);
+      await waitFor(async () => (await alertKinds()).length >= 2, { what: 'both alerts', timeoutMs: 30_000 });
+      expect(await alertKinds()).toEqual(expect.arrayContaining(['publication_failed', 'account_paused']));
       // The account error stopped at once (no retries burnt) and held the other scheduled publication.
       expect(failed.attempts).toBe(1);
       expect((await getJson<{ items: PublicationJson[] }>(stack, `/api/publications?contentId=${waiting.contentId}`)).items[0]!.status).toBe('held');
