@@ -20,4 +20,3 @@ export type MediaActivities = ReturnType<typeof createMediaActivities>;
 export type BrowserActivities = ReturnType<typeof createBrowserActivities>;
 export type { ScheduledPublication } from './store/index.js';
 export type { IngestResult } from './media/index.js';
-export type { SessionCheckOutcome } from './sessions/index.js';

@@ -24,7 +24,7 @@ import { seedDemo } from '../scripts/seed.js';
 import { findTemporalCli, startTemporalDevServer } from '../scripts/temporal.js';
 import { submitContent } from '../services/contents.js';
 import { freePort } from '../test/helpers/ports.js';
-import type { contentWorkflow } from '../workflows/content.js';
+import type { ContentWorkflow } from '../contracts/workflows.js';
 
 const contentsPerPhase = Number(process.env.BENCH_CONTENTS ?? 20);
 const adminUrl = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,7 +66,7 @@ async function main() {
       const started = performance.now();
       const ids = await Promise.all(files.map((filePath, i) => submitContent(deps, { modelId, filePath, originalFilename: `${label}-${i}.mp4`, context: label, sentBy: 'bench' })));
       for (const { workflowId } of ids) {
-        const result = await app.temporal.workflow.getHandle<typeof contentWorkflow>(workflowId).result();
+        const result = await app.temporal.workflow.getHandle<ContentWorkflow>(workflowId).result();
         if (waitPublications) {
           if (result.status !== 'scheduled') throw new Error(`${workflowId} ended ${result.status}: ${result.reason ?? ''}`);
           for (const p of result.publications) {

@@ -46,19 +46,3 @@ export function parseDurationList(text: string): number[] {
   }
   return values;
 }
-
-/** Who acted and when (ISO time taken by the service, so the workflow stays deterministic). */
-export interface Actor {
-  actor: string;
-  at: string;
-}
-
-export type CaptionEdits = Record<string, { caption?: string; tags?: string[] }>;
-
-export interface ApproveInput extends Actor {
-  /** Per platform name: an edited caption and/or tags that replace the draft. */
-  captions?: CaptionEdits;
-}
-export interface RejectInput extends Actor {
-  reason: string;
-}

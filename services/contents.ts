@@ -2,12 +2,12 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { LifecycleOptions } from '../core/lifecycle.js';
-import { contentWorkflowId, TaskQueues } from '../core/task-queues.js';
 import type { Db } from '../db/client.js';
 import { deleteContent, findContent, findModel, insertContent, listPublications, recordEvent } from '../db/queries.js';
-import type { contentWorkflow } from '../workflows/content.js';
-import { ContentIdKey, ModelNameKey } from '../workflows/search-attributes.js';
-import { approveSignal, rejectSignal, type CaptionEdits } from '../workflows/signals.js';
+import { ContentIdKey, ModelNameKey } from '../contracts/search-attributes.js';
+import {
+  approveSignal, contentWorkflowId, rejectSignal, TaskQueues, WorkflowTypes, type CaptionEdits, type ContentWorkflow,
+} from '../contracts/workflows.js';
 import { ServiceError, viaTemporal } from './errors.js';
 
 export interface ContentServiceDeps {
@@ -38,7 +38,7 @@ export async function submitContent(deps: ContentServiceDeps, input: SubmitConte
   const workflowId = contentWorkflowId(id);
   await insertContent(deps.db, { id, workflowId, ...input });
   try {
-    await viaTemporal('the upload', () => deps.temporal.workflow.start<typeof contentWorkflow>('contentWorkflow', {
+    await viaTemporal('the upload', () => deps.temporal.workflow.start<ContentWorkflow>(WorkflowTypes.content, {
       workflowId,
       taskQueue: TaskQueues.pipeline,
       args: [{ contentId: id, options: deps.lifecycle }],

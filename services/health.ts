@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { TaskQueues } from '../core/task-queues.js';
+import { TaskQueues } from '../contracts/workflows.js';
 import type { Db } from '../db/client.js';
 import { pingDb } from '../db/queries.js';
 

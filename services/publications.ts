@@ -8,17 +8,16 @@ import type { Client } from '@temporalio/client';
 import type { LifecycleOptions } from '../core/lifecycle.js';
 import { capabilitiesFor } from '../core/platforms.js';
 import { slotViolation } from '../core/scheduling.js';
-import { publicationWorkflowId, TaskQueues } from '../core/task-queues.js';
 import { defaultDistributionRules, type PublicationStatus } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import {
   findAccountWithPlatform, publicationContext, recordEvent, setAccountStatusMoving, takenSlots,
 } from '../db/queries.js';
-import type { publicationWorkflow } from '../workflows/publication.js';
-import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../workflows/search-attributes.js';
+import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../contracts/search-attributes.js';
 import {
-  cancelSignal, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal, type Actor,
-} from '../workflows/signals.js';
+  cancelSignal, publicationWorkflowId, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal, TaskQueues, WorkflowTypes,
+  type Actor, type PublicationWorkflow,
+} from '../contracts/workflows.js';
 import { ServiceError, viaTemporal } from './errors.js';
 
 export interface PublicationServiceDeps {
@@ -53,7 +52,7 @@ async function signalPublication(
   deps: PublicationServiceDeps, ctx: PublicationContext, signal: Parameters<Client['workflow']['signalWithStart']>[1]['signal'], args: unknown[],
 ) {
   const { publication, model, platform, content } = ctx;
-  await viaTemporal('the change', () => deps.temporal.workflow.signalWithStart<typeof publicationWorkflow, unknown[]>('publicationWorkflow', {
+  await viaTemporal('the change', () => deps.temporal.workflow.signalWithStart<PublicationWorkflow, unknown[]>(WorkflowTypes.publication, {
     workflowId: publication.workflowId ?? publicationWorkflowId(publication.id),
     taskQueue: TaskQueues.pipeline,
     args: [{ publicationId: publication.id, options: deps.lifecycle }],

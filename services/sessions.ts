@@ -6,13 +6,13 @@
  */
 import { ScheduleAlreadyRunning, WorkflowFailedError, type Client } from '@temporalio/client';
 import { parseSessionFile, SessionImportError } from '../core/session-import.js';
-import { sessionCheckWorkflowId, sessionHealthScheduleId, TaskQueues } from '../core/task-queues.js';
+import {
+  sessionCheckWorkflowId, sessionHealthScheduleId, TaskQueues, WorkflowTypes, type SessionCheckOutcome, type SessionCheckWorkflow,
+} from '../contracts/workflows.js';
 import type { Db } from '../db/client.js';
 import { encryptJson } from '../db/crypto.js';
 import { storeAccountSession } from '../db/account-queries.js';
 import { findAccountWithPlatform, recordEvent } from '../db/queries.js';
-import type { SessionCheckOutcome } from '../activities/sessions/index.js';
-import type { sessionCheckWorkflow } from '../workflows/session.js';
 import { ServiceError, viaTemporal } from './errors.js';
 
 export interface SessionServiceDeps {
@@ -36,7 +36,7 @@ async function mustAccount(db: Db, accountId: string) {
 async function runCheck(deps: SessionServiceDeps, accountId: string, actor: string, credentials?: string): Promise<CheckReply> {
   const workflowId = sessionCheckWorkflowId(accountId, `${credentials ? 'login' : 'manual'}-${Date.now()}`);
   const handle = await viaTemporal('the session check', () =>
-    deps.temporal.workflow.start<typeof sessionCheckWorkflow>('sessionCheckWorkflow', {
+    deps.temporal.workflow.start<SessionCheckWorkflow>(WorkflowTypes.sessionCheck, {
       taskQueue: TaskQueues.pipeline, workflowId, args: [{ accountId, actor, credentials }],
     }),
   );
@@ -119,7 +119,7 @@ export async function ensureSessionHealthSchedule(temporal: Client, intervalMs: 
     await temporal.schedule.create({
       scheduleId: sessionHealthScheduleId,
       spec,
-      action: { type: 'startWorkflow', workflowType: 'sessionHealthWorkflow', taskQueue: TaskQueues.pipeline, args: [] },
+      action: { type: 'startWorkflow', workflowType: WorkflowTypes.sessionHealth, taskQueue: TaskQueues.pipeline, args: [] },
       policies: { overlap: 'SKIP', catchupWindow: '1 hour' },
       memo: { purpose: 'checks every saved platform session' },
     });

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { searchAttributeKeys } from '../workflows/search-attributes.js';
+import { searchAttributeKeys } from '../contracts/search-attributes.js';
 
 export async function connectTemporal(address: string, namespace: string): Promise<Client> {
   const connection = await Connection.connect({ address });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { count } from 'drizzle-orm';
 import { contents } from '../db/schema.js';
-import { ContentIdKey, ModelNameKey, PublicationStatusKey } from '../workflows/search-attributes.js';
+import { ContentIdKey, ModelNameKey, PublicationStatusKey } from '../contracts/search-attributes.js';
 import { makeTestVideo } from './helpers/media.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { publishOneVideo } from './helpers/thin-path.js';

@@ -6,7 +6,7 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBun
 import { cpus } from 'node:os';
 import { createBrowserActivities, createMediaActivities, createPipelineActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
-import { TaskQueues, type TaskQueueName } from '../core/task-queues.js';
+import { TaskQueues, type TaskQueueName } from '../contracts/workflows.js';
 
 /** The .ts source under tsx/vitest, the compiled .js under dist/. */
 export function workflowsPath(): string {

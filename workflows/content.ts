@@ -2,23 +2,12 @@ import {
   condition, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, startChild, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { MediaActivities, PipelineActivities } from '../activities/index.js';
-import { defaultLifecycleOptions, type LifecycleOptions } from '../core/lifecycle.js';
-import { TaskQueues } from '../core/task-queues.js';
+import { defaultLifecycleOptions } from '../core/lifecycle.js';
 import { publicationWorkflow } from './publication.js';
-import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from './search-attributes.js';
-import { approveSignal, rejectSignal, type ApproveInput, type RejectInput } from './signals.js';
-
-export interface ContentWorkflowInput {
-  contentId: string;
-  options?: Partial<LifecycleOptions>;
-}
-
-export interface ContentWorkflowResult {
-  status: 'rejected' | 'duplicate' | 'no_accounts' | 'scheduled';
-  reason?: string;
-  duplicateOfId?: string;
-  publications: { publicationId: string; workflowId: string; scheduledTime: string }[];
-}
+import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../contracts/search-attributes.js';
+import {
+  approveSignal, rejectSignal, TaskQueues, type ApproveInput, type ContentWorkflowInput, type ContentWorkflowResult, type RejectInput,
+} from '../contracts/workflows.js';
 
 /**
  * content-<id>: ingest → caption → approval (automatic, or a person's decision however long it takes)

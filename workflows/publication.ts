@@ -5,26 +5,12 @@ import {
 import type { BrowserActivities, MediaActivities, PipelineActivities } from '../activities/index.js';
 import { defaultLifecycleOptions, type LifecycleOptions } from '../core/lifecycle.js';
 import { nonRetryablePublishErrors } from '../core/publish-errors.js';
-import { TaskQueues } from '../core/task-queues.js';
 import type { PublicationStatus } from '../core/types.js';
-import { PublicationStatusKey } from './search-attributes.js';
+import { PublicationStatusKey } from '../contracts/search-attributes.js';
 import {
-  cancelSignal, publicationStateQuery, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal,
-  type Actor, type PublicationWorkflowState,
-} from './signals.js';
-
-export interface PublicationWorkflowInput {
-  publicationId: string;
-  options?: Partial<LifecycleOptions>;
-  /** Set by continueAsNew: the metrics read to continue from. */
-  resume?: { pollIndex: number };
-}
-
-export interface PublicationWorkflowResult {
-  status: PublicationStatus;
-  postUrl?: string;
-  error?: string;
-}
+  cancelSignal, publicationStateQuery, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal, TaskQueues,
+  type Actor, type PublicationWorkflowInput, type PublicationWorkflowResult, type PublicationWorkflowState,
+} from '../contracts/workflows.js';
 
 /** How long a failed, held or unconfirmed publication waits for a person before its workflow ends (a later retry starts it again). */
 const stoppedRetentionMs = 14 * 24 * 3_600_000;

@@ -3,16 +3,10 @@
  * saved session that a Temporal Schedule starts (default every 6 h).
  */
 import { executeChild, getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { BrowserActivities, PipelineActivities, SessionCheckOutcome } from '../activities/index.js';
-import { sessionCheckWorkflowId, TaskQueues } from '../core/task-queues.js';
-import { releaseSignal } from './signals.js';
-
-export interface SessionCheckInput {
-  accountId: string;
-  actor: string;
-  /** Username/password encrypted with the app key (never in clear in the history); present = log in first. */
-  credentials?: string;
-}
+import type { BrowserActivities, PipelineActivities } from '../activities/index.js';
+import {
+  releaseSignal, sessionCheckWorkflowId, TaskQueues, type SessionCheckInput, type SessionCheckOutcome,
+} from '../contracts/workflows.js';
 
 const pipeline = proxyActivities<PipelineActivities>({
   taskQueue: TaskQueues.pipeline,

@@ -2,17 +2,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { accountContext, accountsToCheck, recordSessionState } from '../../db/account-queries.js';
 import { recordEvent, setAccountStatusMoving } from '../../db/queries.js';
-import type { SessionState } from '../publishing/drivers/types.js';
+import type { SessionCheckOutcome, SessionState } from '../../contracts/workflows.js';
 import type { ActivityDeps } from '../deps.js';
-
-export interface SessionCheckOutcome {
-  accountId: string;
-  state: SessionState;
-  /** The account's status after the check. */
-  status: string;
-  /** Workflows of publications released because the session is valid again. */
-  releasedWorkflowIds: string[];
-}
 
 export function createSessionActivities({ db }: ActivityDeps) {
   return {

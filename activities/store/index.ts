@@ -7,9 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
 import { capabilitiesFor, platformSkipReason } from '../../core/platforms.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
-import type { Actor, ApproveInput, RejectInput } from '../../core/lifecycle.js';
 import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
-import { publicationWorkflowId } from '../../core/task-queues.js';
+import { publicationWorkflowId, type Actor, type ApproveInput, type RejectInput } from '../../contracts/workflows.js';
 import { defaultDistributionRules, type CaptionDrafts, type PostMetrics, type PublicationStatus } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import {

@@ -2,8 +2,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { Logger } from 'pino';
 import type { PostMetrics } from '../../../core/types.js';
 
-export type SessionState = 'logged_in' | 'logged_out' | 'challenge' | 'unknown';
-export const sessionStates: readonly SessionState[] = ['logged_in', 'logged_out', 'challenge', 'unknown'];
+import type { SessionState } from '../../../contracts/workflows.js';
+
+export type { SessionState };
 export type PublishStepName = 'uploading' | 'submitting' | 'unconfirmed';
 
 export interface DriverContext {

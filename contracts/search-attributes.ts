@@ -1,4 +1,4 @@
-/** Typed search attributes registered by temporal-dev.yaml (and at startup on other servers). */
+/** Typed search attribute keys of the Temporal Web UI (registered by temporal-dev.yaml, and at startup elsewhere). */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const ModelNameKey = defineSearchAttributeKey('ModelName', SearchAttributeType.KEYWORD);

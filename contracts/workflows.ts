@@ -1,0 +1,125 @@
+/**
+ * The agreement between services (and tests) and the Temporal workflows: task queues, workflow types and ids,
+ * inputs and results, signals and queries. Workflows implement these signatures; services start and signal them
+ * through this file alone, never importing workflow code.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { LifecycleOptions } from '../core/lifecycle.js';
+import type { PublicationStatus } from '../core/types.js';
+
+// ── Task queues and ids ─────────────────────────────────────────────────────────────────────
+
+/** Temporal task queues (DESIGN "Task queues"): workflows + db on pipeline, ffmpeg on media, Playwright on browser. */
+export const TaskQueues = { pipeline: 'pipeline', media: 'media', browser: 'browser' } as const;
+export type TaskQueueName = (typeof TaskQueues)[keyof typeof TaskQueues];
+
+export const contentWorkflowId = (contentId: string) => `content-${contentId}`;
+export const publicationWorkflowId = (publicationId: string) => `publication-${publicationId}`;
+/** One check of one account; the suffix keeps on-demand and scheduled checks apart. */
+export const sessionCheckWorkflowId = (accountId: string, suffix: string) => `session-check-${accountId}-${suffix}`;
+/** The Temporal Schedule that checks every saved session (default every 6 h). */
+export const sessionHealthScheduleId = 'session-health';
+
+// ── Who acted ───────────────────────────────────────────────────────────────────────────────
+
+/** Who acted and when (ISO time taken by the service, so the workflow stays deterministic). */
+export interface Actor {
+  actor: string;
+  at: string;
+}
+
+export type CaptionEdits = Record<string, { caption?: string; tags?: string[] }>;
+
+export interface ApproveInput extends Actor {
+  /** Per platform name: an edited caption and/or tags that replace the draft. */
+  captions?: CaptionEdits;
+}
+export interface RejectInput extends Actor {
+  reason: string;
+}
+export type RescheduleInput = Actor & { scheduledTime: string };
+export type CancelInput = Actor & { reason?: string };
+
+// ── contentWorkflow ─────────────────────────────────────────────────────────────────────────
+
+export interface ContentWorkflowInput {
+  contentId: string;
+  options?: Partial<LifecycleOptions>;
+}
+
+export interface ContentWorkflowResult {
+  status: 'rejected' | 'duplicate' | 'no_accounts' | 'scheduled';
+  reason?: string;
+  duplicateOfId?: string;
+  publications: { publicationId: string; workflowId: string; scheduledTime: string }[];
+}
+
+export type ContentWorkflow = (input: ContentWorkflowInput) => Promise<ContentWorkflowResult>;
+
+export const approveSignal = defineSignal<[ApproveInput]>('approve');
+export const rejectSignal = defineSignal<[RejectInput]>('reject');
+
+// ── publicationWorkflow ─────────────────────────────────────────────────────────────────────
+
+export interface PublicationWorkflowInput {
+  publicationId: string;
+  options?: Partial<LifecycleOptions>;
+  /** Set by continueAsNew: the metrics read to continue from. */
+  resume?: { pollIndex: number };
+}
+
+export interface PublicationWorkflowResult {
+  status: PublicationStatus;
+  postUrl?: string;
+  error?: string;
+}
+
+export type PublicationWorkflow = (input: PublicationWorkflowInput) => Promise<PublicationWorkflowResult>;
+
+export const rescheduleSignal = defineSignal<[RescheduleInput]>('reschedule');
+export const publishNowSignal = defineSignal<[Actor]>('publishNow');
+export const cancelSignal = defineSignal<[CancelInput]>('cancel');
+/** After a failure (or while held): publish again now; the driver first looks for an existing post. */
+export const retrySignal = defineSignal<[Actor]>('retry');
+/** The account or model was resumed: held publications go back to waiting for their time. */
+export const releaseSignal = defineSignal<[Actor]>('release');
+
+export interface PublicationWorkflowState {
+  phase: 'waiting' | 'publishing' | 'stopped' | 'polling' | 'done';
+  status: PublicationStatus;
+  scheduledTime: string | null;
+  metricsReads: number;
+}
+export const publicationStateQuery = defineQuery<PublicationWorkflowState>('state');
+
+// ── Session health ──────────────────────────────────────────────────────────────────────────
+
+export type SessionState = 'logged_in' | 'logged_out' | 'challenge' | 'unknown';
+export const sessionStates: readonly SessionState[] = ['logged_in', 'logged_out', 'challenge', 'unknown'];
+
+export interface SessionCheckInput {
+  accountId: string;
+  actor: string;
+  /** Username/password encrypted with the app key (never in clear in the history); present = log in first. */
+  credentials?: string;
+}
+
+export interface SessionCheckOutcome {
+  accountId: string;
+  state: SessionState;
+  /** The account's status after the check. */
+  status: string;
+  /** Workflows of publications released because the session is valid again. */
+  releasedWorkflowIds: string[];
+}
+
+export type SessionCheckWorkflow = (input: SessionCheckInput) => Promise<SessionCheckOutcome>;
+export type SessionHealthWorkflow = () => Promise<{ checked: number; states: Record<string, number> }>;
+
+/** Workflow type names as registered by the worker (the exported function names in workflows/index.ts). */
+export const WorkflowTypes = {
+  content: 'contentWorkflow',
+  publication: 'publicationWorkflow',
+  sessionCheck: 'sessionCheckWorkflow',
+  sessionHealth: 'sessionHealthWorkflow',
+} as const;
