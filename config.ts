@@ -8,7 +8,7 @@ import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultLifecycleOptions, defaultMetricsPollOffsetsMs, parseDurationList, type LifecycleOptions } from './core/lifecycle.js';
-import { parseKey } from './db/crypto.js';
+import { parseKey } from './crypto/secrets.js';
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 

@@ -1,6 +1,6 @@
 /** Response shapes shared by routes, and the API's error type. */
 import { Type, type Static } from '@sinclair/typebox';
-import type { listPublications } from '../db/queries.js';
+import type { listPublications } from '../db/publications.js';
 
 export const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
 

@@ -24,7 +24,7 @@ import { BrowserRuntime } from '../activities/publishing/browser.js';
 import { loadConfig } from '../config.js';
 import { idempotencyMarker } from '../core/captions.js';
 import { openDatabase } from '../db/client.js';
-import { encryptJson } from '../db/crypto.js';
+import { encryptJson } from '../crypto/secrets.js';
 import { contents, platformAccounts, publications } from '../db/schema.js';
 import { startDemoPlatform } from '../demo/server.js';
 import { loginToDemo, seedDemo } from '../scripts/seed.js';

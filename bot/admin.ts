@@ -4,8 +4,11 @@
  * through the same services as the API. Callback buttons pressed anywhere else are refused.
  */
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import { findCard, findCardByPrompt, listModels, publicationsByIdPrefix, setCardPrompt } from '../db/bot-queries.js';
-import { findContent, findPublication } from '../db/queries.js';
+import { listModels } from '../db/models.js';
+import { publicationsByIdPrefix } from '../db/publications.js';
+import { findCard, findCardByPrompt, setCardPrompt } from '../db/telegram.js';
+import { findContent } from '../db/contents.js';
+import { findPublication } from '../db/publications.js';
 import { approveContent, rejectContent } from '../services/contents.js';
 import { ServiceError } from '../services/errors.js';
 import { pauseModel, resolveModel, resumeModel } from '../services/models.js';

@@ -4,7 +4,7 @@
  */
 import { GrammyError, InlineKeyboard, InputFile, type Api } from 'grammy';
 import { existsSync } from 'node:fs';
-import { findCard, insertCard, markCardDecided } from '../db/bot-queries.js';
+import { findCard, insertCard, markCardDecided } from '../db/telegram.js';
 import type { Content, Model } from '../db/schema.js';
 import { logError, type BotDeps } from './deps.js';
 import { actorLabel, clip, esc, formatMegabytes, shortId } from './messages.js';

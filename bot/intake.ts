@@ -6,7 +6,8 @@
 import { Composer, type Api, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import { defaultDistributionRules, type Language } from '../core/types.js';
-import { findModelByTelegramUser, recentContentsOfModel } from '../db/bot-queries.js';
+import { recentContentsOfModel } from '../db/contents.js';
+import { findModelByTelegramUser } from '../db/models.js';
 import type { Model } from '../db/schema.js';
 import { linkTelegramAccount, submitTelegramVideo, type TelegramVideo, type TelegramVideoKind } from '../services/telegram.js';
 import type { Batch, Batcher } from './batches.js';

@@ -16,13 +16,13 @@ import { GrammyError, InlineKeyboard, type Api } from 'grammy';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { defaultDistributionRules } from '../core/types.js';
-import {
-  acquireOutbox, advanceOutbox, alertsToRefresh, contentForNotice, eventsAfter, findAlert, findCard, foldAlert,
-  markAlertShown, releaseOutbox, saveAlert,
-} from '../db/bot-queries.js';
-import { accountContext } from '../db/account-queries.js';
-import { INGEST_ACTOR } from '../db/media-queries.js';
-import { findContent, findModel, publicationContext } from '../db/queries.js';
+import { acquireOutbox, advanceOutbox, eventsAfter, releaseOutbox } from '../db/events.js';
+import { alertsToRefresh, contentForNotice, findAlert, findCard, foldAlert, markAlertShown, saveAlert } from '../db/telegram.js';
+import { accountContext } from '../db/accounts.js';
+import { INGEST_ACTOR } from '../db/contents.js';
+import { findContent } from '../db/contents.js';
+import { findModel } from '../db/models.js';
+import { publicationContext } from '../db/publications.js';
 import type { SystemEvent } from '../db/schema.js';
 import { decisionLine, markCard, sendApprovalCard } from './cards.js';
 import { logError, type BotDeps } from './deps.js';

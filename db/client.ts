@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
 
@@ -38,4 +39,13 @@ export async function openDatabase(opts: { databaseUrl?: string; pgliteDir?: str
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
+}
+
+/** Runs `fn` in one transaction: everything it writes lands together or not at all. */
+export async function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => fn(tx as unknown as Db));
+}
+
+export async function pingDb(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
 }

@@ -7,7 +7,7 @@ import { eq, and } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config.js';
 import type { Db } from '../db/client.js';
-import { encryptJson } from '../db/crypto.js';
+import { encryptJson } from '../crypto/secrets.js';
 import { models, platformAccounts, platforms } from '../db/schema.js';
 import { capabilitiesFor } from '../core/platforms.js';
 import { defaultDistributionRules } from '../core/types.js';

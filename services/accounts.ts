@@ -4,9 +4,10 @@
  */
 import type { BrowserProfile } from '../core/types.js';
 import type { Db } from '../db/client.js';
-import { decryptJson, encryptJson } from '../db/crypto.js';
-import { listAccounts, updateAccountBrowser } from '../db/account-queries.js';
-import { findAccountWithPlatform, recordEvent } from '../db/queries.js';
+import { decryptJson, encryptJson } from '../crypto/secrets.js';
+import { listAccounts, updateAccountBrowser } from '../db/accounts.js';
+import { findAccountWithPlatform } from '../db/accounts.js';
+import { recordEvent } from '../db/events.js';
 import { ServiceError } from './errors.js';
 
 export interface BrowserProfileInput extends BrowserProfile {

@@ -3,7 +3,10 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { LifecycleOptions } from '../core/lifecycle.js';
 import type { Db } from '../db/client.js';
-import { deleteContent, findContent, findModel, insertContent, listPublications, recordEvent } from '../db/queries.js';
+import { deleteContent, findContent, insertContent } from '../db/contents.js';
+import { recordEvent } from '../db/events.js';
+import { findModel } from '../db/models.js';
+import { listPublications } from '../db/publications.js';
 import { ContentIdKey, ModelNameKey } from '../contracts/search-attributes.js';
 import {
   approveSignal, contentWorkflowId, rejectSignal, TaskQueues, WorkflowTypes, type CaptionEdits, type ContentWorkflow,

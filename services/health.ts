@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { TaskQueues } from '../contracts/workflows.js';
 import type { Db } from '../db/client.js';
-import { pingDb } from '../db/queries.js';
+import { pingDb } from '../db/client.js';
 
 export interface Health {
   status: 'ok' | 'degraded';

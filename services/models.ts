@@ -4,8 +4,8 @@
  * publications whose account is active go back to waiting for their time).
  */
 import type { Db } from '../db/client.js';
-import { listModels, pauseModelHolding, resumeModelReleasing } from '../db/bot-queries.js';
-import { recordEvent } from '../db/queries.js';
+import { listModels, pauseModelHolding, resumeModelReleasing } from '../db/models.js';
+import { recordEvent } from '../db/events.js';
 import type { Model } from '../db/schema.js';
 import { ServiceError } from './errors.js';
 import { releasePublications, type PublicationServiceDeps } from './publications.js';

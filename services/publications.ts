@@ -10,9 +10,9 @@ import { capabilitiesFor } from '../core/platforms.js';
 import { slotViolation } from '../core/scheduling.js';
 import { defaultDistributionRules, type PublicationStatus } from '../core/types.js';
 import type { Db } from '../db/client.js';
-import {
-  findAccountWithPlatform, publicationContext, recordEvent, setAccountStatusMoving, takenSlots,
-} from '../db/queries.js';
+import { findAccountWithPlatform, setAccountStatusMoving } from '../db/accounts.js';
+import { recordEvent } from '../db/events.js';
+import { publicationContext, takenSlots } from '../db/publications.js';
 import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../contracts/search-attributes.js';
 import {
   cancelSignal, publicationWorkflowId, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal, TaskQueues, WorkflowTypes,

@@ -2,9 +2,9 @@
 import type { Client } from '@temporalio/client';
 import type { PublicationStatus } from '../core/types.js';
 import type { Db } from '../db/client.js';
-import {
-  accountsNotActive, listModels, pendingApprovalCount, periodReport, publicationCountsByStatus, stoppedPublications, type ReportRow,
-} from '../db/bot-queries.js';
+import { listModels } from '../db/models.js';
+import { stoppedPublications } from '../db/publications.js';
+import { accountsNotActive, pendingApprovalCount, periodReport, publicationCountsByStatus, type ReportRow } from '../db/reports.js';
 import { checkHealth, type Health } from './health.js';
 
 export interface StatusReport {

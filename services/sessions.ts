@@ -10,9 +10,10 @@ import {
   sessionCheckWorkflowId, sessionHealthScheduleId, TaskQueues, WorkflowTypes, type SessionCheckOutcome, type SessionCheckWorkflow,
 } from '../contracts/workflows.js';
 import type { Db } from '../db/client.js';
-import { encryptJson } from '../db/crypto.js';
-import { storeAccountSession } from '../db/account-queries.js';
-import { findAccountWithPlatform, recordEvent } from '../db/queries.js';
+import { encryptJson } from '../crypto/secrets.js';
+import { storeAccountSession } from '../db/accounts.js';
+import { findAccountWithPlatform } from '../db/accounts.js';
+import { recordEvent } from '../db/events.js';
 import { ServiceError, viaTemporal } from './errors.js';
 
 export interface SessionServiceDeps {

@@ -5,10 +5,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { extname, join } from 'node:path';
 import type { Db } from '../db/client.js';
-import {
-  deleteTelegramUpload, insertTelegramUpload, linkTelegramUser, setModelLinkCode, setTelegramUploadContent,
-} from '../db/bot-queries.js';
-import { recordEvent } from '../db/queries.js';
+import { linkTelegramUser, setModelLinkCode } from '../db/models.js';
+import { deleteTelegramUpload, insertTelegramUpload, setTelegramUploadContent } from '../db/telegram.js';
+import { recordEvent } from '../db/events.js';
 import type { Model } from '../db/schema.js';
 import { submitContent, type ContentServiceDeps } from './contents.js';
 import { ServiceError } from './errors.js';

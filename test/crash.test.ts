@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findContent, findPublication, publicationsOfContent } from '../db/queries.js';
+import { findContent } from '../db/contents.js';
+import { findPublication, publicationsOfContent } from '../db/publications.js';
 import { makeTestVideo } from './helpers/media.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';

@@ -6,8 +6,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DistributionRules } from '../core/types.js';
-import { encryptJson } from '../db/crypto.js';
-import { eventsOf, findAccountWithPlatform, metricsOfPublication } from '../db/queries.js';
+import { encryptJson } from '../crypto/secrets.js';
+import { findAccountWithPlatform } from '../db/accounts.js';
+import { eventsOf } from '../db/events.js';
+import { metricsOfPublication } from '../db/publications.js';
 import { platformAccounts, publications } from '../db/schema.js';
 import {
   postJson, publicationOf, setModelRules, slotFarAway, uploadClip, type PublicationJson,

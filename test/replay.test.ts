@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DistributionRules } from '../core/types.js';
-import { eventsOf } from '../db/queries.js';
+import { eventsOf } from '../db/events.js';
 import { workflowBundle } from '../worker/index.js';
 import { postJson, publicationOf as publicationOfContent, setModelRules, slotFarAway, uploadClip } from './helpers/lifecycle.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';

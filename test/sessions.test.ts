@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionHealthScheduleId } from '../contracts/workflows.js';
-import { eventsOf } from '../db/queries.js';
+import { eventsOf } from '../db/events.js';
 import { platformAccounts } from '../db/schema.js';
 import { demoPassword, demoUsername, loginToDemo } from '../scripts/seed.js';
 import { ensureSessionHealthSchedule } from '../services/sessions.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DistributionRules } from '../core/types.js';
-import { eventsOf } from '../db/queries.js';
+import { eventsOf } from '../db/events.js';
 import { contents } from '../db/schema.js';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../scripts/temporal.js';
 import { postJson, publicationOf as publicationOfContent, setModelRules, slotFarAway, uploadClip } from './helpers/lifecycle.js';

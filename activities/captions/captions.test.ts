@@ -15,7 +15,7 @@ import { capabilitiesFor } from '../../core/platforms.js';
 import { defaultDistributionRules, type DistributionRules } from '../../core/types.js';
 import { openDatabase, type DbHandle } from '../../db/client.js';
 import { contents, models, platformAccounts, platforms, systemEvents } from '../../db/schema.js';
-import { findContent } from '../../db/queries.js';
+import { findContent } from '../../db/contents.js';
 import { llmReply, startFakeLlm, type FakeLlm } from '../../test/fakes/llm-server.js';
 import type { ActivityDeps } from '../deps.js';
 import { createCaptionActivities } from './index.js';

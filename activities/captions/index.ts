@@ -16,7 +16,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { captionPrompt, draftCaption, fitDraft } from '../../core/captions.js';
 import { capabilitiesFor } from '../../core/platforms.js';
 import { defaultDistributionRules, type CaptionDraft, type CaptionDrafts, type DistributionRules, type Language } from '../../core/types.js';
-import { activeAccountsForModel, findContent, findModel, recordEvent, updateContent } from '../../db/queries.js';
+import { activeAccountsForModel } from '../../db/accounts.js';
+import { findContent, updateContent } from '../../db/contents.js';
+import { recordEvent } from '../../db/events.js';
+import { findModel } from '../../db/models.js';
 import type { ActivityDeps } from '../deps.js';
 import { LlmError, requestLlmDraft } from './llm.js';
 

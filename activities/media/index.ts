@@ -8,13 +8,16 @@ import { mkdir, rename } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { capabilitiesFor, platformFit, platformSkipReason, variantPlan, type PlatformFit } from '../../core/platforms.js';
 import { defaultDistributionRules, type DistributionRules, type MediaFacts } from '../../core/types.js';
-import { findOriginalBySha256, inTransaction, INGEST_ACTOR, withModelMediaLock } from '../../db/media-queries.js';
-import {
-  activeAccountsForModel, findContent, findModel, publicationContext, recordEvent, saveIngestResult, updateContent, updatePublication,
-} from '../../db/queries.js';
+import { inTransaction } from '../../db/client.js';
+import { findOriginalBySha256, INGEST_ACTOR, withModelMediaLock } from '../../db/contents.js';
+import { activeAccountsForModel } from '../../db/accounts.js';
+import { findContent, saveIngestResult, updateContent } from '../../db/contents.js';
+import { recordEvent } from '../../db/events.js';
+import { findModel } from '../../db/models.js';
+import { publicationContext, updatePublication } from '../../db/publications.js';
 import type { Content } from '../../db/schema.js';
 import type { ActivityDeps } from '../deps.js';
-import { findTelegramUploadOf, markTelegramUploadDownloaded } from '../../db/bot-queries.js';
+import { findTelegramUploadOf, markTelegramUploadDownloaded } from '../../db/telegram.js';
 import { duplicateReason, invalidMediaReason, telegramFileReason, unfitMediaReason } from './messages.js';
 import { assertDecodable, InvalidMediaError, makeThumbnail, probeVideo, sha256File } from './probe.js';
 import { downloadTelegramFile, TelegramTransientError } from './telegram.js';

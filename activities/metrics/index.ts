@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { mergeMetrics } from '../../core/numbers.js';
 import type { PostMetrics } from '../../core/types.js';
-import { latestMetrics, recordPostMissing, recordPostSeen } from '../../db/account-queries.js';
-import { publicationContext, recordEvent } from '../../db/queries.js';
+import { latestMetrics, recordPostMissing, recordPostSeen } from '../../db/publications.js';
+import { recordEvent } from '../../db/events.js';
+import { publicationContext } from '../../db/publications.js';
 import type { ActivityDeps } from '../deps.js';
 import { driverFor } from '../publishing/drivers/index.js';
 import { PublishError } from '../publishing/errors.js';

@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { join } from 'node:path';
-import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/queries.js';
-import { decryptJson } from '../../db/crypto.js';
-import { AccountLockTimeout } from '../../db/account-queries.js';
+import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/publications.js';
+import { decryptJson } from '../../crypto/secrets.js';
+import { AccountLockTimeout } from '../../db/accounts.js';
 import type { ActivityDeps } from '../deps.js';
 import type { BrowserJob } from './browser.js';
 import { driverFor } from './drivers/index.js';

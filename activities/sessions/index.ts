@@ -1,7 +1,8 @@
 /** Pipeline activities of session health: which accounts to check, and what a check result changes. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { accountContext, accountsToCheck, recordSessionState } from '../../db/account-queries.js';
-import { recordEvent, setAccountStatusMoving } from '../../db/queries.js';
+import { accountContext, accountsToCheck, recordSessionState } from '../../db/accounts.js';
+import { setAccountStatusMoving } from '../../db/accounts.js';
+import { recordEvent } from '../../db/events.js';
 import type { SessionCheckOutcome, SessionState } from '../../contracts/workflows.js';
 import type { ActivityDeps } from '../deps.js';
 

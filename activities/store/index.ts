@@ -11,11 +11,11 @@ import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js'
 import { publicationWorkflowId, type Actor, type ApproveInput, type RejectInput } from '../../contracts/workflows.js';
 import { defaultDistributionRules, type CaptionDrafts, type PostMetrics, type PublicationStatus } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
-import {
-  activeAccountsForModel, findContent, findModel, findPublication, insertMetrics, insertPublications, lockAccounts,
-  publicationContext, publicationsOfContent, recordEvent, setAccountStatusMoving, takenSlots,
-  updateContent, updatePublication,
-} from '../../db/queries.js';
+import { activeAccountsForModel, lockAccounts, setAccountStatusMoving } from '../../db/accounts.js';
+import { findContent, updateContent } from '../../db/contents.js';
+import { recordEvent } from '../../db/events.js';
+import { findModel } from '../../db/models.js';
+import { findPublication, insertMetrics, insertPublications, publicationContext, publicationsOfContent, takenSlots, updatePublication } from '../../db/publications.js';
 import type { ActivityDeps } from '../deps.js';
 
 export interface ScheduledPublication {

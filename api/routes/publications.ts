@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { listPublications } from '../../db/queries.js';
+import { listPublications } from '../../db/publications.js';
 import { publicationStatus } from '../../db/schema.js';
 import {
   cancelPublication, publishPublicationNow, reschedulePublication, retryPublication,

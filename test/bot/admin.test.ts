@@ -6,8 +6,9 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encryptJson } from '../../db/crypto.js';
-import { eventsOf, findAccountWithPlatform } from '../../db/queries.js';
+import { encryptJson } from '../../crypto/secrets.js';
+import { findAccountWithPlatform } from '../../db/accounts.js';
+import { eventsOf } from '../../db/events.js';
 import { contents, platformAccounts } from '../../db/schema.js';
 import { postJson, publicationOf, setModelRules, slotFarAway, uploadClip, type PublicationJson } from '../helpers/lifecycle.js';
 import { getJson } from '../helpers/stack.js';

@@ -7,7 +7,7 @@
 import { count, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDistributionRules } from '../../core/types.js';
-import { eventsOf } from '../../db/queries.js';
+import { eventsOf } from '../../db/events.js';
 import { contents, models, systemEvents, telegramUploads } from '../../db/schema.js';
 import { publicationOf, setModelRules } from '../helpers/lifecycle.js';
 import { waitFor } from '../helpers/wait.js';

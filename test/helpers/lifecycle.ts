@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDistributionRules, type DistributionRules } from '../../core/types.js';
-import { eventsOf } from '../../db/queries.js';
+import { eventsOf } from '../../db/events.js';
 import { models } from '../../db/schema.js';
 import { makeTestVideo } from './media.js';
 import { getJson, uploadVideo, type TestStack } from './stack.js';

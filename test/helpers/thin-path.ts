@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { metricsOfPublication } from '../../db/queries.js';
+import { metricsOfPublication } from '../../db/publications.js';
 import { makeTestVideo } from './media.js';
 import { getJson, uploadVideo, type TestStack } from './stack.js';
 import { waitFor } from './wait.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptJson, encryptJson, parseKey } from './crypto.js';
+import { decryptJson, encryptJson, parseKey } from './secrets.js';
 
 describe('AES-256-GCM envelope', () => {
   const key = randomBytes(32);

@@ -1,10 +1,13 @@
-/** Queries of the browser layer: per-account locks, saved sessions, session checks, post liveness. */
-import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { Db } from './client.js';
-import { models, platformAccounts, platforms, publicationMetrics, publications } from './schema.js';
-import { inTransaction } from './media-queries.js';
-import type { BrowserProfile, PostMetrics } from '../core/types.js';
+/**
+ * Platform accounts: look-ups with platform and model, status changes that move publications, the per-account
+ * advisory lock of browser jobs, saved sessions and session checks.
+ */
+import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/types.js';
+import { type Db, inTransaction } from './client.js';
+import { models, platformAccounts, platforms, publications } from './schema.js';
 
+/** Queries of the browser layer: per-account locks, saved sessions, session checks, post liveness. */
 /** An account with its platform and model: what a browser job builds its context from, and what notices name. */
 export async function accountContext(db: Db, accountId: string) {
   const [row] = await db
@@ -15,6 +18,7 @@ export async function accountContext(db: Db, accountId: string) {
     .where(eq(platformAccounts.id, accountId));
   return row;
 }
+
 export type AccountContext = NonNullable<Awaited<ReturnType<typeof accountContext>>>;
 
 /** Every account with the names an admin reads, for the accounts page. */
@@ -25,6 +29,48 @@ export async function listAccounts(db: Db) {
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
     .innerJoin(models, eq(models.id, platformAccounts.modelId))
     .orderBy(models.name, platforms.name, platformAccounts.username);
+}
+
+export async function findAccountWithPlatform(db: Db, accountId: string) {
+  const [row] = await db
+    .select({ account: platformAccounts, platform: platforms })
+    .from(platformAccounts)
+    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .where(eq(platformAccounts.id, accountId));
+  return row;
+}
+
+/** Active accounts of a model on active platforms: where its content can go. */
+export async function activeAccountsForModel(db: Db, modelId: string) {
+  return db
+    .select({ account: platformAccounts, platform: platforms })
+    .from(platformAccounts)
+    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .where(and(eq(platformAccounts.modelId, modelId), eq(platformAccounts.status, 'active'), eq(platforms.active, true)));
+}
+
+/** Row-locks accounts in id order (inside a transaction): concurrent schedulers queue up instead of sharing a slot, and never deadlock. */
+export async function lockAccounts(tx: Db, accountIds: string[]) {
+  if (accountIds.length === 0) return;
+  await tx.select({ id: platformAccounts.id }).from(platformAccounts)
+    .where(inArray(platformAccounts.id, [...accountIds].sort()))
+    .orderBy(platformAccounts.id)
+    .for('update');
+}
+
+/**
+ * Sets an account's status and moves its publications from one status to another, together: pausing holds the
+ * scheduled ones, resuming releases the held ones. Returns the publications moved.
+ */
+export async function setAccountStatusMoving(
+  db: Db, accountId: string, status: AccountStatus, move: { from: PublicationStatus; to: PublicationStatus },
+) {
+  return db.transaction(async (tx) => {
+    await tx.update(platformAccounts).set({ status }).where(eq(platformAccounts.id, accountId));
+    return tx.update(publications).set({ status: move.to })
+      .where(and(eq(publications.accountId, accountId), eq(publications.status, move.from)))
+      .returning({ id: publications.id, workflowId: publications.workflowId });
+  });
 }
 
 /** PostgreSQL's lock_timeout error: the account stayed busy in another worker past the deadline. */
@@ -96,39 +142,4 @@ export async function accountsToCheck(db: Db) {
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
     .where(and(isNotNull(platformAccounts.authData), inArray(platformAccounts.status, ['active', 'paused', 'session_expired']), eq(platforms.active, true)))
     .orderBy(platformAccounts.id);
-}
-
-/** The newest stored counters of a publication, the base that metric reads merge into. */
-export async function latestMetrics(db: Db, publicationId: string): Promise<Partial<PostMetrics> | null> {
-  const [row] = await db
-    .select({ views: publicationMetrics.views, likes: publicationMetrics.likes, comments: publicationMetrics.comments, shares: publicationMetrics.shares })
-    .from(publicationMetrics)
-    .where(eq(publicationMetrics.publicationId, publicationId))
-    .orderBy(desc(publicationMetrics.ts), desc(publicationMetrics.id))
-    .limit(1);
-  if (!row) return null;
-  const metrics: Partial<PostMetrics> = {};
-  for (const [name, value] of Object.entries(row) as [keyof PostMetrics, number | null][]) if (value !== null) metrics[name] = value;
-  return metrics;
-}
-
-/**
- * Counts one more consecutive read that found the post missing; the second one marks it deleted.
- * Returns the count after this read and whether the post is now deleted.
- */
-export async function recordPostMissing(db: Db, publicationId: string): Promise<{ missingChecks: number; deleted: boolean }> {
-  const [row] = await db
-    .update(publications)
-    .set({
-      missingChecks: sql`${publications.missingChecks} + 1`,
-      deletedAt: sql`case when ${publications.missingChecks} + 1 >= 2 then coalesce(${publications.deletedAt}, now()) else ${publications.deletedAt} end`,
-    })
-    .where(eq(publications.id, publicationId))
-    .returning({ missingChecks: publications.missingChecks, deletedAt: publications.deletedAt });
-  return { missingChecks: row?.missingChecks ?? 0, deleted: Boolean(row?.deletedAt) };
-}
-
-/** A read found the post again: the missing streak starts over. */
-export async function recordPostSeen(db: Db, publicationId: string) {
-  await db.update(publications).set({ missingChecks: 0 }).where(and(eq(publications.id, publicationId), sql`${publications.missingChecks} > 0`));
 }
