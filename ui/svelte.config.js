@@ -8,7 +8,12 @@ const config = {
 	kit: {
 		// Absolute, so the output lands in ui/build whatever the caller's cwd is;
 		// api/ imports ui/build/handler.js from there.
-		adapter: adapter({ out: fileURLToPath(new URL('./build', import.meta.url)) })
+		adapter: adapter({ out: fileURLToPath(new URL('./build', import.meta.url)) }),
+		// The dashboard shares the app's pure modules: API contracts (types) and the message catalogue.
+		alias: {
+			$contracts: fileURLToPath(new URL('../contracts', import.meta.url)),
+			$messages: fileURLToPath(new URL('../messages', import.meta.url))
+		}
 	}
 };
 

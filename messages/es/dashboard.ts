@@ -1,0 +1,2 @@
+/** Placeholder: filled in by the section's owner. */
+export const dashboard = {};
