@@ -10,12 +10,8 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { AppConfig } from '../../config.js';
+import { evidenceFiles, type EvidenceFile } from '../../contracts/evidence.js';
 import { ErrorBody } from '../views.js';
-
-// Kept here (not imported from activities/) because api/ may not import activities beyond probe.ts;
-// it must match `evidenceFiles` in activities/publishing/evidence.ts.
-const evidenceFiles = ['trace.zip', 'screenshot.png', 'page.html', 'info.json'] as const;
-type EvidenceFile = (typeof evidenceFiles)[number];
 
 /**
  * How each file is sent. Stored HTML comes from a third-party site: as text/plain, sandboxed and
