@@ -7,9 +7,9 @@
  */
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import type { Logger } from 'pino';
-import { decryptJson, encryptJson } from '../../db/crypto.js';
+import { decryptJson, encryptJson } from '../../crypto/secrets.js';
 import type { Db } from '../../db/client.js';
-import { accountContext, saveSessionIfUnchanged, storeAccountSession, withAccountLock, type AccountContext } from '../../db/account-queries.js';
+import { accountContext, saveSessionIfUnchanged, storeAccountSession, withAccountLock, type AccountContext } from '../../db/accounts.js';
 import { captureEvidence, discardTrace, startTrace } from './evidence.js';
 import { PublishError, sessionExpired, withEvidence } from './errors.js';
 
