@@ -16,58 +16,64 @@ import { retryPublication } from '../services/publications.js';
 import { failedPublications, periodSummary, statusReport, type PeriodSummary } from '../services/reports.js';
 import { callbackData, decisionLine, markCard, parseCallback } from './cards.js';
 import { actorOf, logError, safeReply, type BotDeps } from './deps.js';
-import { adminHelp, adminPublicationStatus, clip, esc, formatCount, shortId } from './messages.js';
+import { adminTexts as words, clip, esc, formatCount, shortId } from './messages.js';
 
 const maxReasonLength = 1000;
-
-const contentStatusEs: Record<string, string> = { new: 'pendiente', approved: 'aprobado', rejected: 'rechazado', duplicate: 'repetido', reusable: 'reutilizable' };
 
 /** A service error as one line the admin can act on. */
 export function serviceErrorText(error: unknown): string | undefined {
   if (!(error instanceof ServiceError)) return undefined;
+  const errors = words.errors;
   switch (error.code) {
-    case 'temporal_unavailable': return 'Temporal no responde; no se hizo nada. Inténtalo de nuevo en un momento.';
-    case 'already_decided': return 'Ese contenido ya estaba decidido.';
-    case 'not_waiting': return 'Ese contenido ya no espera una decisión.';
-    case 'missing_reason': return 'El motivo no puede estar vacío.';
-    case 'not_found': return 'No lo encontré (quizá fue borrado).';
-    case 'ambiguous_model': return `Hay varias modelos que coinciden: ${error.message.split(' matches ')[1] ?? ''}. Escribe el nombre completo.`;
-    case 'unknown_model': return `No hay ninguna modelo con ese nombre. /pause sin nombre lista las modelos.`;
-    default: return error.kind === 'unavailable' ? 'El sistema no responde; no se hizo nada. Inténtalo en un momento.' : error.message;
+    case 'temporal_unavailable': return errors.temporalUnavailable;
+    case 'already_decided': return errors.alreadyDecided;
+    case 'not_waiting': return errors.notWaiting;
+    case 'missing_reason': return errors.missingReason;
+    case 'not_found': return errors.notFound;
+    case 'ambiguous_model': return errors.ambiguousModel(error.details?.candidates ?? []);
+    case 'unknown_model': return errors.unknownModel;
+    case 'missing_model': return errors.missingModel;
+    case 'no_workflow': return errors.noWorkflow;
+    case 'invalid_state': return errors.invalidState;
+    default: return error.kind === 'unavailable' ? errors.unavailable : error.message;
   }
 }
 
 function statusText(report: Awaited<ReturnType<typeof statusReport>>): string {
   const p = report.publications;
+  const t = words.status;
   const ok = (v: boolean) => (v ? '✅' : '❌');
-  const workers = Object.entries(report.health.workers).map(([q, w]) => `${q} ${ok(w.ok)}`).join(' · ') || 'sin datos';
+  const workers = Object.entries(report.health.workers).map(([q, w]) => `${q} ${ok(w.ok)}`).join(' · ') || t.noWorkers;
   const lines = [
-    `<b>Estado</b> ${report.health.status === 'ok' ? '🟢' : '🔴'}`,
-    `📅 Programadas: <b>${p.scheduled}</b> · ⏸ Retenidas: <b>${p.held}</b>`,
-    `⚙️ Procesando: <b>${p.processing}</b>`,
-    `🔴 Fallidas: <b>${p.failed}</b> · 🟠 Sin confirmar: <b>${p.unconfirmed}</b>`,
-    `✅ Publicadas: <b>${p.published}</b>`,
-    `📝 Esperando aprobación: <b>${report.pendingApproval}</b>`,
+    t.title(report.health.status === 'ok' ? '🟢' : '🔴'),
+    t.scheduledHeld(p.scheduled, p.held),
+    t.processing(p.processing),
+    t.failedUnconfirmed(p.failed, p.unconfirmed),
+    t.published(p.published),
+    t.pendingApproval(report.pendingApproval),
     '',
-    `<b>Salud</b>: base de datos ${ok(report.health.db.ok)} · Temporal ${ok(report.health.temporal.ok)} · workers: ${workers}`,
+    t.health(ok(report.health.db.ok), ok(report.health.temporal.ok), workers),
   ];
-  if (report.pausedModels.length) lines.push(`⏸ Modelos en pausa: ${report.pausedModels.map(esc).join(', ')}`);
+  if (report.pausedModels.length) lines.push(t.pausedModels(report.pausedModels));
   if (report.accountsNotActive.length) {
-    lines.push('', '<b>Cuentas que no publican</b>');
-    const names: Record<string, string> = { paused: 'pausada', session_expired: 'sesión caducada', disabled: 'desactivada', active: 'activa' };
-    for (const a of report.accountsNotActive.slice(0, 15)) lines.push(`• ${esc(a.modelName)} · ${esc(a.platformName)} @${esc(a.username)}: ${names[a.status] ?? a.status}`);
+    lines.push('', t.accountsTitle);
+    const names: Record<string, string> = words.accountStatus;
+    for (const a of report.accountsNotActive.slice(0, 15)) {
+      lines.push(t.account({ model: a.modelName, platform: a.platformName, username: a.username, status: names[a.status] ?? a.status }));
+    }
   }
-  if (p.failed + p.unconfirmed > 0) lines.push('', '/failed para verlas y reintentarlas');
+  if (p.failed + p.unconfirmed > 0) lines.push('', t.failedHint);
   return lines.join('\n');
 }
 
 function summaryText(title: string, s: PeriodSummary): string {
+  const t = words.summary;
   const row = (r: { published: number; views: number; likes: number; clicks: number }) =>
-    `${formatCount(r.published)} publicados · ${formatCount(r.views)} vistas · ${formatCount(r.likes)} likes · ${formatCount(r.clicks)} clics`;
-  const lines = [`📊 <b>${title}</b>`, row(s.totals)];
-  if (s.byPlatform.length) lines.push('', '<b>Por plataforma</b>', ...s.byPlatform.map((r) => `• ${esc(r.platformName)}: ${row(r)}`));
-  if (s.byModel.length) lines.push('', '<b>Por modelo</b>', ...s.byModel.map((r) => `• ${esc(r.modelName)}: ${row(r)}`));
-  if (!s.byPlatform.length) lines.push('', 'Sin publicaciones ni clics en este periodo.');
+    t.row({ published: formatCount(r.published), views: formatCount(r.views), likes: formatCount(r.likes), clicks: formatCount(r.clicks) });
+  const lines = [t.title(title), row(s.totals)];
+  if (s.byPlatform.length) lines.push('', t.byPlatform, ...s.byPlatform.map((r) => t.item(r.platformName, row(r))));
+  if (s.byModel.length) lines.push('', t.byModel, ...s.byModel.map((r) => t.item(r.modelName, row(r))));
+  if (!s.byPlatform.length) lines.push('', t.empty);
   return lines.join('\n');
 }
 
@@ -85,39 +91,39 @@ export function adminComposer(deps: BotDeps): Composer<Context> {
     if (typeof ctx.callbackQuery.id !== 'string' || ctx.callbackQuery.id === '') return;
     const answer = (text: string, alert = false) => ctx.answerCallbackQuery({ text, show_alert: alert }).catch((e) => logError(deps, e, 'callback answer failed'));
     const chatId = ctx.callbackQuery.message?.chat.id;
-    if (adminChatId === undefined || chatId !== adminChatId) return answer('Esta acción no está disponible.');
+    if (adminChatId === undefined || chatId !== adminChatId) return answer(words.answers.notAvailable);
     const parsed = typeof ctx.callbackQuery.data === 'string' ? parseCallback(ctx.callbackQuery.data) : undefined;
-    if (!parsed) return answer('Acción desconocida o caducada.');
+    if (!parsed) return answer(words.answers.unknownAction);
     const actor = actorOf(ctx.from);
     try {
       if (parsed.action === 'approve') {
         await approveContent(services, parsed.id, { actor });
-        await answer('✅ Aprobado');
+        await answer(words.answers.approved);
         await markCard(deps, ctx.api, parsed.id, decisionLine({ approved: true, actor }));
       } else if (parsed.action === 'reject') {
         const content = await findContent(db, parsed.id);
-        if (!content) return answer('No encontré ese contenido.');
-        if (content.status !== 'new') return answer(`Ya estaba decidido: ${contentStatusEs[content.status] ?? content.status}.`);
+        if (!content) return answer(words.answers.contentNotFound);
+        if (content.status !== 'new') return answer(words.answers.alreadyDecided(words.contentStatus[content.status] ?? content.status));
         const card = await findCard(db, parsed.id);
-        const prompt = await ctx.reply(`✍️ Escribe el motivo para rechazar <b>#${shortId(parsed.id)}</b> respondiendo a este mensaje. La modelo lo leerá.`, {
+        const prompt = await ctx.reply(words.reject.prompt(parsed.id), {
           parse_mode: 'HTML',
-          reply_markup: { force_reply: true, input_field_placeholder: 'Motivo del rechazo' },
+          reply_markup: { force_reply: true, input_field_placeholder: words.reject.placeholder },
           ...(card ? { reply_parameters: { message_id: card.messageId, allow_sending_without_reply: true } } : {}),
         });
         if (card) await setCardPrompt(db, parsed.id, prompt.message_id);
-        else return answer('Esta tarjeta no está registrada; rechaza desde el dashboard.');
-        await answer('Escribe el motivo del rechazo');
+        else return answer(words.answers.cardNotRegistered);
+        await answer(words.answers.writeReason);
       } else {
         await retryPublication(services, parsed.id, { actor });
-        await answer('🔁 Reintentando');
-        await safeReply(deps, ctx, `🔁 Reintento de la publicación <b>#${shortId(parsed.id)}</b> pedido por ${esc(actor.replace('telegram:', ''))}.`);
+        await answer(words.answers.retrying);
+        await safeReply(deps, ctx, words.failed.retryRequested(parsed.id, actor.replace('telegram:', '')));
       }
     } catch (error) {
       const text = serviceErrorText(error);
       if (!text) throw error;
       if (error instanceof ServiceError && error.code === 'invalid_state') {
         const publication = await findPublication(db, parsed.id);
-        return answer(publication ? `No se puede reintentar: la publicación está ${adminPublicationStatus[publication.status]}.` : text, true);
+        return answer(publication ? words.answers.cannotRetry(words.publicationStatus[publication.status]) : text, true);
       }
       await answer(text, error instanceof ServiceError && error.kind === 'unavailable');
       if (error instanceof ServiceError && error.code === 'already_decided') {
@@ -138,31 +144,31 @@ export function adminComposer(deps: BotDeps): Composer<Context> {
   admin.command(['help', 'start', 'ayuda'], async (ctx, next) => {
     // In a private admin chat, /start CODE is still a model linking herself (e.g. the admin testing the bot).
     if (ctx.hasCommand('start') && argOf(ctx)) return next();
-    await safeReply(deps, ctx, adminHelp);
+    await safeReply(deps, ctx, words.help);
   });
 
   admin.command('status', async (ctx) => safeReply(deps, ctx, statusText(await statusReport(db, temporal))));
-  admin.command(['daily', 'diario'], async (ctx) => safeReply(deps, ctx, summaryText('Resumen de las últimas 24 h', await periodSummary(db, 1))));
-  admin.command(['weekly', 'semanal'], async (ctx) => safeReply(deps, ctx, summaryText('Resumen de los últimos 7 días', await periodSummary(db, 7))));
+  admin.command(['daily', 'diario'], async (ctx) => safeReply(deps, ctx, summaryText(words.summary.dailyTitle, await periodSummary(db, 1))));
+  admin.command(['weekly', 'semanal'], async (ctx) => safeReply(deps, ctx, summaryText(words.summary.weeklyTitle, await periodSummary(db, 7))));
 
   const modelCommand = (verb: 'pause' | 'resume') => async (ctx: Context) => {
     const query = argOf(ctx);
     if (!query) {
       const models = await listModels(db);
-      const list = models.map((m) => `• ${esc(m.name)} — ${m.status === 'paused' ? '⏸ en pausa' : m.status === 'testing' ? 'en prueba' : 'activa'}`).join('\n');
-      return safeReply(deps, ctx, `Uso: <code>/${verb} NOMBRE</code>\n\n<b>Modelos</b>\n${list || 'ninguna'}`);
+      const list = models.map((m) => words.models.item(m.name, words.modelStatus[m.status] ?? words.modelStatus.active)).join('\n');
+      return safeReply(deps, ctx, words.models.usage(verb, list || words.models.none));
     }
     try {
       const model = await resolveModel(db, clip(query, 200));
       const actor = actorOf(ctx.from);
       if (verb === 'pause') {
-        if (model.status === 'paused') return safeReply(deps, ctx, `${esc(model.name)} ya estaba en pausa. /resume ${esc(model.name)} para reanudarla.`);
+        if (model.status === 'paused') return safeReply(deps, ctx, words.models.alreadyPaused(model.name));
         const { held } = await pauseModel(services, model.id, { actor, reason: 'paused from the admin chat' });
-        return safeReply(deps, ctx, `⏸ <b>${esc(model.name)}</b> en pausa: ${held.length} publicación(es) retenida(s); las que llegue a tener también esperan. /resume ${esc(model.name)} para reanudarla.`);
+        return safeReply(deps, ctx, words.models.paused(model.name, held.length));
       }
-      if (model.status !== 'paused') return safeReply(deps, ctx, `${esc(model.name)} no estaba en pausa.`);
+      if (model.status !== 'paused') return safeReply(deps, ctx, words.models.notPaused(model.name));
       const { released } = await resumeModel(services, model.id, { actor });
-      return safeReply(deps, ctx, `▶️ <b>${esc(model.name)}</b> reanudada: ${released.length} publicación(es) liberada(s).`);
+      return safeReply(deps, ctx, words.models.resumed(model.name, released.length));
     } catch (error) {
       const text = serviceErrorText(error);
       if (!text) throw error;
@@ -174,28 +180,31 @@ export function adminComposer(deps: BotDeps): Composer<Context> {
 
   admin.command(['failed', 'fallidas'], async (ctx) => {
     const rows = await failedPublications(db, 10);
-    if (rows.length === 0) return safeReply(deps, ctx, '✅ No hay publicaciones fallidas ni sin confirmar.');
+    if (rows.length === 0) return safeReply(deps, ctx, words.failed.none);
     const keyboard = new InlineKeyboard();
     const lines = rows.map((r) => {
       keyboard.text(`🔁 #${shortId(r.id)} ${clip(r.platformName, 20)}`, callbackData.retry(r.id)).row();
-      return `• <b>#${shortId(r.id)}</b> ${esc(r.modelName)} → ${esc(r.platformName)} @${esc(r.accountUsername)} · ${adminPublicationStatus[r.status]} · ${r.attempts} intento(s)\n  ${esc(clip(r.lastError ?? 'sin detalle', 200))}`;
+      return words.failed.item({
+        id: r.id, model: r.modelName, platform: r.platformName, username: r.accountUsername, status: words.publicationStatus[r.status],
+        attempts: r.attempts, error: clip(r.lastError ?? words.failed.noDetail, 200),
+      });
     });
-    return safeReply(deps, ctx, ['<b>Publicaciones que esperan a una persona</b>', ...lines, '', 'Reintenta con los botones o con /retry ID.'].join('\n'), { reply_markup: keyboard });
+    return safeReply(deps, ctx, [words.failed.title, ...lines, '', words.failed.footer].join('\n'), { reply_markup: keyboard });
   });
 
   admin.command(['retry', 'reintentar'], async (ctx) => {
     const raw = argOf(ctx).toLowerCase().replace(/^#/, '');
-    if (!/^[0-9a-f-]{6,36}$/.test(raw)) return safeReply(deps, ctx, 'Uso: <code>/retry ID</code> (el ID de /failed; bastan los primeros 8 caracteres).');
+    if (!/^[0-9a-f-]{6,36}$/.test(raw)) return safeReply(deps, ctx, words.failed.retryUsage);
     const matches = await publicationsByIdPrefix(db, raw);
-    if (matches.length === 0) return safeReply(deps, ctx, `No encontré ninguna publicación #${esc(raw)}.`);
-    if (matches.length > 1) return safeReply(deps, ctx, `#${esc(raw)} coincide con varias publicaciones; escribe más caracteres del ID.`);
+    if (matches.length === 0) return safeReply(deps, ctx, words.failed.retryNotFound(raw));
+    if (matches.length > 1) return safeReply(deps, ctx, words.failed.retryAmbiguous(raw));
     const target = matches[0]!;
     try {
       await retryPublication(services, target.id, { actor: actorOf(ctx.from) });
-      return safeReply(deps, ctx, `🔁 Reintentando la publicación <b>#${shortId(target.id)}</b>. Te aviso si vuelve a fallar.`);
+      return safeReply(deps, ctx, words.failed.retrying(target.id));
     } catch (error) {
       if (error instanceof ServiceError && error.code === 'invalid_state') {
-        return safeReply(deps, ctx, `No se puede reintentar #${shortId(target.id)}: está ${adminPublicationStatus[target.status]} (solo fallidas, sin confirmar o retenidas).`);
+        return safeReply(deps, ctx, words.failed.cannotRetry(target.id, words.publicationStatus[target.status]));
       }
       const text = serviceErrorText(error);
       if (!text) throw error;
@@ -209,14 +218,14 @@ export function adminComposer(deps: BotDeps): Composer<Context> {
     const card = replyTo && replyTo.from?.id === ctx.me.id && Number.isSafeInteger(replyTo.message_id) ? await findCardByPrompt(db, ctx.chat.id, replyTo.message_id) : undefined;
     if (!card) return next();
     const reason = typeof ctx.message.text === 'string' ? ctx.message.text.trim() : '';
-    if (!reason) return safeReply(deps, ctx, 'Escribe el motivo como texto, respondiendo al mensaje anterior.');
-    if (reason.length > maxReasonLength) return safeReply(deps, ctx, `El motivo es demasiado largo (máximo ${maxReasonLength} caracteres). Resúmelo y responde de nuevo.`);
+    if (!reason) return safeReply(deps, ctx, words.reject.reasonNotText);
+    if (reason.length > maxReasonLength) return safeReply(deps, ctx, words.reject.reasonTooLong(maxReasonLength));
     const actor = actorOf(ctx.from);
     try {
       await rejectContent(services, card.contentId, { actor, reason });
       await setCardPrompt(db, card.contentId, null);
       await markCard(deps, ctx.api, card.contentId, decisionLine({ approved: false, actor, reason }));
-      return safeReply(deps, ctx, `❌ Rechazado <b>#${shortId(card.contentId)}</b>. La modelo recibirá el motivo.`);
+      return safeReply(deps, ctx, words.reject.done(card.contentId));
     } catch (error) {
       const text = serviceErrorText(error);
       if (!text) throw error;
@@ -226,7 +235,7 @@ export function adminComposer(deps: BotDeps): Composer<Context> {
 
   // Unknown commands in the admin chat get the list; other chatter in a group is not for the bot.
   admin.on('message:text', async (ctx, next) => {
-    if (String(ctx.message.text).startsWith('/')) return safeReply(deps, ctx, adminHelp);
+    if (String(ctx.message.text).startsWith('/')) return safeReply(deps, ctx, words.help);
     return next();
   });
   admin.use(async (ctx, next) => {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { findCard, insertCard, markCardDecided } from '../db/telegram.js';
 import type { Content, Model } from '../db/schema.js';
 import { logError, type BotDeps } from './deps.js';
-import { actorLabel, clip, esc, formatMegabytes, shortId } from './messages.js';
+import { adminTexts, clip, esc, formatMegabytes } from './messages.js';
 
 /** Telegram's caption limit is 1024 characters; the decision line added later needs room too. */
 const photoBodyLimit = 800;
@@ -33,7 +33,7 @@ export function parseCallback(data: string): CallbackAction | undefined {
 }
 
 export const approvalKeyboard = (contentId: string) =>
-  new InlineKeyboard().text('✅ Aprobar', callbackData.approve(contentId)).text('❌ Rechazar', callbackData.reject(contentId));
+  new InlineKeyboard().text(adminTexts.card.approve, callbackData.approve(contentId)).text(adminTexts.card.reject, callbackData.reject(contentId));
 
 /** The card's text (HTML), within the limit of where it goes. */
 export function approvalCardBody(content: Content, model: Pick<Model, 'name'>, limit: number): string {
@@ -43,7 +43,7 @@ export function approvalCardBody(content: Content, model: Pick<Model, 'name'>, l
     content.sizeBytes !== null ? formatMegabytes(content.sizeBytes) : undefined,
   ].filter(Boolean).join(' · ');
   const head = [
-    `📝 <b>Aprobación pendiente</b> · #${shortId(content.id)}`,
+    adminTexts.card.title(content.id),
     `👤 ${esc(model.name)}`,
     content.context ? `💬 ${esc(clip(content.context, 200))}` : undefined,
     facts ? `🎞 ${facts}` : undefined,
@@ -82,8 +82,8 @@ export async function sendApprovalCard(deps: BotDeps, api: Api, chatId: number, 
 }
 
 export function decisionLine(decision: { approved: boolean; actor: string; reason?: string | null }): string {
-  const who = esc(actorLabel(decision.actor));
-  return decision.approved ? `✅ <b>Aprobado</b> por ${who}` : `❌ <b>Rechazado</b> por ${who}: ${esc(clip(decision.reason ?? '', 150))}`;
+  const who = adminTexts.actor(decision.actor);
+  return decision.approved ? adminTexts.card.approvedBy(who) : adminTexts.card.rejectedBy(who, clip(decision.reason ?? '', 150));
 }
 
 const notModified = (error: unknown) => error instanceof GrammyError && /not modified/i.test(error.description);

@@ -13,8 +13,9 @@ import { adminComposer } from './admin.js';
 import { Batcher } from './batches.js';
 import { logError, safeReply, type BotDeps } from './deps.js';
 import { flushVideos, intakeComposer, type PendingVideo } from './intake.js';
-import { modelText } from './messages.js';
-import { Notifier, type NotifierOptions } from './notifier.js';
+import { adminLanguage, adminTexts, languageOfTelegramUser, textsFor } from './messages.js';
+import { Notices, type NoticeOptions } from './notices.js';
+import { Outbox, type OutboxOptions } from './outbox.js';
 import { errorSummary, sanitizingTransformer } from './safety.js';
 
 export type { BotDeps } from './deps.js';
@@ -22,14 +23,15 @@ export type { BotDeps } from './deps.js';
 const allowedUpdates = ['message', 'edited_message', 'callback_query', 'channel_post', 'my_chat_member'] as const;
 
 export interface TelegramBotOptions {
-  notifier?: Omit<NotifierOptions, 'botId'>;
+  /** The notifications: the outbox's polling and gap wait, the alerts' fold throttle. */
+  notifier?: OutboxOptions & NoticeOptions;
   /** Long-poll timeout of getUpdates in seconds (default 30). */
   pollTimeoutSeconds?: number;
 }
 
 export interface TelegramBot {
   readonly bot: Bot;
-  readonly notifier: Notifier | undefined;
+  readonly notifier: Outbox | undefined;
   /** Webhook mode: one update from Telegram (already authenticated by the route). Never throws. */
   handleWebhookUpdate(update: unknown): Promise<void>;
   /** Starts long polling (or registers the webhook) and the notifier. */
@@ -80,10 +82,10 @@ export function createTelegramBot(deps: BotDeps, options: TelegramBotOptions = {
   const boundary = (what: string) => async (err: { error: unknown; ctx: Context }) => {
     logError(deps, err.error, `telegram ${what} failed`, { updateId: err.ctx.update.update_id, chatId: err.ctx.chat?.id });
     if (err.ctx.callbackQuery) {
-      await err.ctx.answerCallbackQuery({ text: 'Algo salió mal; no se hizo nada. Inténtalo de nuevo.' }).catch(() => undefined);
+      await err.ctx.answerCallbackQuery({ text: adminTexts.answers.failed }).catch(() => undefined);
     } else if (err.ctx.message && err.ctx.chat) {
-      const language = err.ctx.chat.id === telegram.adminChatId ? 'es' : (err.ctx.from?.language_code?.startsWith('en') ? 'en' : 'es');
-      await safeReply(deps, err.ctx, modelText[language].error);
+      const language = err.ctx.chat.id === telegram.adminChatId ? adminLanguage : languageOfTelegramUser(err.ctx.from?.language_code);
+      await safeReply(deps, err.ctx, textsFor(language).error);
     }
   };
   bot.errorBoundary(boundary('admin update'), adminComposer(deps));
@@ -91,7 +93,7 @@ export function createTelegramBot(deps: BotDeps, options: TelegramBotOptions = {
   bot.catch((err) => logError(deps, err.error, 'telegram update failed', { updateId: err.ctx.update.update_id }));
 
   let runner: RunnerHandle | undefined;
-  let notifier: Notifier | undefined;
+  let notifier: Outbox | undefined;
   let inFlightWebhooks = 0;
   let stopped = false;
   let initialized: Promise<void> | undefined;
@@ -155,7 +157,8 @@ export function createTelegramBot(deps: BotDeps, options: TelegramBotOptions = {
         void runner.task()?.catch((error: unknown) => logError(deps, error, 'telegram polling stopped'));
       }
       if (opts.notify) {
-        notifier = new Notifier(deps, bot.api, { botId: bot.botInfo.id, ...options.notifier });
+        // One cursor per bot (its id), so two bots on one database each send their own notifications.
+        notifier = new Outbox(deps, `notifier:${bot.botInfo.id}`, new Notices(deps, bot.api, options.notifier), options.notifier);
         notifier.start();
       }
     },

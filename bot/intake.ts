@@ -5,14 +5,15 @@
  */
 import { Composer, type Api, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
-import { defaultDistributionRules, type Language } from '../core/types.js';
+import { effectiveRules } from '../core/rules.js';
+import type { Language } from '../core/types.js';
 import { recentContentsOfModel } from '../db/contents.js';
 import { findModelByTelegramUser } from '../db/models.js';
 import type { Model } from '../db/schema.js';
 import { linkTelegramAccount, submitTelegramVideo, type TelegramVideo, type TelegramVideoKind } from '../services/telegram.js';
 import type { Batch, Batcher } from './batches.js';
 import { logError, safeReply, safeSend, type BotDeps } from './deps.js';
-import { clip, esc, formatMegabytes, formatWhen, languageOfTelegramUser, modelText, shortId, textsFor } from './messages.js';
+import { clip, esc, formatMegabytes, formatWhen, languageOfTelegramUser, shortId, textsFor } from './messages.js';
 
 /** A video waiting in its batch (album or text-after grouping) to be submitted. */
 export type PendingVideo = Omit<TelegramVideo, 'context'> & { language: Language };
@@ -23,7 +24,7 @@ const maxContextLength = 4000;
 /** Wrong link codes a person may try per hour before the bot stops checking them. */
 const maxLinkAttemptsPerHour = 10;
 
-const rulesOf = (model: Model) => ({ ...defaultDistributionRules, ...model.distribution });
+const rulesOf = (model: Model) => effectiveRules(model.distribution);
 
 type Found = { kind: TelegramVideoKind; file: { file_id?: unknown; file_unique_id?: unknown; file_size?: unknown; mime_type?: unknown; file_name?: unknown } }
   | { refused: 'not_video' };
@@ -65,7 +66,7 @@ export function intakeComposer(deps: BotDeps, batcher: Batcher<PendingVideo>): C
 
   chats.command('start', async (ctx) => {
     const code = (typeof ctx.match === 'string' ? ctx.match : '').trim();
-    const fallback = modelText[languageOfTelegramUser(ctx.from.language_code)];
+    const fallback = textsFor(languageOfTelegramUser(ctx.from.language_code));
     if (!code) {
       const model = await findModelByTelegramUser(db, ctx.from.id);
       return safeReply(deps, ctx, model ? textsFor(rulesOf(model).language).alreadyLinked(model.name) : fallback.refusal);
@@ -90,7 +91,7 @@ export function intakeComposer(deps: BotDeps, batcher: Batcher<PendingVideo>): C
   chats.use(async (ctx, next) => {
     const model = await findModelByTelegramUser(db, ctx.from.id);
     if (!model) {
-      if (ctx.message) await safeReply(deps, ctx, modelText[languageOfTelegramUser(ctx.from.language_code)].refusal);
+      if (ctx.message) await safeReply(deps, ctx, textsFor(languageOfTelegramUser(ctx.from.language_code)).refusal);
       return;
     }
     ctx.model = model;

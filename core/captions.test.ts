@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  buildCaption, captionPrompt, draftCaption, finalizeCaption, idempotencyMarker, inlineHashtags, normalizeHashtags, sanitizeLlmDraft,
+  captionPrompt, draftCaption, finalizeCaption, idempotencyMarker, inlineHashtags, normalizeHashtags, sanitizeLlmDraft,
   truncateText, type DraftInput,
 } from './captions.js';
 import { capabilitiesFor } from './platforms.js';
@@ -15,37 +15,50 @@ describe('normalizeHashtags', () => {
   });
 });
 
-describe('buildCaption', () => {
+/** A template caption composed as scheduling does: the platform's draft, then the link and marker added within the limits. */
+function scheduledCaption(
+  input: { modelName: string; context: string | null; hashtags: string[]; language: 'es' | 'en'; trackingUrl?: string; marker?: string },
+  platformCaps: PlatformCapabilities,
+) {
+  const rules: DistributionRules = { ...defaultDistributionRules, language: input.language, hashtags: input.hashtags };
+  // The room the link (where allowed) and the marker will take, so the draft's body is sized exactly.
+  const link = platformCaps.linksAllowed && input.trackingUrl ? input.trackingUrl : '';
+  const reserve = (link ? link.length + 1 : 0) + (input.marker ? input.marker.length + 1 : 0);
+  const draft = draftCaption({ modelName: input.modelName, context: input.context, language: input.language, rules, platformName: '' }, platformCaps, reserve);
+  return finalizeCaption(draft, platformCaps, { trackingUrl: input.trackingUrl, marker: input.marker });
+}
+
+describe('template captions as scheduled', () => {
   const base = { modelName: 'Sofía', context: 'Nuevo show hoy', hashtags: ['a', 'b', 'c'], language: 'es' as const };
 
   it('fills the Spanish template with context, model and tags', () => {
-    const { caption, tags } = buildCaption(base, caps);
+    const { caption, tags } = scheduledCaption(base, caps);
     expect(caption).toBe('Nuevo show hoy\n\n✨ Sofía en vivo ahora\n\n#a #b #c');
     expect(tags).toEqual(['a', 'b', 'c']);
   });
 
   it('uses English for English models and drops an empty context line', () => {
-    expect(buildCaption({ ...base, language: 'en', context: null }, caps).caption).toBe('✨ Sofía live now\n\n#a #b #c');
+    expect(scheduledCaption({ ...base, language: 'en', context: null }, caps).caption).toBe('✨ Sofía live now\n\n#a #b #c');
   });
 
   it('keeps at most the platform hashtag limit', () => {
     const many = Array.from({ length: 40 }, (_, i) => `tag${i}`);
-    expect(buildCaption({ ...base, hashtags: many }, { ...caps, maxHashtags: 10 }).tags).toHaveLength(10);
+    expect(scheduledCaption({ ...base, hashtags: many }, { ...caps, maxHashtags: 10 }).tags).toHaveLength(10);
   });
 
   it('adds the tracking link only where links are allowed, and always the marker last', () => {
     const marker = idempotencyMarker('0f8fad5b-d9cb-469f-a165-70867728950e');
-    const withLink = buildCaption({ ...base, trackingUrl: 'https://t.example/x', marker }, caps).caption;
+    const withLink = scheduledCaption({ ...base, trackingUrl: 'https://t.example/x', marker }, caps).caption;
     expect(withLink).toContain('https://t.example/x');
     expect(withLink.endsWith(marker)).toBe(true);
-    const noLinks = buildCaption({ ...base, trackingUrl: 'https://t.example/x', marker }, { ...caps, linksAllowed: false }).caption;
+    const noLinks = scheduledCaption({ ...base, trackingUrl: 'https://t.example/x', marker }, { ...caps, linksAllowed: false }).caption;
     expect(noLinks).not.toContain('https://t.example/x');
     expect(noLinks.endsWith(marker)).toBe(true);
   });
 
   it('trims the body, never the tags or the marker, to fit the length limit', () => {
     const marker = 'ref:abc';
-    const { caption } = buildCaption({ ...base, context: 'x'.repeat(500), marker }, { ...caps, maxCaptionLength: 80 });
+    const { caption } = scheduledCaption({ ...base, context: 'x'.repeat(500), marker }, { ...caps, maxCaptionLength: 80 });
     expect(caption.length).toBeLessThanOrEqual(80);
     expect(caption).toContain('…');
     expect(caption).toContain('#a #b #c');

@@ -19,7 +19,7 @@
  * - When space runs out the model's context gives way first (the template's own words, e.g. "live
  *   now", stay), then the rest of the body, then tags from the end; the link and the marker never do.
  */
-import { defaultDistributionRules, type CaptionDraft, type DistributionRules, type Language, type PlatformCapabilities } from './types.js';
+import type { CaptionDraft, DistributionRules, Language, PlatformCapabilities } from './types.js';
 
 /** Length of `idempotencyMarker` ("ref:" + 12 hex). */
 export const MARKER_LENGTH = 16;
@@ -306,26 +306,6 @@ export function captionPrompt(
 }
 
 // ── Compatibility ──────────────────────────────────────────────────────────────────────────────
-
-export interface CaptionInput {
-  modelName: string;
-  context: string | null;
-  hashtags: string[];
-  template?: string;
-  language: Language;
-  trackingUrl?: string | null;
-  /** Idempotency marker appended so a post can be found again (see DESIGN "exactly-once"). */
-  marker?: string;
-}
-
-/** Template draft + finalize in one call, for callers without per-platform drafts. */
-export function buildCaption(input: CaptionInput, caps: PlatformCapabilities): { caption: string; tags: string[] } {
-  const rules: DistributionRules = { ...defaultDistributionRules, language: input.language, hashtags: input.hashtags, captionTemplate: input.template };
-  const link = caps.linksAllowed && input.trackingUrl ? input.trackingUrl : '';
-  const reserve = (link ? link.length + 1 : 0) + (input.marker ? input.marker.length + 1 : 0);
-  const draft = draftCaption({ modelName: input.modelName, context: input.context, language: input.language, rules, platformName: '' }, caps, reserve);
-  return finalizeCaption(draft, caps, { trackingUrl: input.trackingUrl, marker: input.marker });
-}
 
 /** A short, unique marker the driver can search for; derived from the publication id. */
 export function idempotencyMarker(publicationId: string): string {

@@ -77,7 +77,6 @@ function clock(tz: string): (ms: number) => Local {
 function oracleValid(req: SlotRequest, c: number, at: (ms: number) => Local): boolean {
   const now = req.now.getTime();
   if (c <= now || c < now + req.lead.minLeadMinutes * MINUTE || c > now + req.lead.maxLeadDays * DAY) return false;
-  if (req.notBefore && c < req.notBefore.getTime()) return false;
   const local = at(c);
   if (req.rules.slots.length > 0) {
     if (local.subMinute !== 0 || !req.rules.slots.includes(local.hhmm)) return false;
@@ -106,7 +105,6 @@ function expectValid(req: SlotRequest, result: Date): void {
     future: c > now,
     minLead: c >= now + req.lead.minLeadMinutes * MINUTE,
     horizon: c <= now + req.lead.maxLeadDays * DAY,
-    notBefore: !req.notBefore || c >= req.notBefore.getTime(),
     wholeSecond: c % SECOND === 0,
     slot: req.rules.slots.length === 0 || (req.rules.slots.includes(local.hhmm) && local.subMinute === 0),
     dailyCap: req.taken.filter((t) => at(t.getTime()).day === local.day).length < req.rules.maxPostsPerDay,
@@ -169,14 +167,12 @@ const requestArb: fc.Arbitrary<SlotRequest> = zoneArb.chain((tz) =>
       minLeadMinutes: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 240 })),
       maxLeadDays: fc.integer({ min: 1, max: 30 }),
       taken: fc.array(fc.integer({ min: -2 * DAY, max: 6 * DAY }), { maxLength: 12 }),
-      notBefore: fc.option(fc.integer({ min: -DAY, max: 4 * DAY }), { nil: undefined }),
     })
     .map((r) => ({
       rules: { timezone: tz, slots: r.slots, maxPostsPerDay: r.maxPostsPerDay, minSpacingMinutes: r.minSpacingMinutes },
       lead: { minLeadMinutes: r.minLeadMinutes, maxLeadDays: r.maxLeadDays },
       now: new Date(r.now),
       taken: r.taken.map((shift) => new Date(r.now + shift)),
-      notBefore: r.notBefore === undefined ? undefined : new Date(r.now + r.notBefore),
     })),
 );
 
@@ -196,7 +192,6 @@ function smallRequestArb(mode: 'slots' | 'asap'): fc.Arbitrary<SlotRequest> {
         maxLeadDays: fc.integer({ min: 1, max: 3 }),
         // Quarter-hour taken times collide with slots; odd minutes exercise spacing edges.
         taken: fc.array(fc.oneof(fc.integer({ min: -96, max: 300 }).map((q) => q * QUARTER), fc.integer({ min: -1440, max: 4500 }).map((m) => m * MINUTE)), { maxLength: 10 }),
-        notBefore: fc.option(fc.integer({ min: -600, max: 3000 }), { nil: undefined }),
       })
       .map((r) => {
         const quarterBase = Math.floor(r.now / QUARTER) * QUARTER;
@@ -205,7 +200,6 @@ function smallRequestArb(mode: 'slots' | 'asap'): fc.Arbitrary<SlotRequest> {
           lead: { minLeadMinutes: r.minLeadMinutes, maxLeadDays: r.maxLeadDays },
           now: new Date(r.now),
           taken: r.taken.map((shift) => new Date(quarterBase + shift)),
-          notBefore: r.notBefore === undefined ? undefined : new Date(r.now + r.notBefore * MINUTE),
         };
       }),
   );
@@ -376,11 +370,9 @@ describe('rules', () => {
     expect(slotViolation({ rules: bogota, lead: { ...lead, minLeadMinutes: 15 }, now, taken: [] }, at('2026-05-10T09:00'))).toMatch(/less than 15 minutes ahead/);
   });
 
-  it('respects notBefore and never returns the present', () => {
+  it('never returns the present', () => {
     const now = at('2026-05-10T09:00');
     expect(nextFreeSlot({ rules: bogota, lead, now, taken: [] })).toEqual(at('2026-05-10T13:00'));
-    expect(nextFreeSlot({ rules: bogota, lead, now, taken: [], notBefore: at('2026-05-12T13:00') })).toEqual(at('2026-05-12T13:00'));
-    expect(nextFreeSlot({ rules: bogota, lead, now, taken: [], notBefore: at('2026-05-12T13:01') })).toEqual(at('2026-05-12T18:00'));
   });
 
   it('returns null past maxLeadDays', () => {

@@ -4,7 +4,7 @@
  * through `Intl.DateTimeFormat` only.
  *
  * A time `c` is valid for a request when every rule holds:
- * - Future: `c > now`, `c >= now + minLeadMinutes`, `c >= notBefore` (when given) and
+ * - Future: `c > now`, `c >= now + minLeadMinutes` and
  *   `c <= now + maxLeadDays × 24 h` (the platform's horizon).
  * - Slots (when `slots` is non-empty): `c` is exactly a slot's wall-clock time (seconds 0) in the
  *   model's time zone. A slot inside a daylight-saving gap (spring forward) does not exist that day
@@ -32,8 +32,6 @@ export interface SlotRequest {
   now: Date;
   /** Times already taken by this account's live publications. */
   taken: readonly Date[];
-  /** Earliest acceptable time (e.g. a time the admin asked for); defaults to now. */
-  notBefore?: Date;
 }
 
 const SECOND = 1000;
@@ -65,7 +63,6 @@ export function slotViolation(req: SlotRequest, candidate: Date): string | null 
   if (c < plan.now + lead.minLeadMinutes * MINUTE) {
     return `${where} is less than ${lead.minLeadMinutes} minutes ahead (the platform's minimum lead)`;
   }
-  if (c < plan.notBefore) return `${where} is before the earliest allowed time ${plan.describe(plan.notBefore)}`;
   if (c > plan.horizon) return `${where} is more than ${lead.maxLeadDays} days ahead (the platform's horizon)`;
   if (plan.slots.length > 0) {
     const slot = plan.slots.find((s) => s.hhmm === local.hhmm);
@@ -148,7 +145,6 @@ class Plan {
   readonly lead: SlotRequest['lead'];
   readonly zone: Zone;
   readonly now: number;
-  readonly notBefore: number;
   /** Smallest acceptable instant (ms): every lower bound, and strictly after now. */
   readonly floor: number;
   readonly horizon: number;
@@ -166,9 +162,8 @@ class Plan {
     }
     this.zone = new Zone(req.rules.timezone);
     this.now = checkedTime(req.now, 'now');
-    this.notBefore = req.notBefore === undefined ? this.now : checkedTime(req.notBefore, 'notBefore');
     // Date values are whole milliseconds, so "after now" is "at least now + 1 ms".
-    this.floor = Math.max(this.now + 1, this.now + minLeadMinutes * MINUTE, this.notBefore);
+    this.floor = Math.max(this.now + 1, this.now + minLeadMinutes * MINUTE);
     this.horizon = this.now + maxLeadDays * DAY;
     this.slots = req.rules.slots
       .map((hhmm) => ({ hhmm, minutes: Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)) }))

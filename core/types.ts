@@ -1,6 +1,5 @@
 /** Shared domain types. Pure: no I/O, no node built-ins (workflows import this folder). */
 
-export type ModelStatus = 'active' | 'paused' | 'testing';
 export type ContentStatus = 'new' | 'approved' | 'rejected' | 'reusable' | 'duplicate';
 /** `held`: waiting because its account is paused or its session expired; a retry or resume releases it. */
 export type PublicationStatus = 'scheduled' | 'held' | 'processing' | 'published' | 'failed' | 'canceled' | 'unconfirmed';

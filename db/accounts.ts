@@ -2,7 +2,7 @@
  * Platform accounts: look-ups with platform and model, status changes that move publications, the per-account
  * advisory lock of browser jobs, saved sessions and session checks.
  */
-import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/types.js';
 import { type Db, inTransaction } from './client.js';
 import { models, platformAccounts, platforms, publications } from './schema.js';
@@ -38,15 +38,6 @@ export async function findAccountWithPlatform(db: Db, accountId: string) {
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
     .where(eq(platformAccounts.id, accountId));
   return row;
-}
-
-/** Active accounts of a model on active platforms: where its content can go. */
-export async function activeAccountsForModel(db: Db, modelId: string) {
-  return db
-    .select({ account: platformAccounts, platform: platforms })
-    .from(platformAccounts)
-    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
-    .where(and(eq(platformAccounts.modelId, modelId), eq(platformAccounts.status, 'active'), eq(platforms.active, true)));
 }
 
 /** Row-locks accounts in id order (inside a transaction): concurrent schedulers queue up instead of sharing a slot, and never deadlock. */

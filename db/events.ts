@@ -3,24 +3,29 @@
  * notifications (one cursor per consumer, under a lease).
  */
 import { and, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { EventDescriptions, EventKind, EventLinks, EventPayloads } from '../contracts/events.js';
+import { events as englishEvents } from '../messages/en/events.js';
 import type { Db } from './client.js';
-import { systemEvents, telegramOutbox, type SystemEventType } from './schema.js';
+import { systemEvents, telegramOutbox, type SystemEvent } from './schema.js';
 
-export async function recordEvent(
-  db: Db,
-  e: {
-    type: SystemEventType;
-    description: string;
-    actor?: string;
-    modelId?: string | null;
-    contentId?: string | null;
-    publicationId?: string | null;
-    accountId?: string | null;
-    data?: Record<string, unknown>;
-  },
-) {
-  await db.insert(systemEvents).values(e);
+/** The event's description as stored: the English catalogue rendering its payload (messages/en/events.ts). */
+export function describeEvent<K extends EventKind>(kind: K, payload: EventPayloads[K]): string {
+  const descriptions: EventDescriptions = englishEvents;
+  return descriptions[kind](payload);
 }
+
+/**
+ * Records one event of `kind` with its typed payload (stored in `data`) and links; the description is rendered
+ * from the payload. Returns that description (for an error message that says the same).
+ */
+export async function recordEvent<K extends EventKind>(db: Db, kind: K, payload: EventPayloads[K], links: EventLinks = {}): Promise<string> {
+  const description = describeEvent(kind, payload);
+  await db.insert(systemEvents).values({ ...links, type: kind, description, data: payload as Record<string, unknown> });
+  return description;
+}
+
+/** A system_events row whose `data` is the payload of its `type` (narrow with `event.type === '…'`). */
+export type TypedEvent = { [K in EventKind]: Omit<SystemEvent, 'type' | 'data'> & { type: K; data: EventPayloads[K] } }[EventKind];
 
 export async function eventsOf(db: Db, filter: { contentId?: string; publicationId?: string; accountId?: string }) {
   const where: SQL[] = [];
@@ -30,8 +35,10 @@ export async function eventsOf(db: Db, filter: { contentId?: string; publication
   return db.select().from(systemEvents).where(where.length ? and(...where) : undefined).orderBy(systemEvents.ts, systemEvents.id);
 }
 
-export async function eventsAfter(db: Db, afterId: number, limit: number) {
-  return db.select().from(systemEvents).where(gt(systemEvents.id, afterId)).orderBy(systemEvents.id).limit(limit);
+/** The events after `afterId`, in id order, typed by kind (every row is written by `recordEvent`). */
+export async function eventsAfter(db: Db, afterId: number, limit: number): Promise<TypedEvent[]> {
+  const rows = await db.select().from(systemEvents).where(gt(systemEvents.id, afterId)).orderBy(systemEvents.id).limit(limit);
+  return rows as TypedEvent[];
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Models: look-ups, Telegram linking codes, and pausing/resuming a model together with its publications.
  */
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { contents, models, platformAccounts, publications, type Model } from './schema.js';
 

@@ -1,7 +1,7 @@
 /**
  * Publications and their metrics: the lifecycle rows, slot occupancy, admin lists, post liveness, counters.
  */
-import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PublicationStatus, PostMetrics } from '../core/types.js';
 import type { Db } from './client.js';
 import { contents, models, platformAccounts, platforms, publicationMetrics, publications } from './schema.js';

@@ -7,6 +7,7 @@ import {
   timestamp, unique, uuid, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import type { BrowserProfile, CaptionDrafts, DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
+import { eventKinds } from '../contracts/events.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () =>
@@ -23,16 +24,8 @@ export const publicationStatus = pgEnum('publication_status', [
 export const publishStep = pgEnum('publish_step', ['prepared', 'uploading', 'submitting', 'unconfirmed', 'published']);
 export const showType = pgEnum('show_type', ['public', 'private', 'offline']);
 export const rollupGranularity = pgEnum('rollup_granularity', ['hour', 'day']);
-export const eventType = pgEnum('event_type', [
-  'content_received', 'content_ingested', 'content_rejected', 'content_approved', 'content_duplicate',
-  'caption_generated', 'publication_scheduled', 'publication_started', 'publication_published',
-  'publication_failed', 'retry', 'metrics_read', 'metrics_parse_failed', 'manual_adjustment',
-  'strategy_changed', 'session_linked', 'session_expired', 'account_paused', 'alert',
-  'approval_requested', 'approval_reminder', 'publication_rescheduled', 'publication_canceled', 'publication_held',
-  'publication_unconfirmed', 'media_variant_created', 'account_resumed',
-  'session_checked', 'post_missing', 'post_deleted',
-  'telegram_linked', 'model_paused', 'model_resumed',
-]);
+/** The kinds of system_events, listed once in contracts/events.ts with each kind's payload. */
+export const eventType = pgEnum('event_type', eventKinds);
 
 export const models = pgTable('models', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -354,6 +347,7 @@ export type Platform = typeof platforms.$inferSelect;
 export type PlatformAccount = typeof platformAccounts.$inferSelect;
 export type Content = typeof contents.$inferSelect;
 export type Publication = typeof publications.$inferSelect;
+/** Same as contracts/events.ts `EventKind`. */
 export type SystemEventType = (typeof eventType.enumValues)[number];
 export type SystemEvent = typeof systemEvents.$inferSelect;
 export type TelegramUpload = typeof telegramUploads.$inferSelect;

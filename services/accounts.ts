@@ -78,9 +78,8 @@ export async function setBrowserProfile(
   }
   await updateAccountBrowser(deps.db, accountId, { browserProfile: profile, proxyEncrypted });
   const view = { ...profile, proxy: proxyView(deps.encryptionKey, proxyEncrypted) };
-  await recordEvent(deps.db, {
-    type: 'manual_adjustment', accountId, modelId: found.account.modelId, actor,
-    description: `browser profile of @${found.account.username} changed`, data: { browserProfile: view },
+  await recordEvent(deps.db, 'manual_adjustment', { change: 'browser_profile', username: found.account.username, browserProfile: view }, {
+    accountId, modelId: found.account.modelId, actor,
   });
   return view;
 }

@@ -55,9 +55,7 @@ export async function submitContent(deps: ContentServiceDeps, input: SubmitConte
     await deleteContent(deps.db, id);
     throw error;
   }
-  await recordEvent(deps.db, {
-    type: 'content_received', contentId: id, modelId: model.id, actor: input.sentBy, description: input.originalFilename ?? 'video',
-  });
+  await recordEvent(deps.db, 'content_received', { fileName: input.originalFilename }, { contentId: id, modelId: model.id, actor: input.sentBy });
   return { id, workflowId };
 }
 

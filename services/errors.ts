@@ -4,11 +4,18 @@
  */
 export type ServiceErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable';
 
+/** What a caller may need besides the code, structured so no caller parses `message` (which is English, for logs). */
+export interface ServiceErrorDetails {
+  /** `ambiguous_model`: the names that matched. */
+  candidates?: string[];
+}
+
 export class ServiceError extends Error {
   constructor(
     readonly kind: ServiceErrorKind,
     readonly code: string,
     message: string,
+    readonly details?: ServiceErrorDetails,
   ) {
     super(message);
   }

@@ -28,26 +28,23 @@ export async function resolveModel(db: Db, query: string): Promise<Model> {
   for (const match of [(m: Model) => fold(m.name).startsWith(wanted), (m: Model) => fold(m.name).includes(wanted)]) {
     const found = all.filter(match);
     if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw new ServiceError('conflict', 'ambiguous_model', `"${query}" matches ${found.map((m) => m.name).join(', ')}`);
+    if (found.length > 1) {
+      const candidates = found.map((m) => m.name);
+      throw new ServiceError('conflict', 'ambiguous_model', `"${query}" matches ${candidates.join(', ')}`, { candidates });
+    }
   }
   throw new ServiceError('not_found', 'unknown_model', `no model named "${query}"`);
 }
 
 export async function pauseModel(deps: Pick<ModelServiceDeps, 'db'>, modelId: string, input: { actor: string; reason?: string }) {
   const held = await pauseModelHolding(deps.db, modelId);
-  await recordEvent(deps.db, {
-    type: 'model_paused', modelId, actor: input.actor,
-    description: `${input.reason ?? 'paused by hand'}; ${held.length} publication(s) held`, data: { held: held.map((p) => p.id) },
-  });
+  await recordEvent(deps.db, 'model_paused', { reason: input.reason, held: held.map((p) => p.id) }, { modelId, actor: input.actor });
   return { modelId, held: held.map((p) => p.id) };
 }
 
 export async function resumeModel(deps: ModelServiceDeps, modelId: string, input: { actor: string }) {
   const released = await resumeModelReleasing(deps.db, modelId);
-  await recordEvent(deps.db, {
-    type: 'model_resumed', modelId, actor: input.actor,
-    description: `active again; ${released.length} publication(s) released`, data: { released: released.map((p) => p.id) },
-  });
+  await recordEvent(deps.db, 'model_resumed', { released: released.map((p) => p.id) }, { modelId, actor: input.actor });
   await releasePublications(deps, released.map((p) => p.id), input.actor);
   return { modelId, released: released.map((p) => p.id) };
 }

@@ -6,13 +6,14 @@
  */
 import type { Client } from '@temporalio/client';
 import type { LifecycleOptions } from '../core/lifecycle.js';
-import { capabilitiesFor } from '../core/platforms.js';
+import { horizonEnd } from '../core/rules.js';
 import { slotViolation } from '../core/scheduling.js';
-import { defaultDistributionRules, type PublicationStatus } from '../core/types.js';
+import type { PublicationStatus } from '../core/types.js';
 import type { Db } from '../db/client.js';
 import { findAccountWithPlatform, setAccountStatusMoving } from '../db/accounts.js';
 import { recordEvent } from '../db/events.js';
-import { publicationContext, takenSlots } from '../db/publications.js';
+import { publicationContext } from '../db/publications.js';
+import { loadPublishingContext, takenSlotsFor } from '../db/publishing-context.js';
 import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../contracts/search-attributes.js';
 import {
   cancelSignal, publicationWorkflowId, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal, TaskQueues, WorkflowTypes,
@@ -79,15 +80,16 @@ export async function reschedulePublication(deps: PublicationServiceDeps, id: st
   const ctx = await controllable(deps.db, id, 'reschedule');
   const now = new Date();
   if (input.scheduledTime.getTime() <= now.getTime()) throw new ServiceError('invalid', 'time_in_past', 'scheduledTime must be in the future (use publish-now to publish at once)');
-  const caps = capabilitiesFor(ctx.platform.technicalConfig.driver, ctx.platform.capabilities);
-  if (input.scheduledTime.getTime() > now.getTime() + caps.maxLeadDays * 86_400_000) {
+  const publishing = await loadPublishingContext(deps.db, { accountId: ctx.account.id });
+  const target = publishing?.targets[0];
+  if (!publishing || !target) throw new ServiceError('not_found', 'not_found', `account of publication ${id} not found`);
+  const caps = target.capabilities;
+  if (input.scheduledTime.getTime() > horizonEnd(now, caps).getTime()) {
     throw new ServiceError('invalid', 'beyond_horizon', `scheduledTime is more than ${caps.maxLeadDays} days ahead, the limit of ${ctx.platform.name}`);
   }
-  const rules = { ...defaultDistributionRules, ...ctx.model.distribution };
-  const own = ctx.publication.scheduledTime?.getTime();
-  const taken = (await takenSlots(deps.db, ctx.account.id, new Date(now.getTime() - 2 * 86_400_000), new Date(now.getTime() + (caps.maxLeadDays + 2) * 86_400_000)))
-    .filter((t) => t.getTime() !== own);
-  const warning = slotViolation({ rules, lead: caps, now, taken }, input.scheduledTime);
+  // The publication's own current time is not taken: it is the one being moved.
+  const taken = await takenSlotsFor(deps.db, target, now, ctx.publication.scheduledTime);
+  const warning = slotViolation({ rules: publishing.rules, lead: caps, now, taken }, input.scheduledTime);
   await signalPublication(deps, ctx, rescheduleSignal, [{ ...actorNow(input.actor), scheduledTime: input.scheduledTime.toISOString() }]);
   return { id, scheduledTime: input.scheduledTime.toISOString(), warnings: warning ? [warning] : [] };
 }
@@ -121,9 +123,8 @@ async function mustAccount(db: Db, accountId: string) {
 export async function resumeAccount(deps: PublicationServiceDeps, accountId: string, input: { actor: string }) {
   const account = await mustAccount(deps.db, accountId);
   const released = await setAccountStatusMoving(deps.db, accountId, 'active', { from: 'held', to: 'scheduled' });
-  await recordEvent(deps.db, {
-    type: 'account_resumed', accountId, modelId: account.modelId, actor: input.actor,
-    description: `@${account.username} active again; ${released.length} publication(s) released`,
+  await recordEvent(deps.db, 'account_resumed', { username: account.username, released: released.map((p) => p.id) }, {
+    accountId, modelId: account.modelId, actor: input.actor,
   });
   await releasePublications(deps, released.map((p) => p.id), input.actor);
   return { accountId, released: released.map((p) => p.id) };
@@ -144,9 +145,8 @@ export async function releasePublications(deps: PublicationServiceDeps, publicat
 export async function pauseAccount(deps: Pick<PublicationServiceDeps, 'db'>, accountId: string, input: { actor: string; reason?: string }) {
   const account = await mustAccount(deps.db, accountId);
   const held = await setAccountStatusMoving(deps.db, accountId, 'paused', { from: 'scheduled', to: 'held' });
-  await recordEvent(deps.db, {
-    type: 'account_paused', accountId, modelId: account.modelId, actor: input.actor,
-    description: `${input.reason ?? 'paused by hand'}; ${held.length} publication(s) held`,
+  await recordEvent(deps.db, 'account_paused', { username: account.username, reason: input.reason, held: held.map((p) => p.id) }, {
+    accountId, modelId: account.modelId, actor: input.actor,
   });
   return { accountId, held: held.map((p) => p.id) };
 }

@@ -75,11 +75,9 @@ export async function importAccountSession(
     throw error;
   }
   await storeAccountSession(deps.db, accountId, encryptJson(deps.encryptionKey, parsed.storageState));
-  await recordEvent(deps.db, {
-    type: 'session_linked', accountId, modelId: account.modelId, actor: input.actor,
-    description: `session imported for @${account.username} (${parsed.format}, ${parsed.cookieCount} cookies)`,
-    data: { format: parsed.format, cookieCount: parsed.cookieCount, fileName: input.fileName ?? null, warnings: parsed.warnings },
-  });
+  await recordEvent(deps.db, 'session_linked', {
+    format: parsed.format, username: account.username, cookieCount: parsed.cookieCount, fileName: input.fileName ?? null, warnings: parsed.warnings,
+  }, { accountId, modelId: account.modelId, actor: input.actor });
   const imported = { format: parsed.format, cookieCount: parsed.cookieCount, warnings: parsed.warnings };
   try {
     return { accountId, imported, check: await runCheck(deps, accountId, input.actor) };
@@ -105,9 +103,8 @@ export async function loginAccount(deps: SessionServiceDeps, accountId: string, 
   const credentials = encryptJson(deps.encryptionKey, { username: input.username ?? account.username, password: input.password });
   const reply = await runCheck(deps, accountId, input.actor, credentials);
   if (reply.state === 'logged_in') {
-    await recordEvent(deps.db, {
-      type: 'session_linked', accountId, modelId: account.modelId, actor: input.actor,
-      description: `@${account.username} logged in on ${platform.name} with credentials`, data: { format: 'login' },
+    await recordEvent(deps.db, 'session_linked', { format: 'login', username: account.username, platform: platform.name }, {
+      accountId, modelId: account.modelId, actor: input.actor,
     });
   }
   return reply;

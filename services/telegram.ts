@@ -31,7 +31,7 @@ export async function createTelegramLinkCode(db: Db, modelId: string, opts: { tt
     const code = newLinkCode();
     try {
       if (!(await setModelLinkCode(db, modelId, code, expiresAt))) throw new ServiceError('not_found', 'not_found', `model ${modelId} not found`);
-      await recordEvent(db, { type: 'manual_adjustment', modelId, actor: opts.actor, description: `Telegram link code created (valid until ${expiresAt.toISOString()})` });
+      await recordEvent(db, 'manual_adjustment', { change: 'telegram_link_code', expiresAt: expiresAt.toISOString() }, { modelId, actor: opts.actor });
       return { code, expiresAt: expiresAt.toISOString() };
     } catch (error) {
       // 31^10 codes: a collision with a live code is a once-in-a-lifetime event, but it is a unique violation, not a failure.
@@ -49,11 +49,8 @@ export async function linkTelegramAccount(db: Db, input: { code: string; telegra
   if (!linkCodePattern.test(code)) return { status: 'invalid' };
   const result = await linkTelegramUser(db, code, input.telegramUserId);
   if (result.status !== 'linked') return result;
-  const who = input.username ? `@${input.username} (${input.telegramUserId})` : String(input.telegramUserId);
-  await recordEvent(db, {
-    type: 'telegram_linked', modelId: result.model.id, actor: `telegram:${input.telegramUserId}`,
-    description: `Telegram user ${who} linked${result.previousModelId ? ` (unlinked from model ${result.previousModelId})` : ''}`,
-    data: { telegramUserId: input.telegramUserId, previousModelId: result.previousModelId },
+  await recordEvent(db, 'telegram_linked', { telegramUserId: input.telegramUserId, username: input.username, previousModelId: result.previousModelId }, {
+    modelId: result.model.id, actor: `telegram:${input.telegramUserId}`,
   });
   return { status: 'linked', model: result.model };
 }

@@ -3,6 +3,8 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
 	plugins: [sveltekit()],
+	// The dev server may read the app's pure folders the aliases point at ($contracts, $messages).
+	server: { fs: { allow: ['../contracts', '../messages', '../core'] } },
 	ssr: {
 		// Kit's runtime needs cookie@0.6 (nested under @sveltejs/kit), but the root
 		// node_modules hoists cookie@2 for @fastify/cookie, which has no `parse` export.

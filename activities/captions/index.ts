@@ -15,11 +15,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { captionPrompt, draftCaption, fitDraft } from '../../core/captions.js';
 import { capabilitiesFor } from '../../core/platforms.js';
-import { defaultDistributionRules, type CaptionDraft, type CaptionDrafts, type DistributionRules, type Language } from '../../core/types.js';
-import { activeAccountsForModel } from '../../db/accounts.js';
+import type { CaptionDraft, CaptionDrafts, Language } from '../../core/types.js';
 import { findContent, updateContent } from '../../db/contents.js';
 import { recordEvent } from '../../db/events.js';
-import { findModel } from '../../db/models.js';
+import { loadPublishingContext } from '../../db/publishing-context.js';
 import type { ActivityDeps } from '../deps.js';
 import { LlmError, requestLlmDraft } from './llm.js';
 
@@ -39,12 +38,6 @@ function activitySignal(): AbortSignal | undefined {
   }
 }
 
-function summary(outcomes: DraftOutcome[]): string {
-  if (outcomes.length === 0) return 'caption drafted from the template (no active accounts yet)';
-  const parts = outcomes.map((o) => `${o.platform}: ${o.source}${o.fallback ? ` (llm failed: ${o.fallback})` : ''}`);
-  return `captions drafted — ${parts.join('; ')}`;
-}
-
 export function createCaptionActivities({ db, config, log }: ActivityDeps) {
   return {
     /** Drafts one caption per platform the content can go to; see the decisions above. */
@@ -52,24 +45,15 @@ export function createCaptionActivities({ db, config, log }: ActivityDeps) {
       const content = await findContent(db, contentId);
       if (!content) throw ApplicationFailure.nonRetryable(`content ${contentId} not found`, 'NotFound');
       if (content.captionDrafts && Object.keys(content.captionDrafts).length > 0) return { drafts: content.captionDrafts };
-      const model = await findModel(db, content.modelId);
-      if (!model) throw ApplicationFailure.nonRetryable(`model ${content.modelId} not found`, 'NotFound');
-      const rules: DistributionRules = { ...defaultDistributionRules, ...model.distribution };
+      const publishing = await loadPublishingContext(db, { contentId });
+      if (!publishing) throw ApplicationFailure.nonRetryable(`model ${content.modelId} not found`, 'NotFound');
+      const { model, rules, platforms: targets } = publishing;
       const language: Language = rules.language === 'en' ? 'en' : 'es';
-
-      const accounts = await activeAccountsForModel(db, model.id);
-      const platforms = new Map<string, (typeof accounts)[number]['platform']>();
-      for (const { platform } of accounts) {
-        if (rules.allowedPlatforms.length > 0 && !rules.allowedPlatforms.includes(platform.name)) continue;
-        if (!platforms.has(platform.name)) platforms.set(platform.name, platform);
-      }
-      const targets = [...platforms.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
       // Platforms are drafted concurrently, so the LLM costs at most one LLM_TIMEOUT_MS in total.
       const signal = activitySignal();
       const results = await Promise.all(
-        targets.map(async (platform): Promise<{ draft: CaptionDraft; outcome: DraftOutcome }> => {
-          const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
+        targets.map(async ({ platform, capabilities: caps }): Promise<{ draft: CaptionDraft; outcome: DraftOutcome }> => {
           const input = { modelName: model.name, context: content.context, language, rules, platformName: platform.name };
           const template = draftCaption(input, caps);
           if (!config.llm) return { draft: template, outcome: { platform: platform.name, source: template.source } };
@@ -88,17 +72,14 @@ export function createCaptionActivities({ db, config, log }: ActivityDeps) {
       const drafts: CaptionDrafts = Object.fromEntries(results.map((r) => [r.outcome.platform, r.draft]));
       const outcomes = results.map((r) => r.outcome);
 
-      const first = targets[0] ? drafts[targets[0].name]! : draftCaption({ modelName: model.name, context: content.context, language, rules, platformName: '' }, capabilitiesFor('demo'));
+      const first = targets[0] ? drafts[targets[0].platform.name]! : draftCaption({ modelName: model.name, context: content.context, language, rules, platformName: '' }, capabilitiesFor('demo'));
       // Drafts and their event land together: a retry after a half-write would otherwise skip the event.
       await db.transaction(async (tx) => {
         await updateContent(tx, contentId, { captionDrafts: drafts, generatedCaption: first.caption, generatedTags: first.tags });
-        await recordEvent(tx, {
-          type: 'caption_generated',
-          contentId,
-          modelId: model.id,
-          description: summary(outcomes),
-          data: { llm: Boolean(config.llm), platforms: Object.fromEntries(outcomes.map((o) => [o.platform, { source: o.source, ...(o.fallback ? { fallback: o.fallback } : {}) }])) },
-        });
+        await recordEvent(tx, 'caption_generated', {
+          llm: Boolean(config.llm),
+          platforms: Object.fromEntries(outcomes.map((o) => [o.platform, { source: o.source, ...(o.fallback ? { fallback: o.fallback } : {}) }])),
+        }, { contentId, modelId: model.id });
       });
       return { drafts };
     },

@@ -6,15 +6,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { capabilitiesFor, platformFit, platformSkipReason, variantPlan, type PlatformFit } from '../../core/platforms.js';
-import { defaultDistributionRules, type DistributionRules, type MediaFacts } from '../../core/types.js';
+import { platformFit, platformSkipReason, variantPlan, type PlatformFit } from '../../core/platforms.js';
+import type { DistributionRules, MediaFacts } from '../../core/types.js';
 import { inTransaction } from '../../db/client.js';
-import { findOriginalBySha256, INGEST_ACTOR, withModelMediaLock } from '../../db/contents.js';
-import { activeAccountsForModel } from '../../db/accounts.js';
-import { findContent, saveIngestResult, updateContent } from '../../db/contents.js';
+import { findContent, findOriginalBySha256, INGEST_ACTOR, saveIngestResult, updateContent, withModelMediaLock } from '../../db/contents.js';
 import { recordEvent } from '../../db/events.js';
-import { findModel } from '../../db/models.js';
 import { publicationContext, updatePublication } from '../../db/publications.js';
+import { loadPublishingContext, platformCapabilities } from '../../db/publishing-context.js';
 import type { Content } from '../../db/schema.js';
 import type { ActivityDeps } from '../deps.js';
 import { findTelegramUploadOf, markTelegramUploadDownloaded } from '../../db/telegram.js';
@@ -40,11 +38,6 @@ function factsColumns(facts: MediaFacts) {
 }
 
 export function createMediaActivities({ db, config, log }: ActivityDeps) {
-  async function rulesOf(modelId: string): Promise<DistributionRules> {
-    const model = await findModel(db, modelId);
-    return { ...defaultDistributionRules, ...model?.distribution };
-  }
-
   /** status 'rejected' + reason + event, together. The facts we did read stay on the row for the dashboard. */
   async function reject(
     content: Content,
@@ -62,13 +55,8 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
         rejectedAt: new Date(),
         rejectedBy: INGEST_ACTOR,
       });
-      await recordEvent(tx, {
-        type: 'content_rejected',
-        contentId: content.id,
-        modelId: content.modelId,
-        actor: INGEST_ACTOR,
-        description: reason,
-        data: { code: details.code, ...(details.facts ?? {}) },
+      await recordEvent(tx, 'content_rejected', { reason, code: details.code, ...(details.facts ?? {}) }, {
+        contentId: content.id, modelId: content.modelId, actor: INGEST_ACTOR,
       });
     });
     return { ok: false, reason };
@@ -141,7 +129,9 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
       if (content.status === 'duplicate') {
         return { ok: false, reason: content.rejectionReason ?? 'duplicate', ...(content.duplicateOfId ? { duplicateOfId: content.duplicateOfId } : {}) };
       }
-      const rules = await rulesOf(content.modelId);
+      const publishing = await loadPublishingContext(db, { contentId });
+      if (!publishing) throw ApplicationFailure.nonRetryable(`model ${content.modelId} not found`, 'NotFound');
+      const { rules, targets } = publishing;
       const refused = await fetchFromTelegram(content, rules);
       if (refused) return refused;
       const filePath = await storeUpload(content);
@@ -160,13 +150,7 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
 
       // Length/size: rejected only when every platform the model may publish to would skip it.
       // Without any active account there is nothing to measure against, so nothing is rejected.
-      const targets = (await activeAccountsForModel(db, content.modelId)).filter(
-        ({ platform }) => rules.allowedPlatforms.length === 0 || rules.allowedPlatforms.includes(platform.name),
-      );
-      const fits = targets.map(({ platform }) => {
-        const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
-        return { platform: platform.name, caps, fit: platformFit(facts, caps) };
-      });
+      const fits = targets.map(({ platform, capabilities: caps }) => ({ platform: platform.name, caps, fit: platformFit(facts, caps) }));
       const skipped = (fit: PlatformFit) => fit === 'too_long' || fit === 'too_big';
       if (fits.length > 0 && fits.every((f) => skipped(f.fit))) {
         const reason = unfitMediaReason(
@@ -192,24 +176,12 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
         if (original) {
           const reason = duplicateReason(original.receivedAt, rules.language, rules.timezone);
           await updateContent(tx, contentId, { status: 'duplicate', duplicateOfId: original.id, rejectionReason: reason });
-          await recordEvent(tx, {
-            type: 'content_duplicate',
-            contentId,
-            modelId: content.modelId,
-            description: `same video (sha256) as content ${original.id}; not published twice`,
-            data: { sha256, duplicateOfId: original.id },
-          });
+          await recordEvent(tx, 'content_duplicate', { sha256, duplicateOfId: original.id }, { contentId, modelId: content.modelId });
           return { ok: false, reason, duplicateOfId: original.id };
         }
         // Saved and recorded in one transaction: a sha256 already on the row means a previous attempt did both.
         if (content.sha256 === sha256) return { ok: true };
-        await recordEvent(tx, {
-          type: 'content_ingested',
-          contentId,
-          modelId: content.modelId,
-          description: `${facts.width}x${facts.height} ${facts.codec}, ${facts.durationSeconds.toFixed(1)} s`,
-          data: { sha256, ...facts, platforms: platformFits },
-        });
+        await recordEvent(tx, 'content_ingested', { sha256, ...facts, platforms: platformFits }, { contentId, modelId: content.modelId });
         return { ok: true };
       });
     },
@@ -228,7 +200,7 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
       if (!existsSync(content.filePath)) {
         throw ApplicationFailure.nonRetryable(`video of content ${content.id} is missing (${content.filePath})`, 'NotFound');
       }
-      const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
+      const caps = platformCapabilities(platform);
       const facts =
         content.durationSeconds !== null && content.width !== null && content.height !== null && content.sizeBytes !== null
           ? { durationSeconds: content.durationSeconds, width: content.width, height: content.height, sizeBytes: content.sizeBytes }
@@ -253,21 +225,11 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`${platform.name}: variant of content ${content.id} is ${made.sizeBytes} B, over ${caps.maxSizeBytes} B`, 'InvalidMedia');
       }
       if (publication.mediaPath !== variantPath) {
-        const what = [
-          plan.trimToSeconds !== undefined ? `trimmed to ${plan.trimToSeconds} s` : null,
-          plan.fitAspect ? `fitted to ${plan.fitAspect} (${plan.width}x${plan.height})` : null,
-        ].filter(Boolean).join(', ');
         await inTransaction(db, async (tx) => {
           await updatePublication(tx, publicationId, { mediaPath: variantPath });
-          await recordEvent(tx, {
-            type: 'media_variant_created',
-            publicationId,
-            contentId: content.id,
-            modelId: content.modelId,
-            accountId: account.id,
-            description: `${platform.name}: ${what}${reused ? ' (existing file reused)' : ''}`,
-            data: { ...plan, path: variantPath, reused, durationSeconds: made.durationSeconds, sizeBytes: made.sizeBytes },
-          });
+          await recordEvent(tx, 'media_variant_created', {
+            ...plan, platform: platform.name, path: variantPath, reused, durationSeconds: made.durationSeconds, sizeBytes: made.sizeBytes,
+          }, { publicationId, contentId: content.id, modelId: content.modelId, accountId: account.id });
         });
       }
       return { mediaPath: variantPath };

@@ -37,21 +37,17 @@ export function createMetricsActivities(deps: ActivityDeps) {
         if (!(error instanceof PublishError && error.type === 'PostUnavailable')) throw toFailure(error);
         const { missingChecks, deleted } = await recordPostMissing(db, publicationId);
         if (deleted) {
-          await recordEvent(db, { ...ids, type: 'post_deleted', description: `the post ${post.url} is gone (${missingChecks} reads in a row found it unavailable)` });
-          await recordEvent(db, { ...ids, type: 'alert', description: `Post deleted on ${ctx.platform.name}: @${account.username}`, data: { kind: 'post_deleted', url: post.url } });
+          await recordEvent(db, 'post_deleted', { url: post.url, missingChecks }, ids);
+          await recordEvent(db, 'alert', { kind: 'post_deleted', url: post.url, username: account.username, platform: ctx.platform.name }, ids);
           return { state: 'deleted', metrics: {}, source };
         }
-        await recordEvent(db, { ...ids, type: 'post_missing', description: `the post page says it is unavailable (${missingChecks}/2 before it counts as deleted)` });
+        await recordEvent(db, 'post_missing', { url: post.url, missingChecks }, ids);
         return { state: 'missing', metrics: {}, source };
       }
       await recordPostSeen(db, publicationId);
       const { metrics, missing } = mergeMetrics(await latestMetrics(db, publicationId), read);
       if (missing.length > 0) {
-        await recordEvent(db, {
-          ...ids, type: 'metrics_parse_failed',
-          description: `could not read ${missing.join(', ')} on ${post.url}; kept the last good values`,
-          data: { unreadable: missing, read },
-        });
+        await recordEvent(db, 'metrics_parse_failed', { url: post.url, unreadable: missing, read }, ids);
       }
       // Nothing readable means nothing learned: no row that would only repeat the last one.
       const learnedSomething = Object.keys(read).length > missing.length;

@@ -23,24 +23,23 @@ export function createSessionActivities({ db }: ActivityDeps) {
       if (!setup) throw ApplicationFailure.nonRetryable(`account ${accountId} not found`, 'NotFound');
       const { account, platform } = setup;
       const ids = { accountId, modelId: account.modelId, actor };
-      const who = `@${account.username} on ${platform.name}`;
+      const who = { username: account.username, platform: platform.name };
       await recordSessionState(db, accountId, state);
-      await recordEvent(db, { ...ids, type: 'session_checked', description: `${who}: ${state}`, data: { state } });
+      await recordEvent(db, 'session_checked', { ...who, state }, ids);
       let status: string = account.status;
       const releasedWorkflowIds: string[] = [];
       if ((state === 'logged_out' || state === 'challenge') && account.status !== 'session_expired' && account.status !== 'disabled') {
         const held = await setAccountStatusMoving(db, accountId, 'session_expired', { from: 'scheduled', to: 'held' });
         status = 'session_expired';
-        const why = state === 'challenge' ? 'the platform asks for a verification (captcha/2FA)' : 'the saved session is logged out';
-        await recordEvent(db, { ...ids, type: 'session_expired', description: `${who}: ${why}; ${held.length} publication(s) held`, data: { state, held: held.map((h) => h.id) } });
-        await recordEvent(db, { ...ids, type: 'alert', description: `Sesión caducada: ${who} (${why}). Vuelve a vincular la sesión.`, data: { kind: 'session_expired', state } });
+        await recordEvent(db, 'session_expired', { ...who, state, held: held.map((h) => h.id) }, ids);
+        await recordEvent(db, 'alert', { kind: 'session_expired', ...who, state }, ids);
       } else if (state === 'logged_in' && account.status === 'session_expired') {
         const released = await setAccountStatusMoving(db, accountId, 'active', { from: 'held', to: 'scheduled' });
         status = 'active';
         releasedWorkflowIds.push(...released.flatMap((p) => (p.workflowId ? [p.workflowId] : [])));
-        await recordEvent(db, { ...ids, type: 'account_resumed', description: `${who} logged in again; ${released.length} publication(s) released`, data: { released: released.map((p) => p.id) } });
+        await recordEvent(db, 'account_resumed', { username: account.username, loggedInOn: platform.name, released: released.map((p) => p.id) }, ids);
       } else if (state === 'unknown') {
-        await recordEvent(db, { ...ids, type: 'alert', description: `No se pudo comprobar la sesión de ${who}; revisa la cuenta.`, data: { kind: 'session_unknown' } });
+        await recordEvent(db, 'alert', { kind: 'session_unknown', ...who }, ids);
       }
       return { accountId, state, status, releasedWorkflowIds };
     },

@@ -5,17 +5,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
-import { capabilitiesFor, platformSkipReason } from '../../core/platforms.js';
+import { platformSkipReason } from '../../core/platforms.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
 import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
 import { publicationWorkflowId, type Actor, type ApproveInput, type RejectInput } from '../../contracts/workflows.js';
-import { defaultDistributionRules, type CaptionDrafts, type PostMetrics, type PublicationStatus } from '../../core/types.js';
+import type { CaptionDrafts, PostMetrics, PublicationStatus } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
-import { activeAccountsForModel, lockAccounts, setAccountStatusMoving } from '../../db/accounts.js';
+import { lockAccounts, setAccountStatusMoving } from '../../db/accounts.js';
 import { findContent, updateContent } from '../../db/contents.js';
-import { recordEvent } from '../../db/events.js';
-import { findModel } from '../../db/models.js';
-import { findPublication, insertMetrics, insertPublications, publicationContext, publicationsOfContent, takenSlots, updatePublication } from '../../db/publications.js';
+import { describeEvent, recordEvent } from '../../db/events.js';
+import type { EventKind, EventPayloads } from '../../contracts/events.js';
+import { findPublication, insertMetrics, insertPublications, publicationContext, publicationsOfContent, updatePublication } from '../../db/publications.js';
+import { loadPublishingContext, takenSlotsFor } from '../../db/publishing-context.js';
 import type { ActivityDeps } from '../deps.js';
 
 export interface ScheduledPublication {
@@ -27,15 +28,13 @@ export interface ScheduledPublication {
   scheduledTime: string;
 }
 
-const dayMs = 86_400_000;
-
 export function createStoreActivities({ db }: ActivityDeps) {
   async function mustContent(contentId: string) {
     const content = await findContent(db, contentId);
     if (!content) throw ApplicationFailure.nonRetryable(`content ${contentId} not found`, 'NotFound');
-    const model = await findModel(db, content.modelId);
-    if (!model) throw ApplicationFailure.nonRetryable(`model ${content.modelId} not found`, 'NotFound');
-    return { content, model, rules: { ...defaultDistributionRules, ...model.distribution } };
+    const publishing = await loadPublishingContext(db, { contentId });
+    if (!publishing) throw ApplicationFailure.nonRetryable(`model ${content.modelId} not found`, 'NotFound');
+    return { content, ...publishing };
   }
   async function mustPublication(publicationId: string) {
     const ctx = await publicationContext(db, publicationId);
@@ -44,12 +43,9 @@ export function createStoreActivities({ db }: ActivityDeps) {
   }
   type PublicationContext = Awaited<ReturnType<typeof mustPublication>>;
   /** An event linked to the publication, its content, model and account (pass the context when it is already loaded). */
-  async function publicationEvent(
-    target: string | PublicationContext,
-    e: Omit<Parameters<typeof recordEvent>[1], 'publicationId' | 'contentId' | 'modelId' | 'accountId'>,
-  ) {
+  async function publicationEvent<K extends EventKind>(target: string | PublicationContext, kind: K, payload: EventPayloads[K], by: { actor?: string } = {}) {
     const ctx = typeof target === 'string' ? await mustPublication(target) : target;
-    await recordEvent(db, { ...e, publicationId: ctx.publication.id, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id });
+    await recordEvent(db, kind, payload, { ...by, publicationId: ctx.publication.id, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id });
   }
 
   return {
@@ -59,17 +55,17 @@ export function createStoreActivities({ db }: ActivityDeps) {
       const reminderAfterMs = Math.max(1, rules.approvalReminderHours * 3_600_000);
       if (content.status === 'approved') return { approved: true, reminderAfterMs };
       if (rules.approvalRequired) {
-        await recordEvent(db, { type: 'approval_requested', contentId, modelId: model.id, description: 'waiting for approval' });
+        await recordEvent(db, 'approval_requested', {}, { contentId, modelId: model.id });
         return { approved: false, reminderAfterMs };
       }
       await updateContent(db, contentId, { status: 'approved', approvedAt: new Date(), approvedBy: 'auto:rules' });
-      await recordEvent(db, { type: 'content_approved', contentId, modelId: model.id, actor: 'auto:rules', description: 'auto-approved by the model rules' });
+      await recordEvent(db, 'content_approved', { auto: true }, { contentId, modelId: model.id, actor: 'auto:rules' });
       return { approved: true, reminderAfterMs };
     },
 
     async recordApprovalReminder(contentId: string, count: number): Promise<void> {
       const { model } = await mustContent(contentId);
-      await recordEvent(db, { type: 'approval_reminder', contentId, modelId: model.id, description: `still waiting for approval (reminder ${count})`, data: { count } });
+      await recordEvent(db, 'approval_reminder', { count }, { contentId, modelId: model.id });
     },
 
     /** Stores a person's decision with actor and time; an approval may carry edited captions per platform. */
@@ -86,15 +82,9 @@ export function createStoreActivities({ db }: ActivityDeps) {
       } else {
         await updateContent(db, contentId, { status: 'rejected', rejectionReason: decision.reason, rejectedAt: at, rejectedBy: decision.actor });
       }
-      const edited = decision.approved ? Object.keys(decision.captions ?? {}) : [];
-      await recordEvent(db, {
-        type: decision.approved ? 'content_approved' : 'content_rejected',
-        contentId,
-        modelId: model.id,
-        actor: decision.actor,
-        description: decision.approved ? (edited.length ? `approved with edited captions for ${edited.join(', ')}` : 'approved') : decision.reason,
-        data: { at: decision.at },
-      });
+      const links = { contentId, modelId: model.id, actor: decision.actor };
+      if (decision.approved) await recordEvent(db, 'content_approved', { at: decision.at, editedCaptions: Object.keys(decision.captions ?? {}) }, links);
+      else await recordEvent(db, 'content_rejected', { reason: decision.reason, at: decision.at }, links);
     },
 
     /**
@@ -103,37 +93,32 @@ export function createStoreActivities({ db }: ActivityDeps) {
      * same moment queue for the lock and never share a slot. Idempotent: a retry returns what was reserved.
      */
     async schedulePublications(contentId: string): Promise<ScheduledPublication[]> {
-      const { content, model, rules } = await mustContent(contentId);
+      const { content, model, rules, targets } = await mustContent(contentId);
       const problems = validateSchedulingRules(rules);
       if (problems.length > 0) {
         // Retrying cannot fix the rules; the admin must, and the alert says what to fix.
-        const description = `cannot schedule: the distribution rules of ${model.name} are invalid: ${problems.join('; ')}`;
-        await recordEvent(db, { type: 'alert', contentId, modelId: model.id, description, data: { kind: 'invalid_rules' } });
+        const description = await recordEvent(db, 'alert', { kind: 'invalid_rules', modelName: model.name, problems }, { contentId, modelId: model.id });
         throw ApplicationFailure.nonRetryable(description, 'InvalidRules');
       }
-      const targets = (await activeAccountsForModel(db, model.id)).filter(
-        ({ platform }) => rules.allowedPlatforms.length === 0 || rules.allowedPlatforms.includes(platform.name),
-      );
-      const notes: { accountId: string; description: string }[] = [];
+      const notes: { accountId: string; alert: EventPayloads['alert'] }[] = [];
       await db.transaction(async (tx) => {
         const txDb = tx as unknown as Db;
         await lockAccounts(txDb, targets.map((t) => t.account.id));
         if ((await publicationsOfContent(txDb, contentId)).length > 0) return;
         const now = new Date();
         const rows = [];
-        for (const { account, platform } of targets) {
-          const caps = capabilitiesFor(platform.technicalConfig.driver, platform.capabilities);
+        for (const target of targets) {
+          const { account, platform, capabilities: caps } = target;
           const facts = { durationSeconds: content.durationSeconds ?? 0, sizeBytes: content.sizeBytes ?? 0, width: content.width ?? 0, height: content.height ?? 0 };
           // Clips a variant can fix (trim, fit to 9:16) go ahead; prepareMedia makes the variant before publishing.
           const mismatch = platformSkipReason(facts, caps);
           if (mismatch) {
-            notes.push({ accountId: account.id, description: `not sent to ${platform.name}: ${mismatch}` });
+            notes.push({ accountId: account.id, alert: { kind: 'not_sent', platform: platform.name, reason: mismatch } });
             continue;
           }
-          const taken = await takenSlots(txDb, account.id, new Date(now.getTime() - 2 * dayMs), new Date(now.getTime() + (caps.maxLeadDays + 2) * dayMs));
-          const slot = nextFreeSlot({ rules, lead: caps, now, taken });
+          const slot = nextFreeSlot({ rules, lead: caps, now, taken: await takenSlotsFor(txDb, target, now) });
           if (!slot) {
-            notes.push({ accountId: account.id, description: `no free slot for @${account.username} on ${platform.name} within ${caps.maxLeadDays} days` });
+            notes.push({ accountId: account.id, alert: { kind: 'no_slot', username: account.username, platform: platform.name, maxLeadDays: caps.maxLeadDays } });
             continue;
           }
           const id = randomUUID();
@@ -148,13 +133,12 @@ export function createStoreActivities({ db }: ActivityDeps) {
         }
         await insertPublications(txDb, rows);
         for (const row of rows) {
-          await recordEvent(txDb, {
-            type: 'publication_scheduled', contentId, modelId: model.id, publicationId: row.id, accountId: row.accountId,
-            description: `scheduled for ${row.scheduledTime.toISOString()}`,
+          await recordEvent(txDb, 'publication_scheduled', { scheduledTime: row.scheduledTime.toISOString() }, {
+            contentId, modelId: model.id, publicationId: row.id, accountId: row.accountId,
           });
         }
       });
-      for (const note of notes) await recordEvent(db, { type: 'alert', contentId, modelId: model.id, accountId: note.accountId, description: note.description });
+      for (const note of notes) await recordEvent(db, 'alert', note.alert, { contentId, modelId: model.id, accountId: note.accountId });
 
       const byAccount = new Map(targets.map((t) => [t.account.id, t]));
       return (await publicationsOfContent(db, contentId)).flatMap((p) => {
@@ -185,18 +169,18 @@ export function createStoreActivities({ db }: ActivityDeps) {
       if (publication.status === 'published') {
         return { state: 'published', postUrl: publication.postUrl ?? undefined, publishedAt: publication.publishedAt?.toISOString() };
       }
-      const reason = account.status !== 'active'
-        ? `account @${account.username} is ${account.status}`
-        : model.status === 'paused' ? `model ${model.name} is paused` : undefined;
-      if (reason) {
+      const held: EventPayloads['publication_held'] | undefined = account.status !== 'active'
+        ? { cause: 'account', username: account.username, accountStatus: account.status }
+        : model.status === 'paused' ? { cause: 'model', modelName: model.name } : undefined;
+      if (held) {
         if (publication.status !== 'held') {
           await updatePublication(db, publicationId, { status: 'held' });
-          await publicationEvent(ctx, { type: 'publication_held', description: reason });
+          await publicationEvent(ctx, 'publication_held', held);
         }
-        return { state: 'held', reason };
+        return { state: 'held', reason: describeEvent('publication_held', held) };
       }
       await updatePublication(db, publicationId, { status: 'processing', publishStep: publication.publishStep ?? 'prepared' });
-      await publicationEvent(ctx, { type: 'publication_started', description: `publishing to ${platform.name} as @${account.username}` });
+      await publicationEvent(ctx, 'publication_started', { platform: platform.name, username: account.username });
       return { state: 'go' };
     },
 
@@ -207,7 +191,7 @@ export function createStoreActivities({ db }: ActivityDeps) {
       await updatePublication(db, publicationId, {
         status: 'published', publishStep: 'published', publishedAt, postUrl: post.url, externalId: post.externalId, lastError: null,
       });
-      await publicationEvent(publicationId, { type: 'publication_published', description: post.url });
+      await publicationEvent(publicationId, 'publication_published', { url: post.url, externalId: post.externalId });
       return { publishedAt: publishedAt.toISOString() };
     },
 
@@ -223,47 +207,45 @@ export function createStoreActivities({ db }: ActivityDeps) {
       const accountStatus = accountErrorStatus[failure.type];
       if (accountStatus && account.status === 'active') {
         const held = await setAccountStatusMoving(db, account.id, accountStatus, { from: 'scheduled', to: 'held' });
-        await publicationEvent(ctx, {
-          type: accountStatus === 'session_expired' ? 'session_expired' : 'account_paused',
-          description: `@${account.username} ${accountStatus} after ${failure.type}; ${held.length} scheduled publication(s) held`,
-          data: { errorType: failure.type, held: held.map((h) => h.id) },
-        });
-        await publicationEvent(ctx, {
-          type: 'alert', description: `account @${account.username} ${accountStatus}: ${failure.message}`, data: { kind: 'account_paused', errorType: failure.type },
+        const paused = { username: account.username, held: held.map((h) => h.id), errorType: failure.type };
+        if (accountStatus === 'session_expired') await publicationEvent(ctx, 'session_expired', paused);
+        else await publicationEvent(ctx, 'account_paused', paused);
+        await publicationEvent(ctx, 'alert', {
+          kind: 'account_paused', errorType: failure.type, message: failure.message, username: account.username,
+          status: accountStatus === 'session_expired' ? 'session_expired' : 'paused',
         });
       }
       const status: PublicationStatus = failure.type === 'Unconfirmed' || publication.publishStep === 'unconfirmed' ? 'unconfirmed' : 'failed';
       await updatePublication(db, publicationId, { status, lastError: error });
-      await publicationEvent(ctx, {
-        type: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', description: error, data: { errorType: failure.type },
-      });
-      await publicationEvent(ctx, { type: 'alert', description: `publication ${status}: ${error}`, data: { kind: `publication_${status}`, errorType: failure.type } });
+      const why = { errorType: failure.type, message: failure.message };
+      await publicationEvent(ctx, status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', why);
+      await publicationEvent(ctx, 'alert', { kind: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', ...why });
       return { status };
     },
 
     async recordReschedule(publicationId: string, request: Actor & { scheduledTime: string }): Promise<void> {
       await updatePublication(db, publicationId, { scheduledTime: new Date(request.scheduledTime), status: 'scheduled' });
-      await publicationEvent(publicationId, { type: 'publication_rescheduled', actor: request.actor, description: `moved to ${request.scheduledTime}`, data: { at: request.at } });
+      await publicationEvent(publicationId, 'publication_rescheduled', { scheduledTime: request.scheduledTime, at: request.at }, { actor: request.actor });
     },
 
     async recordRetry(publicationId: string, request: Actor): Promise<void> {
-      await publicationEvent(publicationId, { type: 'retry', actor: request.actor, description: 'publish again now', data: { at: request.at } });
+      await publicationEvent(publicationId, 'retry', { at: request.at }, { actor: request.actor });
     },
 
     async releasePublication(publicationId: string, request: Actor): Promise<void> {
       const publication = await findPublication(db, publicationId);
       if (publication?.status === 'held') await updatePublication(db, publicationId, { status: 'scheduled' });
-      await publicationEvent(publicationId, { type: 'publication_scheduled', actor: request.actor, description: 'released: the account or model was resumed' });
+      await publicationEvent(publicationId, 'publication_scheduled', { released: true }, { actor: request.actor });
     },
 
     async cancelPublication(publicationId: string, request: Actor & { reason?: string }): Promise<void> {
       await updatePublication(db, publicationId, { status: 'canceled' });
-      await publicationEvent(publicationId, { type: 'publication_canceled', actor: request.actor, description: request.reason ?? 'canceled', data: { at: request.at } });
+      await publicationEvent(publicationId, 'publication_canceled', { reason: request.reason, at: request.at }, { actor: request.actor });
     },
 
     async storeMetrics(publicationId: string, metrics: Partial<PostMetrics>, source: string): Promise<void> {
       await insertMetrics(db, { publicationId, source, views: metrics.views, likes: metrics.likes, comments: metrics.comments, shares: metrics.shares });
-      await publicationEvent(publicationId, { type: 'metrics_read', description: `views ${metrics.views ?? '?'}, likes ${metrics.likes ?? '?'}` });
+      await publicationEvent(publicationId, 'metrics_read', { ...metrics, source });
     },
   };
 }

@@ -1,2 +1,90 @@
-/** Placeholder: filled in by the section's owner. */
-export const events = {};
+/**
+ * What each system_events kind says, in English, from its payload alone. `db/events.ts` `recordEvent` stores
+ * this text in `system_events.description` (the audit log's language), so changing a sentence changes what new
+ * rows say, never old ones.
+ */
+import type { EventDescriptions, EventPayloads } from '../../contracts/events.js';
+
+type Alert = EventPayloads['alert'];
+
+const publications = (n: number) => `${n} publication(s)`;
+
+const sessionProblem = (state: string) =>
+  state === 'challenge' ? 'the platform asks for a verification (captcha/2FA)' : 'the saved session is logged out';
+
+function alert(p: Alert): string {
+  switch (p.kind) {
+    case 'invalid_rules': return `cannot schedule: the distribution rules of ${p.modelName} are invalid: ${p.problems.join('; ')}`;
+    case 'account_paused': return `account @${p.username} ${p.status}: ${p.message}`;
+    case 'publication_failed': return `publication failed: ${p.errorType}: ${p.message}`;
+    case 'publication_unconfirmed': return `publication unconfirmed: ${p.errorType}: ${p.message}`;
+    case 'session_expired': return `Session expired: @${p.username} on ${p.platform} (${sessionProblem(p.state)}). Link the session again.`;
+    case 'session_unknown': return `Could not check the session of @${p.username} on ${p.platform}; check the account.`;
+    case 'post_deleted': return `Post deleted on ${p.platform}: @${p.username}`;
+    case 'not_sent': return `not sent to ${p.platform}: ${p.reason}`;
+    case 'no_slot': return `no free slot for @${p.username} on ${p.platform} within ${p.maxLeadDays} days`;
+  }
+}
+
+export const events = {
+  content_received: (p) => p.fileName ?? 'video',
+  content_ingested: (p) => `${p.width}x${p.height} ${p.codec}, ${p.durationSeconds.toFixed(1)} s`,
+  content_rejected: (p) => p.reason,
+  content_approved: (p) =>
+    'auto' in p ? 'auto-approved by the model rules'
+      : p.editedCaptions.length ? `approved with edited captions for ${p.editedCaptions.join(', ')}` : 'approved',
+  content_duplicate: (p) => `same video (sha256) as content ${p.duplicateOfId}; not published twice`,
+  caption_generated: (p) => {
+    const parts = Object.entries(p.platforms).map(([platform, o]) => `${platform}: ${o.source}${o.fallback ? ` (llm failed: ${o.fallback})` : ''}`);
+    return parts.length === 0 ? 'caption drafted from the template (no active accounts yet)' : `captions drafted — ${parts.join('; ')}`;
+  },
+  publication_scheduled: (p) => ('released' in p ? 'released: the account or model was resumed' : `scheduled for ${p.scheduledTime}`),
+  publication_started: (p) => `publishing to ${p.platform} as @${p.username}`,
+  publication_published: (p) => p.url,
+  publication_failed: (p) => `${p.errorType}: ${p.message}`,
+  retry: () => 'publish again now',
+  metrics_read: (p) => `views ${p.views ?? '?'}, likes ${p.likes ?? '?'}`,
+  metrics_parse_failed: (p) => `could not read ${p.unreadable.join(', ')} on ${p.url}; kept the last good values`,
+  manual_adjustment: (p) =>
+    p.change === 'browser_profile' ? `browser profile of @${p.username} changed` : `Telegram link code created (valid until ${p.expiresAt})`,
+  strategy_changed: (p) => `strategy changed: ${p.change}`,
+  session_linked: (p) =>
+    p.format === 'login'
+      ? `@${p.username} logged in on ${p.platform} with credentials`
+      : `session imported for @${p.username} (${p.format}, ${p.cookieCount} cookies)`,
+  session_expired: (p) =>
+    'errorType' in p
+      ? `@${p.username} session_expired after ${p.errorType}; ${p.held.length} scheduled publication(s) held`
+      : `@${p.username} on ${p.platform}: ${sessionProblem(p.state)}; ${publications(p.held.length)} held`,
+  account_paused: (p) =>
+    'errorType' in p
+      ? `@${p.username} paused after ${p.errorType}; ${p.held.length} scheduled publication(s) held`
+      : `${p.reason ?? 'paused by hand'}; ${publications(p.held.length)} held`,
+  alert,
+  approval_requested: () => 'waiting for approval',
+  approval_reminder: (p) => `still waiting for approval (reminder ${p.count})`,
+  publication_rescheduled: (p) => `moved to ${p.scheduledTime}`,
+  publication_canceled: (p) => p.reason ?? 'canceled',
+  publication_held: (p) => (p.cause === 'account' ? `account @${p.username} is ${p.accountStatus}` : `model ${p.modelName} is paused`),
+  publication_unconfirmed: (p) => `${p.errorType}: ${p.message}`,
+  media_variant_created: (p) => {
+    const what = [
+      p.trimToSeconds !== undefined ? `trimmed to ${p.trimToSeconds} s` : null,
+      p.fitAspect ? `fitted to ${p.fitAspect} (${p.width}x${p.height})` : null,
+    ].filter(Boolean).join(', ');
+    return `${p.platform}: ${what}${p.reused ? ' (existing file reused)' : ''}`;
+  },
+  account_resumed: (p) =>
+    p.loggedInOn !== undefined
+      ? `@${p.username} on ${p.loggedInOn} logged in again; ${publications(p.released.length)} released`
+      : `@${p.username} active again; ${publications(p.released.length)} released`,
+  session_checked: (p) => `@${p.username} on ${p.platform}: ${p.state}`,
+  post_missing: (p) => `the post page says it is unavailable (${p.missingChecks}/2 before it counts as deleted)`,
+  post_deleted: (p) => `the post ${p.url} is gone (${p.missingChecks} reads in a row found it unavailable)`,
+  telegram_linked: (p) => {
+    const who = p.username ? `@${p.username} (${p.telegramUserId})` : String(p.telegramUserId);
+    return `Telegram user ${who} linked${p.previousModelId ? ` (unlinked from model ${p.previousModelId})` : ''}`;
+  },
+  model_paused: (p) => `${p.reason ?? 'paused by hand'}; ${publications(p.held.length)} held`,
+  model_resumed: (p) => `active again; ${publications(p.released.length)} released`,
+} satisfies EventDescriptions;

@@ -1,2 +1,43 @@
-/** Placeholder: filled in by the section's owner. */
-export const notices = {};
+/**
+ * What the bot sends to the admin chat from events (bot/notices.ts): alerts, the approval reminder, the repeat
+ * count. Telegram HTML: values arrive already escaped.
+ */
+import type { Catalogue } from '../es/index.js';
+
+export const notices = {
+  timeLocale: 'en-US',
+  approvalReminder: (shortId: string) => `⏰ <b>#${shortId}</b> is still waiting for your decision.`,
+  account: (model: string, platform: string, username: string) => `${model} · ${platform} @${username}`,
+  unknownAccount: 'an account',
+  detail: (text: string) => `<i>${text}</i>`,
+  ingestRejected: {
+    title: '🎞 <b>Video rejected by the media checks</b>',
+    who: (model: string, shortId: string) => `👤 ${model} · #${shortId}`,
+    unknownModel: 'unknown model',
+    reason: (reason: string) => `Reason: ${reason}`,
+    modelTold: 'The model already got the reason from the bot.',
+  },
+  sessionExpired: {
+    title: '🔐 <b>Session expired</b>',
+    body: 'The account is paused and its scheduled publications wait. Link the session again from the dashboard and resume the account.',
+  },
+  accountPaused: {
+    title: '⏸ <b>Account paused</b>',
+    body: 'The platform held the account back; its scheduled publications wait until you resume it.',
+  },
+  publication: {
+    failedTitle: '🔴 <b>Publication failed</b>',
+    unconfirmedTitle: '🟠 <b>Publication unconfirmed</b>',
+    where: (model: string, platform: string, username: string, shortId: string) => `${model} → ${platform} @${username} · #${shortId}`,
+    error: (error: string) => `Error: <code>${error}</code>`,
+    attempts: (count: number) => `Attempts: ${count}`,
+    failedHint: 'Retry once the problem is solved.',
+    unconfirmedHint: 'It may have been published after all: check the platform. A retry first looks for the earlier post.',
+    retryButton: '🔁 Retry',
+  },
+  alert: {
+    title: '⚠️ <b>Alert</b>',
+    who: (model: string, shortId?: string) => `👤 ${model}${shortId ? ` · #${shortId}` : ''}`,
+  },
+  folded: (count: number, lastAt: string) => `🔁 <b>Repeated ${count} times</b> (the last at ${lastAt}).`,
+} satisfies Catalogue['notices'];

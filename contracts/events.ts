@@ -1,0 +1,144 @@
+/**
+ * The typed map of `system_events` kinds: every kind an event row may have (the `event_type` enum of the
+ * database is built from `eventKinds`), and the payload each kind stores in `data`. A payload carries the facts,
+ * enough to render the event's description from it alone (`messages/{es,en}/events.ts`, one function per kind);
+ * the words live in messages/, never at the call site. `db/events.ts` `recordEvent` checks calls against this
+ * map and stores the English description next to the payload.
+ *
+ * A new kind: add it at the END of `eventKinds` (the enum's order is the database's; then `npm run
+ * db:generate`), its payload below, its description in `messages/{es,en}/events.ts`, and a notice in
+ * `bot/notices.ts` if the bot should say something.
+ */
+import type { CaptionDraft, MediaFacts, PostMetrics, BrowserProfile } from '../core/types.js';
+import type { PlatformFit, VariantPlan } from '../core/platforms.js';
+import type { SessionFileFormat } from '../core/session-import.js';
+import type { SessionState } from './workflows.js';
+
+/** Every kind, in the order of the database enum (`event_type`): append only. Each has a payload below. */
+export const eventKinds = [
+  'content_received', 'content_ingested', 'content_rejected', 'content_approved', 'content_duplicate',
+  'caption_generated', 'publication_scheduled', 'publication_started', 'publication_published',
+  'publication_failed', 'retry', 'metrics_read', 'metrics_parse_failed', 'manual_adjustment',
+  'strategy_changed', 'session_linked', 'session_expired', 'account_paused', 'alert',
+  'approval_requested', 'approval_reminder', 'publication_rescheduled', 'publication_canceled', 'publication_held',
+  'publication_unconfirmed', 'media_variant_created', 'account_resumed',
+  'session_checked', 'post_missing', 'post_deleted',
+  'telegram_linked', 'model_paused', 'model_resumed',
+] as const satisfies readonly (keyof EventPayloads)[];
+export type EventKind = (typeof eventKinds)[number];
+
+/** A kind whose payload has no facts beyond the event's links. */
+export type NoPayload = Record<string, never>;
+
+/** The account error that stopped a publish attempt (`core/publish-errors.ts` type name) and its message. */
+export interface PublishFailure {
+  errorType: string;
+  message: string;
+}
+
+// ── Alerts ───────────────────────────────────────────────────────────────────────────────────
+
+/** What an `alert` event is about; `data.kind` of the row. */
+export const alertKinds = [
+  'invalid_rules', 'account_paused', 'publication_failed', 'publication_unconfirmed', 'session_expired',
+  'session_unknown', 'post_deleted', 'not_sent', 'no_slot',
+] as const;
+export type AlertKind = (typeof alertKinds)[number];
+
+/** The facts of each alert kind (the `kind` field is added by `AlertPayload`). */
+export interface AlertFacts {
+  /** The model's distribution rules cannot be used: nothing is scheduled until the admin fixes them. */
+  invalid_rules: { modelName: string; problems: string[] };
+  /** A publish attempt hit an account-level error: the account is paused (or its session expired). */
+  account_paused: PublishFailure & { username: string; status: 'paused' | 'session_expired' };
+  publication_failed: PublishFailure;
+  /** The attempt may have posted: a person checks before any retry. */
+  publication_unconfirmed: PublishFailure;
+  /** A session check found the account logged out or challenged. */
+  session_expired: { username: string; platform: string; state: SessionState };
+  /** A session check could not tell; `unknown` never counts as valid. */
+  session_unknown: { username: string; platform: string };
+  /** Two reads in a row found the post gone; metrics polling stops. */
+  post_deleted: { url: string; username: string; platform: string };
+  /** At scheduling: the clip cannot go to this platform (`core/platforms.ts` platformSkipReason). */
+  not_sent: { platform: string; reason: string };
+  /** At scheduling: the rules leave no slot for this account within the platform's horizon. */
+  no_slot: { username: string; platform: string; maxLeadDays: number };
+}
+export type AlertPayload<A extends AlertKind = AlertKind> = { [K in A]: { kind: K } & AlertFacts[K] }[A];
+
+// ── Payloads ─────────────────────────────────────────────────────────────────────────────────
+
+/** `data` of each kind. Times are ISO strings; `held` / `released` list publication ids. */
+export interface EventPayloads {
+  /** Sent through the API or the bot; `fileName` is the original file name when there was one. */
+  content_received: { fileName: string | null };
+  content_ingested: MediaFacts & { sha256: string; platforms: Record<string, PlatformFit> };
+  /**
+   * By ingest (`code` says why; `reason` is what the model reads, in her language; the facts read so far) or by a
+   * person (`at`; `reason` is theirs).
+   */
+  content_rejected: Partial<MediaFacts> & { reason: string; code?: string; at?: string };
+  /** By the model's rules (`auto`), or by a person at `at`, maybe with edited captions for some platforms. */
+  content_approved: { auto: true } | { at: string; editedCaptions: string[] };
+  content_duplicate: { sha256: string; duplicateOfId: string };
+  /** Per platform: where the draft came from, and why the LLM draft was not used. */
+  caption_generated: { llm: boolean; platforms: Record<string, { source: CaptionDraft['source']; fallback?: string }> };
+  /** Reserved in a slot, or released back to its slot after the account or model was resumed. */
+  publication_scheduled: { scheduledTime: string } | { released: true };
+  publication_started: { platform: string; username: string };
+  publication_published: { url: string; externalId: string };
+  publication_failed: PublishFailure;
+  retry: { at: string };
+  metrics_read: Partial<PostMetrics> & { source: string };
+  /** `read`: what the page gave (null = a counter that was there but could not be parsed). */
+  metrics_parse_failed: { url: string; unreadable: (keyof PostMetrics)[]; read: Partial<Record<keyof PostMetrics, number | null>> };
+  manual_adjustment:
+    | { change: 'browser_profile'; username: string; browserProfile: BrowserProfile & { proxy: string | null } }
+    | { change: 'telegram_link_code'; expiresAt: string };
+  strategy_changed: { change: string };
+  /** A session file imported, or a login with credentials (`format: 'login'`). */
+  session_linked:
+    | { format: SessionFileFormat; username: string; cookieCount: number; fileName: string | null; warnings: string[] }
+    | { format: 'login'; username: string; platform: string };
+  /** After a publish error (`errorType`), or a session check (`state`). */
+  session_expired:
+    | { username: string; held: string[]; errorType: string }
+    | { username: string; held: string[]; platform: string; state: SessionState };
+  /** After a publish error (`errorType`), or by hand (`reason`, absent = none given). */
+  account_paused: { username: string; held: string[]; errorType: string } | { username: string; held: string[]; reason?: string };
+  alert: AlertPayload;
+  approval_requested: NoPayload;
+  approval_reminder: { count: number };
+  publication_rescheduled: { scheduledTime: string; at: string };
+  /** `reason` absent = none given. */
+  publication_canceled: { reason?: string; at: string };
+  /** At its time, the publication waits: its account is not active, or its model is paused. */
+  publication_held: { cause: 'account'; username: string; accountStatus: string } | { cause: 'model'; modelName: string };
+  publication_unconfirmed: PublishFailure;
+  media_variant_created: VariantPlan & { platform: string; path: string; reused: boolean; durationSeconds: number; sizeBytes: number };
+  /** Resumed by hand, or (`loggedInOn` = the platform) a session check found it logged in again. */
+  account_resumed: { username: string; released: string[]; loggedInOn?: string };
+  session_checked: { username: string; platform: string; state: SessionState };
+  post_missing: { url: string; missingChecks: number };
+  post_deleted: { url: string; missingChecks: number };
+  telegram_linked: { telegramUserId: number; username?: string; previousModelId: string | null };
+  /** `reason` absent = none given. */
+  model_paused: { held: string[]; reason?: string };
+  model_resumed: { released: string[] };
+}
+
+/** The payload of one kind. */
+export type EventPayload<K extends EventKind> = EventPayloads[K];
+
+/** What an event links to (all optional); `actor` defaults to `system`. */
+export interface EventLinks {
+  actor?: string;
+  modelId?: string | null;
+  contentId?: string | null;
+  publicationId?: string | null;
+  accountId?: string | null;
+}
+
+/** The shape of a language's `events` section: one description per kind, from the payload alone. */
+export type EventDescriptions = { readonly [K in EventKind]: (payload: EventPayloads[K]) => string };
