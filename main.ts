@@ -29,7 +29,14 @@ export interface RunningApp {
   workers?: RunningWorkers;
   /** The Telegram bot (roles all and bot when TELEGRAM_BOT_TOKEN is set; web only serves its webhook). */
   bot?: TelegramBot;
+  /** Start-up has finished: /healthz stops answering 503 `starting`. startApp calls it unless told `deferReady`. */
+  markReady(): void;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The caller has more start-up work after startApp (scripts/dev.ts seeds the demo) and calls `markReady()` itself. */
+  deferReady?: boolean;
 }
 
 export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
@@ -40,7 +47,7 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   });
 }
 
-export async function startApp(config: AppConfig, role: Role, log: Logger = createLogger(config)): Promise<RunningApp> {
+export async function startApp(config: AppConfig, role: Role, log: Logger = createLogger(config), options: StartOptions = {}): Promise<RunningApp> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: `${config.dataDir}/pglite` });
   log.info({ kind: db.kind }, 'database ready (migrations applied)');
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
@@ -50,6 +57,9 @@ export async function startApp(config: AppConfig, role: Role, log: Logger = crea
     config,
     db,
     temporal,
+    markReady() {
+      app.api?.readiness.markReady();
+    },
     async close() {
       // The bot first: it submits the videos still gathering while the database and Temporal are up.
       await app.bot?.stop();
@@ -99,6 +109,7 @@ export async function startApp(config: AppConfig, role: Role, log: Logger = crea
     await app.close().catch(() => undefined);
     throw error;
   }
+  if (!options.deferReady) app.markReady();
   return app;
 }
 

@@ -1,36 +1,37 @@
-/** Fastify app: one plugin per concern (auth, contents, publications, health, dashboard). */
+/**
+ * Fastify app: one plugin per concern. `deps` (the one dependency object) and `readiness` first, the
+ * OpenAPI collector before any route, then auth, multipart, the route plugins (each reads `app.deps`),
+ * the docs, and the dashboard last (it catches every other path).
+ */
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
-import type { AppConfig } from '../config.js';
-import type { Db } from '../db/client.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ServiceError, type ServiceErrorKind } from '../services/errors.js';
 import authPlugin from './plugins/auth.js';
+import depsPlugin, { type ApiDeps } from './plugins/deps.js';
+import openapiPlugin from './plugins/openapi.js';
+import readinessPlugin from './plugins/readiness.js';
 import { accountRoutes } from './routes/accounts.js';
 import { contentRoutes } from './routes/contents.js';
+import { docsRoutes } from './routes/docs.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
-import { telegramWebhookRoutes } from './routes/telegram-webhook.js';
 import { publicationRoutes } from './routes/publications.js';
+import { telegramWebhookRoutes } from './routes/telegram-webhook.js';
 import { uiRoutes } from './ui.js';
-import { ServiceError, type ServiceErrorKind } from '../services/errors.js';
 import { ApiError } from './views.js';
+
+export type { ApiDeps };
 
 const serviceErrorStatus: Record<ServiceErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unavailable: 503 };
 
-export interface ApiDeps {
-  db: Db;
-  temporal: Client;
-  config: AppConfig;
-  log: Logger;
-  /** Webhook mode of the Telegram bot: main.ts hands the bot's update handler in. */
-  telegramWebhook?: (update: unknown) => Promise<void>;
-}
-
+/**
+ * The API with the dashboard. /healthz answers 503 `starting` until `app.readiness.markReady()`: the
+ * caller marks it once start-up has finished (main.ts `startApp`).
+ */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'api' }), bodyLimit: 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });
@@ -47,18 +48,19 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};
   });
-  await app.register(authPlugin, { config: deps.config });
+  await app.register(depsPlugin, deps);
+  await app.register(readinessPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin);
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
-  await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });
-  await app.register(contentRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
-  await app.register(publicationRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
-  await app.register(accountRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config });
-  await app.register(modelRoutes, { db: deps.db, config: deps.config });
-  const webhook = deps.config.telegram.webhook;
-  if (webhook && deps.telegramWebhook) {
-    await app.register(telegramWebhookRoutes, { path: webhook.path, secret: webhook.secret, handleUpdate: deps.telegramWebhook });
-  }
-  await app.register(evidenceRoutes, { config: deps.config });
+  await app.register(healthRoutes);
+  await app.register(contentRoutes);
+  await app.register(publicationRoutes);
+  await app.register(evidenceRoutes);
+  await app.register(accountRoutes);
+  await app.register(modelRoutes);
+  await app.register(telegramWebhookRoutes);
+  await app.register(docsRoutes);
   await app.register(uiRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -34,7 +34,7 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
   app.route({
     method: ['GET', 'HEAD', 'POST'],
     url: '/*',
-    schema: {},
+    schema: { hide: true },
     handler: async (request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       if (path.startsWith('/api/')) {

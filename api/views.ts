@@ -1,8 +1,11 @@
-/** Response shapes shared by routes, and the API's error type. */
-import { Type, type Static } from '@sinclair/typebox';
-import type { listPublications } from '../db/publications.js';
-
-export const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+/**
+ * DTOs at the edge: what services return (database rows, Dates) becomes the shapes of contracts/api/,
+ * and the API's error type.
+ */
+import type { Content } from '../contracts/api/contents.js';
+import type { Publication } from '../contracts/api/publications.js';
+import type { getContentWithPublications } from '../services/contents.js';
+import type { PublicationRow } from '../services/publication-views.js';
 
 /** A 4xx/5xx that names the problem; rendered as { error, message } by the server's error handler. */
 export class ApiError extends Error {
@@ -15,29 +18,9 @@ export class ApiError extends Error {
   }
 }
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null;
 
-export const PublicationView = Type.Object({
-  id: Type.String(),
-  contentId: Type.String(),
-  status: Type.String(),
-  modelName: Type.String(),
-  platformName: Type.String(),
-  accountUsername: Type.String(),
-  scheduledTime: nullable(Type.String()),
-  publishedAt: nullable(Type.String()),
-  postUrl: nullable(Type.String()),
-  externalId: nullable(Type.String()),
-  attempts: Type.Integer(),
-  lastError: nullable(Type.String()),
-  workflowId: nullable(Type.String()),
-  caption: nullable(Type.String()),
-  /** Failure evidence was captured; the files are at GET /api/publications/:id/evidence. */
-  hasEvidence: Type.Boolean(),
-});
-export type PublicationView = Static<typeof PublicationView>;
-
-export function publicationView(p: Awaited<ReturnType<typeof listPublications>>[number]): PublicationView {
+export function publicationView(p: PublicationRow): Publication {
   return {
     id: p.id,
     contentId: p.contentId,
@@ -45,8 +28,8 @@ export function publicationView(p: Awaited<ReturnType<typeof listPublications>>[
     modelName: p.modelName,
     platformName: p.platformName,
     accountUsername: p.accountUsername,
-    scheduledTime: p.scheduledTime?.toISOString() ?? null,
-    publishedAt: p.publishedAt?.toISOString() ?? null,
+    scheduledTime: iso(p.scheduledTime),
+    publishedAt: iso(p.publishedAt),
     postUrl: p.postUrl,
     externalId: p.externalId,
     attempts: p.attempts,
@@ -54,5 +37,29 @@ export function publicationView(p: Awaited<ReturnType<typeof listPublications>>[
     workflowId: p.workflowId,
     caption: p.captionUsed,
     hasEvidence: p.evidencePath !== null,
+  };
+}
+
+export function contentView(found: NonNullable<Awaited<ReturnType<typeof getContentWithPublications>>>): Content {
+  const c = found.content;
+  return {
+    id: c.id,
+    modelId: c.modelId,
+    status: c.status,
+    workflowId: c.workflowId,
+    receivedAt: c.receivedAt.toISOString(),
+    context: c.context,
+    caption: c.generatedCaption,
+    tags: c.generatedTags ?? [],
+    sha256: c.sha256,
+    media: { durationSeconds: c.durationSeconds, width: c.width, height: c.height, sizeBytes: c.sizeBytes, codec: c.codec },
+    rejectionReason: c.rejectionReason,
+    approvedAt: iso(c.approvedAt),
+    approvedBy: c.approvedBy,
+    rejectedAt: iso(c.rejectedAt),
+    rejectedBy: c.rejectedBy,
+    duplicateOfId: c.duplicateOfId,
+    captions: c.captionDrafts ?? {},
+    publications: found.publications.map(publicationView),
   };
 }

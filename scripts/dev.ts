@@ -52,8 +52,10 @@ try {
     config.temporal.namespace = temporal.namespace;
   }
   demo = await startDemoPlatform({ port: config.demoPort, dataDir: join(config.dataDir, 'demo') });
-  app = await startApp(config, 'all', log);
+  // Ready (GET /healthz 200) only once the demo is seeded, so a script waiting for health finds it.
+  app = await startApp(config, 'all', log, { deferReady: true });
   const seeded = await seedDemo(app.db.db, config, demo.url);
+  app.markReady();
 
   const url = app.url ?? config.http.publicUrl;
   console.log(`

@@ -17,12 +17,18 @@ export interface StatusReport {
 
 const allStatuses: PublicationStatus[] = ['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed'];
 
+/** Every publication counted by status in SQL (every status present, 0 when none): the dashboard overview. */
+export async function publicationCounts(db: Db): Promise<Record<PublicationStatus, number>> {
+  const counts = await publicationCountsByStatus(db);
+  return Object.fromEntries(allStatuses.map((s) => [s, counts[s] ?? 0])) as Record<PublicationStatus, number>;
+}
+
 export async function statusReport(db: Db, temporal: Client): Promise<StatusReport> {
-  const [counts, pendingApproval, accounts, models, health] = await Promise.all([
-    publicationCountsByStatus(db), pendingApprovalCount(db), accountsNotActive(db), listModels(db), checkHealth(db, temporal),
+  const [publications, pendingApproval, accounts, models, health] = await Promise.all([
+    publicationCounts(db), pendingApprovalCount(db), accountsNotActive(db), listModels(db), checkHealth(db, temporal),
   ]);
   return {
-    publications: Object.fromEntries(allStatuses.map((s) => [s, counts[s] ?? 0])) as Record<PublicationStatus, number>,
+    publications,
     pendingApproval,
     accountsNotActive: accounts,
     pausedModels: models.filter((m) => m.status === 'paused').map((m) => m.name),

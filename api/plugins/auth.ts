@@ -4,11 +4,14 @@
  */
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { timingSafeEqual } from 'node:crypto';
-import { passwordMatches, type AppConfig } from '../../config.js';
+import { passwordMatches } from '../../config.js';
+import { LoginForm } from '../../contracts/api/auth.js';
+import { Redirect } from '../../contracts/api/common.js';
+import { publicRoute, tags } from '../route-docs.js';
 
 export const sessionCookie = 'trafico_session';
 const sessionMaxAgeSeconds = 7 * 24 * 3600;
@@ -35,7 +38,8 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-const authPlugin: FastifyPluginAsync<{ config: AppConfig }> = async (app, { config }) => {
+const authPlugin: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app.deps;
   await app.register(cookie, { secret: config.sessionSecret });
   await app.register(formbody);
 
@@ -67,9 +71,19 @@ const authPlugin: FastifyPluginAsync<{ config: AppConfig }> = async (app, { conf
 
   app.post(
     '/api/auth/login',
-    { schema: { body: Type.Object({ password: Type.String(), next: Type.Optional(Type.String()) }) } },
+    {
+      schema: {
+        tags: [tags.auth],
+        summary: 'Dashboard login (HTML form)',
+        description: 'Sets the signed session cookie and redirects to `next` (a local path); a wrong password redirects back to /login?error=1.',
+        security: publicRoute,
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        body: LoginForm,
+        response: { 303: Redirect('to `next`, or back to /login?error=1') },
+      },
+    },
     async (request, reply) => {
-      const { password, next } = request.body as { password: string; next?: string };
+      const { password, next } = request.body;
       const target = safeNext(next);
       if (!passwordMatches(config, password)) {
         request.log.warn('dashboard login failed');
@@ -84,10 +98,14 @@ const authPlugin: FastifyPluginAsync<{ config: AppConfig }> = async (app, { conf
     },
   );
 
-  app.post('/api/auth/logout', { schema: {} }, async (_request, reply) => {
-    reply.clearCookie(sessionCookie, { path: '/' });
-    return reply.redirect('/login', 303);
-  });
+  app.post(
+    '/api/auth/logout',
+    { schema: { tags: [tags.auth], summary: 'Dashboard logout', security: publicRoute, response: { 303: Redirect('to /login') } } },
+    async (_request, reply) => {
+      reply.clearCookie(sessionCookie, { path: '/' });
+      return reply.redirect('/login', 303);
+    },
+  );
 };
 
-export default fp(authPlugin, { name: 'auth' });
+export default fp(authPlugin, { name: 'auth', dependencies: ['deps'] });

@@ -3,64 +3,59 @@
  * paused), session linking (import a session file, log in with credentials), on-demand session checks
  * and the account's browser profile (locale, time zone, viewport, proxy).
  */
-import { Type } from '@sinclair/typebox';
-import type { Client } from '@temporalio/client';
-import type { FastifyPluginAsync } from 'fastify';
-import type { AppConfig } from '../../config.js';
-import type { Db } from '../../db/client.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AccountList, AccountStatusChange, BrowserProfileBody, BrowserProfileView, LoginBody, PauseBody, SessionCheckResult,
+  SessionFileUpload, SessionImportResult,
+} from '../../contracts/api/accounts.js';
+import { errorReplies, IdParams } from '../../contracts/api/common.js';
+import { accountOverview, setBrowserProfile } from '../../services/accounts.js';
 import { pauseAccount, resumeAccount } from '../../services/publications.js';
-import { accountOverview, setBrowserProfile, type BrowserProfileInput } from '../../services/accounts.js';
 import { checkAccountSession, importAccountSession, loginAccount } from '../../services/sessions.js';
-import { ApiError, ErrorBody } from '../views.js';
+import { documentedOnly, tags } from '../route-docs.js';
+import { ApiError } from '../views.js';
 
 /** Session files are small (a few hundred cookies at most); anything bigger is not one. */
 const maxSessionFileBytes = 2 * 1024 * 1024;
 
-export const accountRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; config: AppConfig }> = async (app, { db, temporal, config }) => {
+export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
+  const { db, temporal, config } = app.deps;
   const deps = { db, temporal, lifecycle: config.lifecycle };
   const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey };
-  const params = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
-  const nullableString = Type.Union([Type.String(), Type.Null()]);
   app.get(
     '/api/accounts',
     {
       schema: {
-        response: {
-          200: Type.Object({
-            items: Type.Array(Type.Object({
-              id: Type.String(), modelId: Type.String(), modelName: Type.String(), platformName: Type.String(), username: Type.String(),
-              status: Type.String(), sessionSaved: Type.Boolean(), lastSessionState: nullableString, lastSessionCheckAt: nullableString,
-              lastAuthenticatedAt: nullableString, browserProfile: Type.Record(Type.String(), Type.Unknown()),
-            })),
-          }),
-        },
+        tags: [tags.accounts],
+        summary: 'Every account with model, platform, status, last session check, last login and browser profile (never the session)',
+        response: { 200: AccountList, '4xx': errorReplies['4xx'] },
       },
     },
     async () => ({ items: await accountOverview(sessionDeps) }),
   );
 
-  const accountReply = Type.Object({ accountId: Type.String(), held: Type.Optional(Type.Array(Type.String())), released: Type.Optional(Type.Array(Type.String())) });
   app.post(
     '/api/accounts/:id/pause',
-    { schema: { params, body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }), response: { 200: accountReply, '4xx': ErrorBody } } },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      return pauseAccount(deps, id, { actor: request.actor, reason: (request.body as { reason?: string }).reason });
+    {
+      schema: {
+        tags: [tags.accounts], summary: 'Pause: its publications are held when their time comes',
+        params: IdParams, body: PauseBody, response: { 200: AccountStatusChange, '4xx': errorReplies['4xx'] },
+      },
     },
+    async (request) => pauseAccount(deps, request.params.id, { actor: request.actor, reason: request.body.reason }),
   );
-  app.post('/api/accounts/:id/resume', { schema: { params, response: { 200: accountReply, '4xx': ErrorBody, '5xx': ErrorBody } } }, async (request) => {
-    const { id } = request.params as { id: string };
-    return resumeAccount(deps, id, { actor: request.actor });
-  });
-
-  const checkReply = Type.Object({
-    accountId: Type.String(),
-    state: Type.Union([Type.Literal('logged_in'), Type.Literal('logged_out'), Type.Literal('challenge'), Type.Literal('unknown'), Type.Literal('pending')]),
-    status: Type.Optional(Type.String()),
-    workflowId: Type.Optional(Type.String()),
-  });
+  app.post(
+    '/api/accounts/:id/resume',
+    {
+      schema: {
+        tags: [tags.accounts], summary: 'Resume: releases the publications held while paused',
+        params: IdParams, response: { 200: AccountStatusChange, ...errorReplies },
+      },
+    },
+    async (request) => resumeAccount(deps, request.params.id, { actor: request.actor }),
+  );
 
   // The session file: multipart field "file" (what the dashboard sends), or the raw file as the body.
   app.addContentTypeParser(['text/plain'], { parseAs: 'string', bodyLimit: maxSessionFileBytes }, (_request, body, done) => done(null, body));
@@ -68,23 +63,20 @@ export const accountRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
     '/api/accounts/:id/session',
     {
       bodyLimit: maxSessionFileBytes,
+      config: documentedOnly({ body: SessionFileUpload }),
       schema: {
-        params,
+        tags: [tags.accounts],
+        summary: 'Link a saved session from a file, then check it at once',
+        description:
+          'multipart field `file` (or the file as the raw body): a Playwright storageState JSON, a cookie export or cookies.txt. ' +
+          'Stored encrypted. A file that is no session → 400 `session_*` naming why, and the stored session stays.',
+        params: IdParams,
         consumes: ['multipart/form-data', 'application/json', 'text/plain'],
-        response: {
-          200: Type.Object({
-            accountId: Type.String(),
-            imported: Type.Object({ format: Type.String(), cookieCount: Type.Integer(), warnings: Type.Array(Type.String()) }),
-            check: Type.Union([checkReply, Type.Null()]),
-            checkError: Type.Optional(Type.String()),
-          }),
-          '4xx': ErrorBody,
-          '5xx': ErrorBody,
-        },
+        response: { 200: SessionImportResult, ...errorReplies },
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       let fileText: string | undefined;
       let fileName: string | undefined;
       if (request.isMultipart()) {
@@ -112,45 +104,46 @@ export const accountRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
     },
   );
 
-  const profileFields = {
-    locale: Type.Optional(Type.String({ minLength: 2, maxLength: 35 })),
-    timezoneId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    viewport: Type.Optional(Type.Object({ width: Type.Integer({ minimum: 320, maximum: 3840 }), height: Type.Integer({ minimum: 320, maximum: 3840 }) }, { additionalProperties: false })),
-    userAgent: Type.Optional(Type.String({ minLength: 10, maxLength: 500 })),
-  };
   app.put(
     '/api/accounts/:id/browser-profile',
     {
       schema: {
-        params,
-        body: Type.Object({ ...profileFields, proxy: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 2000 })])) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ ...profileFields, proxy: Type.Union([Type.String(), Type.Null()]) }), '4xx': ErrorBody },
+        tags: [tags.accounts],
+        summary: 'Set how the account’s browser presents itself (locale, time zone, viewport, user agent, proxy)',
+        description: 'Replaces the profile; `proxy` left out keeps it, null removes it. The proxy is stored encrypted and answered as scheme + host only.',
+        params: IdParams,
+        body: BrowserProfileBody,
+        response: { 200: BrowserProfileView, '4xx': errorReplies['4xx'] },
       },
     },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      return setBrowserProfile(sessionDeps, id, { ...(request.body as BrowserProfileInput), actor: request.actor });
-    },
+    async (request) => setBrowserProfile(sessionDeps, request.params.id, { ...request.body, actor: request.actor }),
   );
 
-  app.post('/api/accounts/:id/check', { schema: { params, response: { 200: checkReply, '4xx': ErrorBody, '5xx': ErrorBody } } }, async (request) => {
-    const { id } = request.params as { id: string };
-    return checkAccountSession(sessionDeps, id, { actor: request.actor });
-  });
+  app.post(
+    '/api/accounts/:id/check',
+    {
+      schema: {
+        tags: [tags.accounts],
+        summary: 'Check the saved session now',
+        description: 'logged out / challenge marks the account session_expired and holds its publications; 409 `no_session` without a saved session.',
+        params: IdParams,
+        response: { 200: SessionCheckResult, ...errorReplies },
+      },
+    },
+    async (request) => checkAccountSession(sessionDeps, request.params.id, { actor: request.actor }),
+  );
 
   app.post(
     '/api/accounts/:id/login',
     {
       schema: {
-        params,
-        body: Type.Object({ username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), password: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
-        response: { 200: checkReply, '4xx': ErrorBody, '5xx': ErrorBody },
+        tags: [tags.accounts],
+        summary: 'Log in with a password where the driver can; only the resulting session is stored',
+        params: IdParams,
+        body: LoginBody,
+        response: { 200: SessionCheckResult, ...errorReplies },
       },
     },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      const body = request.body as { username?: string; password: string };
-      return loginAccount(sessionDeps, id, { ...body, actor: request.actor });
-    },
+    async (request) => loginAccount(sessionDeps, request.params.id, { ...request.body, actor: request.actor }),
   );
 };

@@ -1,59 +1,38 @@
-/** POST /api/contents (multipart upload) and GET /api/contents/:id. */
-import { Type } from '@sinclair/typebox';
-import type { Client } from '@temporalio/client';
-import type { FastifyPluginAsync } from 'fastify';
+/** POST /api/contents (multipart upload), GET /api/contents/:id and the approve / reject decisions. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import type { AppConfig } from '../../config.js';
-import type { Db } from '../../db/client.js';
 import { InvalidMediaError, probeVideo } from '../../activities/media/probe.js';
+import { errorReplies, IdParams } from '../../contracts/api/common.js';
+import {
+  ApproveBody, Content, ContentSubmitted, ContentUpload, Decision, maxContextLength, RejectBody,
+} from '../../contracts/api/contents.js';
 import { approveContent, getContentWithPublications, rejectContent, submitContent } from '../../services/contents.js';
-import { ApiError, ErrorBody, publicationView, PublicationView } from '../views.js';
+import { documentedOnly, tags } from '../route-docs.js';
+import { ApiError, contentView } from '../views.js';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const maxContextLength = 4000;
 const videoExtensions = new Set(['.mp4', '.mov', '.m4v', '.webm', '.mkv', '.avi', '.3gp']);
 
-const ContentView = Type.Object({
-  id: Type.String(),
-  modelId: Type.String(),
-  status: Type.String(),
-  workflowId: Type.Union([Type.String(), Type.Null()]),
-  receivedAt: Type.String(),
-  context: Type.Union([Type.String(), Type.Null()]),
-  caption: Type.Union([Type.String(), Type.Null()]),
-  tags: Type.Array(Type.String()),
-  sha256: Type.Union([Type.String(), Type.Null()]),
-  media: Type.Object({
-    durationSeconds: Type.Union([Type.Number(), Type.Null()]),
-    width: Type.Union([Type.Integer(), Type.Null()]),
-    height: Type.Union([Type.Integer(), Type.Null()]),
-    sizeBytes: Type.Union([Type.Integer(), Type.Null()]),
-    codec: Type.Union([Type.String(), Type.Null()]),
-  }),
-  rejectionReason: Type.Union([Type.String(), Type.Null()]),
-  approvedAt: Type.Union([Type.String(), Type.Null()]),
-  approvedBy: Type.Union([Type.String(), Type.Null()]),
-  rejectedAt: Type.Union([Type.String(), Type.Null()]),
-  rejectedBy: Type.Union([Type.String(), Type.Null()]),
-  duplicateOfId: Type.Union([Type.String(), Type.Null()]),
-  /** Per platform name: the caption drafted (or edited) before scheduling. */
-  captions: Type.Record(Type.String(), Type.Object({ caption: Type.String(), tags: Type.Array(Type.String()), source: Type.String() })),
-  publications: Type.Array(PublicationView),
-});
-
-export const contentRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; config: AppConfig }> = async (app, { db, temporal, config }) => {
+export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
+  const { db, temporal, config } = app.deps;
 
   app.post(
     '/api/contents',
     {
+      config: documentedOnly({ body: ContentUpload }),
       schema: {
+        tags: [tags.contents],
+        summary: 'Send a video',
+        description:
+          'multipart/form-data with `video`, `modelId` and an optional `context`. Bad input stores nothing: ' +
+          '400 names the field, 404 unknown model, 413 too large (MAX_UPLOAD_MB), 415 not a video.',
         consumes: ['multipart/form-data'],
-        response: { 202: Type.Object({ id: Type.String(), workflowId: Type.String() }), '4xx': ErrorBody, '5xx': ErrorBody },
+        response: { 202: ContentSubmitted, ...errorReplies },
       },
     },
     async (request, reply) => {
@@ -112,60 +91,35 @@ export const contentRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
     '/api/contents/:id',
     {
       schema: {
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        response: { 200: ContentView, '4xx': ErrorBody },
+        tags: [tags.contents],
+        summary: 'One content: status, media facts, captions per platform, decision and publications',
+        params: IdParams,
+        response: { 200: Content, '4xx': errorReplies['4xx'] },
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const found = await getContentWithPublications(db, id);
       if (!found) throw new ApiError(404, 'not_found', `content ${id} not found`);
-      const c = found.content;
-      return {
-        id: c.id,
-        modelId: c.modelId,
-        status: c.status,
-        workflowId: c.workflowId,
-        receivedAt: c.receivedAt.toISOString(),
-        context: c.context,
-        caption: c.generatedCaption,
-        tags: c.generatedTags ?? [],
-        sha256: c.sha256,
-        media: { durationSeconds: c.durationSeconds, width: c.width, height: c.height, sizeBytes: c.sizeBytes, codec: c.codec },
-        rejectionReason: c.rejectionReason,
-        approvedAt: c.approvedAt?.toISOString() ?? null,
-        approvedBy: c.approvedBy,
-        rejectedAt: c.rejectedAt?.toISOString() ?? null,
-        rejectedBy: c.rejectedBy,
-        duplicateOfId: c.duplicateOfId,
-        captions: c.captionDrafts ?? {},
-        publications: found.publications.map(publicationView),
-      };
+      return contentView(found);
     },
-  );
-
-  const Decision = Type.Object({ id: Type.String(), decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]) });
-  const CaptionEdit = Type.Object(
-    { caption: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })), tags: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 })) },
-    { additionalProperties: false },
   );
 
   app.post(
     '/api/contents/:id/approve',
     {
       schema: {
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        body: Type.Object(
-          { captions: Type.Optional(Type.Record(Type.String({ minLength: 1 }), CaptionEdit)) },
-          { additionalProperties: false },
-        ),
-        response: { 202: Decision, '4xx': ErrorBody, '5xx': ErrorBody },
+        tags: [tags.contents],
+        summary: 'Approve, optionally with edited captions per platform',
+        description: '409 when already decided; 400 for a platform the content has no caption for.',
+        params: IdParams,
+        body: ApproveBody,
+        response: { 202: Decision, ...errorReplies },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const body = request.body as { captions?: Record<string, { caption?: string; tags?: string[] }> };
-      return reply.code(202).send(await approveContent({ db, temporal }, id, { actor: request.actor, captions: body.captions }));
+      const { id } = request.params;
+      return reply.code(202).send(await approveContent({ db, temporal }, id, { actor: request.actor, captions: request.body.captions }));
     },
   );
 
@@ -173,15 +127,16 @@ export const contentRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; confi
     '/api/contents/:id/reject',
     {
       schema: {
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-        response: { 202: Decision, '4xx': ErrorBody, '5xx': ErrorBody },
+        tags: [tags.contents],
+        summary: 'Reject with a reason the model reads',
+        params: IdParams,
+        body: RejectBody,
+        response: { 202: Decision, ...errorReplies },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const { reason } = request.body as { reason: string };
-      return reply.code(202).send(await rejectContent({ db, temporal }, id, { actor: request.actor, reason }));
+      const { id } = request.params;
+      return reply.code(202).send(await rejectContent({ db, temporal }, id, { actor: request.actor, reason: request.body.reason }));
     },
   );
 };

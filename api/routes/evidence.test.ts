@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type AppConfig } from '../../config.js';
 import authPlugin from '../plugins/auth.js';
+import depsPlugin, { type ApiDeps } from '../plugins/deps.js';
 import { evidenceRoutes } from './evidence.js';
 
 const token = 'evidence-test-token-0123456789';
@@ -52,8 +53,10 @@ beforeAll(async () => {
   await symlink(join(dataDir, 'secrets.json'), join(third, 'info.json'));
 
   app = Fastify();
-  await app.register(authPlugin, { config });
-  await app.register(evidenceRoutes, { config });
+  // Auth and the evidence routes read nothing but the config.
+  await app.register(depsPlugin, { config } as ApiDeps);
+  await app.register(authPlugin);
+  await app.register(evidenceRoutes);
   await app.ready();
 });
 

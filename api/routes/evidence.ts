@@ -4,14 +4,15 @@
  * text: the id must be a UUID, the attempt an integer and the file one of four names, and anything
  * else is a 404 — so no request can reach outside `<evidenceDir>/<id>/<attempt>/`.
  */
-import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { AppConfig } from '../../config.js';
+import { errorReplies, IdParams } from '../../contracts/api/common.js';
+import { EvidenceFileParams, EvidenceList, type EvidenceFileView } from '../../contracts/api/evidence.js';
 import { evidenceFiles, type EvidenceFile } from '../../contracts/evidence.js';
-import { ErrorBody } from '../views.js';
+import { documentedOnly, tags } from '../route-docs.js';
 
 /**
  * How each file is sent. Stored HTML comes from a third-party site: as text/plain, sandboxed and
@@ -27,25 +28,13 @@ const fileTypes: Record<EvidenceFile, { type: string; download: boolean }> = {
 
 const MAX_INFO_BYTES = 256 * 1024;
 
-const EvidenceFileView = Type.Object({ name: Type.String(), size: Type.Integer(), url: Type.String() });
-const EvidenceAttemptView = Type.Object({
-  attempt: Type.Integer(),
-  files: Type.Array(EvidenceFileView),
-  /** info.json as written (url, error, at, files, problems), or null when missing/unreadable. */
-  info: Type.Unknown(),
-});
-const EvidenceListView = Type.Object({ attempts: Type.Array(EvidenceAttemptView) });
-
-const idParam = Type.String({ format: 'uuid' });
-const attemptParam = Type.Integer({ minimum: 0, maximum: 1_000_000 });
-
 function notFound(reply: FastifyReply, what = 'evidence not found') {
   return reply.code(404).send({ error: 'not_found', message: what });
 }
 
-export const evidenceRoutes: FastifyPluginAsync<{ config: Pick<AppConfig, 'evidenceDir'> }> = async (app, { config }) => {
+export const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
-  const root = resolve(config.evidenceDir);
+  const root = resolve(app.deps.config.evidenceDir);
 
   /** Defence in depth: even validated parts must resolve inside the evidence root. */
   const inside = (...parts: string[]): string | null => {
@@ -59,13 +48,16 @@ export const evidenceRoutes: FastifyPluginAsync<{ config: Pick<AppConfig, 'evide
       // A malformed id is answered like an unknown one (404), not with a validation message.
       attachValidation: true,
       schema: {
-        params: Type.Object({ id: idParam }),
-        response: { 200: EvidenceListView, '4xx': ErrorBody },
+        tags: [tags.evidence],
+        summary: 'Failure evidence per attempt: files (trace, screenshot, page, info) and the info.json',
+        description: 'A publication without evidence answers an empty list; a malformed id 404.',
+        params: IdParams,
+        response: { 200: EvidenceList, '4xx': errorReplies['4xx'] },
       },
     },
     async (request, reply) => {
       if (request.validationError) return notFound(reply);
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const dir = inside(id);
       if (!dir) return notFound(reply);
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -77,7 +69,7 @@ export const evidenceRoutes: FastifyPluginAsync<{ config: Pick<AppConfig, 'evide
         attempts: await Promise.all(
           attempts.map(async (attempt) => {
             const attemptDir = join(dir, String(attempt));
-            const files: { name: string; size: number; url: string }[] = [];
+            const files: EvidenceFileView[] = [];
             for (const name of evidenceFiles) {
               const stat = await lstat(join(attemptDir, name)).catch(() => null);
               if (stat?.isFile()) files.push({ name, size: stat.size, url: `/api/publications/${id}/evidence/${attempt}/${name}` });
@@ -94,16 +86,27 @@ export const evidenceRoutes: FastifyPluginAsync<{ config: Pick<AppConfig, 'evide
     {
       attachValidation: true,
       schema: {
-        params: Type.Object({
-          id: idParam,
-          attempt: attemptParam,
-          file: Type.Union(evidenceFiles.map((f) => Type.Literal(f))),
-        }),
+        tags: [tags.evidence],
+        summary: 'One evidence file',
+        description:
+          'trace.zip, screenshot.png, page.html (as text/plain, sandboxed, attachment) or info.json; cookies and tokens are redacted. ' +
+          '404 for anything else.',
+        params: EvidenceFileParams,
       },
+      // The file is streamed as is: its replies are documented, never serialized.
+      config: documentedOnly({
+        response: {
+          200: {
+            description: 'the file',
+            content: Object.fromEntries(evidenceFiles.map((f) => [fileTypes[f].type.split(';')[0], { schema: { type: 'string', format: 'binary' } }])),
+          },
+          '4xx': errorReplies['4xx'],
+        },
+      }),
     },
     async (request, reply) => {
       if (request.validationError) return notFound(reply);
-      const { id, attempt, file } = request.params as { id: string; attempt: number; file: EvidenceFile };
+      const { id, attempt, file } = request.params;
       const path = inside(id, String(attempt), file);
       if (!path) return notFound(reply);
       // lstat: a symlink planted in the evidence tree is not followed.

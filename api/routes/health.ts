@@ -1,21 +1,26 @@
-import { Type } from '@sinclair/typebox';
-import type { Client } from '@temporalio/client';
-import type { FastifyPluginAsync } from 'fastify';
-import type { Db } from '../../db/client.js';
+/** GET /healthz — public (no auth): load balancers, operators and start-up scripts read it. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Health } from '../../contracts/api/health.js';
 import { checkHealth } from '../../services/health.js';
+import { publicRoute, tags } from '../route-docs.js';
 
-const Check = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });
-const HealthBody = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
-  db: Check,
-  temporal: Check,
-  workers: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), pollers: Type.Integer() })),
-});
-
-/** Public (no auth): load balancers and operators read it. */
-export const healthRoutes: FastifyPluginAsync<{ db: Db; temporal: Client }> = async (app, { db, temporal }) => {
-  app.get('/healthz', { schema: { response: { 200: HealthBody, 503: HealthBody } } }, async (_request, reply) => {
-    const health = await checkHealth(db, temporal);
-    return reply.code(health.status === 'ok' ? 200 : 503).send(health);
-  });
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, temporal } = app.deps;
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: [tags.health],
+        summary: 'Database, Temporal and per-queue worker pollers',
+        description: '200 `ok`; 503 `degraded`, or `starting` until start-up has finished (in `npm start`: after the demo seed).',
+        security: publicRoute,
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_request, reply) => {
+      const health = await checkHealth(db, temporal);
+      if (!app.readiness.ready) return reply.code(503).send({ ...health, status: 'starting' as const });
+      return reply.code(health.status === 'ok' ? 200 : 503).send(health);
+    },
+  );
 };

@@ -1,28 +1,29 @@
 /** Models: the one-time Telegram link code the admin hands to a model (she sends `/start CODE` to the bot). */
-import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
-import type { AppConfig } from '../../config.js';
-import type { Db } from '../../db/client.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorReplies, IdParams } from '../../contracts/api/common.js';
+import { TelegramLinkBody, TelegramLinkCode } from '../../contracts/api/models.js';
 import { createTelegramLinkCode } from '../../services/telegram.js';
-import { ErrorBody } from '../views.js';
+import { tags } from '../route-docs.js';
 
-export const modelRoutes: FastifyPluginAsync<{ db: Db; config: AppConfig }> = async (app, { db, config }) => {
+export const modelRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
+  const { db, config } = app.deps;
 
   app.post(
     '/api/models/:id/telegram-link',
     {
       schema: {
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        body: Type.Object({ ttlHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 30 })) }, { additionalProperties: false }),
-        response: { 201: Type.Object({ code: Type.String(), expiresAt: Type.String() }), '4xx': ErrorBody },
+        tags: [tags.models],
+        summary: 'A one-time code the model sends to the bot as /start CODE (replaces an unused one)',
+        params: IdParams,
+        body: TelegramLinkBody,
+        response: { 201: TelegramLinkCode, '4xx': errorReplies['4xx'] },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const { ttlHours } = request.body as { ttlHours?: number };
+      const { ttlHours } = request.body;
       const ttlMs = ttlHours !== undefined ? ttlHours * 3_600_000 : config.telegram.linkCodeTtlMs;
-      return reply.code(201).send(await createTelegramLinkCode(db, id, { ttlMs, actor: request.actor }));
+      return reply.code(201).send(await createTelegramLinkCode(db, request.params.id, { ttlMs, actor: request.actor }));
     },
   );
 };

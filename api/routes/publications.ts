@@ -1,83 +1,107 @@
-/** Publications: the list, and the controls (reschedule, publish now, cancel, retry) that signal their workflows. */
-import { Type } from '@sinclair/typebox';
-import type { Client } from '@temporalio/client';
-import type { FastifyPluginAsync } from 'fastify';
-import type { AppConfig } from '../../config.js';
-import type { Db } from '../../db/client.js';
-import { listPublications } from '../../db/publications.js';
-import { publicationStatus } from '../../db/schema.js';
+/** Publications: the list, the counts by status, and the controls (reschedule, publish now, cancel, retry) that signal their workflows. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Accepted, errorReplies, IdParams } from '../../contracts/api/common.js';
+import {
+  CancelBody, PublicationCounts, PublicationList, PublicationListQuery, RescheduleBody, Rescheduled,
+} from '../../contracts/api/publications.js';
+import { findPublications } from '../../services/publication-views.js';
 import {
   cancelPublication, publishPublicationNow, reschedulePublication, retryPublication,
 } from '../../services/publications.js';
-import { ErrorBody, publicationView, PublicationView } from '../views.js';
+import { publicationCounts } from '../../services/reports.js';
+import { tags } from '../route-docs.js';
+import { publicationView } from '../views.js';
 
-export const publicationRoutes: FastifyPluginAsync<{ db: Db; temporal: Client; config: AppConfig }> = async (app, { db, temporal, config }) => {
+const controlReplies = { 202: Accepted, ...errorReplies };
+const controlNote = '202 once Temporal holds the signal (the workflow makes the change and records it); 409 when the publication’s state does not allow it; 503 `temporal_unavailable` when Temporal is down.';
+
+export const publicationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
+  const { db, temporal, config } = app.deps;
   const deps = { db, temporal, lifecycle: config.lifecycle };
 
   app.get(
     '/api/publications',
     {
       schema: {
-        querystring: Type.Object({
-          contentId: Type.Optional(Type.String({ format: 'uuid' })),
-          status: Type.Optional(Type.Union(publicationStatus.enumValues.map((s) => Type.Literal(s)))),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-        }),
-        response: { 200: Type.Object({ items: Type.Array(PublicationView), temporalUiUrl: Type.String() }), '4xx': ErrorBody },
+        tags: [tags.publications],
+        summary: 'Publications, newest first, with the Temporal Web UI base and namespace for workflow links',
+        querystring: PublicationListQuery,
+        response: { 200: PublicationList, '4xx': errorReplies['4xx'] },
       },
     },
     async (request) => {
-      const filter = request.query as Parameters<typeof listPublications>[1];
-      const rows = await listPublications(db, filter);
-      return { items: rows.map(publicationView), temporalUiUrl: config.temporal.uiUrl };
+      const rows = await findPublications(db, request.query);
+      return { items: rows.map(publicationView), temporalUiUrl: config.temporal.uiUrl, temporalNamespace: config.temporal.namespace };
     },
   );
 
-  const params = Type.Object({ id: Type.String({ format: 'uuid' }) });
-  const accepted = Type.Object({ id: Type.String() });
-  const replies = { 202: accepted, '4xx': ErrorBody, '5xx': ErrorBody };
+  app.get(
+    '/api/publications/counts',
+    {
+      schema: {
+        tags: [tags.publications],
+        summary: 'Every publication counted by status (the dashboard overview)',
+        response: { 200: PublicationCounts, '4xx': errorReplies['4xx'] },
+      },
+    },
+    async () => {
+      const counts = await publicationCounts(db);
+      return { counts, total: Object.values(counts).reduce((sum, n) => sum + n, 0) };
+    },
+  );
 
   app.post(
     '/api/publications/:id/reschedule',
     {
       schema: {
-        params,
-        body: Type.Object({ scheduledTime: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
-        response: { ...replies, 202: Type.Object({ id: Type.String(), scheduledTime: Type.String(), warnings: Type.Array(Type.String()) }) },
+        tags: [tags.publications],
+        summary: 'Move to a new time (the admin’s time wins; a broken rule comes back as a warning)',
+        description: controlNote,
+        params: IdParams,
+        body: RescheduleBody,
+        response: { ...controlReplies, 202: Rescheduled },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const { scheduledTime } = request.body as { scheduledTime: string };
-      return reply.code(202).send(await reschedulePublication(deps, id, { actor: request.actor, scheduledTime: new Date(scheduledTime) }));
+      const { id } = request.params;
+      return reply.code(202).send(await reschedulePublication(deps, id, { actor: request.actor, scheduledTime: new Date(request.body.scheduledTime) }));
     },
   );
 
-  app.post('/api/publications/:id/publish-now', { schema: { params, response: replies } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    return reply.code(202).send(await publishPublicationNow(deps, id, { actor: request.actor }));
-  });
+  app.post(
+    '/api/publications/:id/publish-now',
+    {
+      schema: {
+        tags: [tags.publications], summary: 'Publish at once (scheduled, held, failed or unconfirmed)', description: controlNote,
+        params: IdParams, response: controlReplies,
+      },
+    },
+    async (request, reply) => reply.code(202).send(await publishPublicationNow(deps, request.params.id, { actor: request.actor })),
+  );
 
   app.post(
     '/api/publications/:id/cancel',
     {
       schema: {
-        params,
-        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-        response: replies,
+        tags: [tags.publications], summary: 'Cancel (not once published)', description: controlNote,
+        params: IdParams, body: CancelBody, response: controlReplies,
       },
     },
-    async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const body = request.body as { reason?: string };
-      return reply.code(202).send(await cancelPublication(deps, id, { actor: request.actor, reason: body.reason }));
-    },
+    async (request, reply) => reply.code(202).send(await cancelPublication(deps, request.params.id, { actor: request.actor, reason: request.body.reason })),
   );
 
-  app.post('/api/publications/:id/retry', { schema: { params, response: replies } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    return reply.code(202).send(await retryPublication(deps, id, { actor: request.actor }));
-  });
-
+  app.post(
+    '/api/publications/:id/retry',
+    {
+      schema: {
+        tags: [tags.publications],
+        summary: 'Retry after failed, unconfirmed or held (first looks for an earlier post by its marker)',
+        description: controlNote,
+        params: IdParams,
+        response: controlReplies,
+      },
+    },
+    async (request, reply) => reply.code(202).send(await retryPublication(deps, request.params.id, { actor: request.actor })),
+  );
 };

@@ -1,13 +1,12 @@
 import {
-	isAccountStatus,
 	isStatus,
-	type Account,
 	type AccountStatusChange,
 	type AccountsResponse,
 	type BrowserProfileInput,
 	type BrowserProfileView,
 	type EvidenceAttempt,
 	type EvidenceResponse,
+	type PublicationCounts,
 	type PublicationStatus,
 	type PublicationsResponse,
 	type SessionCheckResult,
@@ -48,12 +47,34 @@ export async function getPublications(
 // instead of a template crash.
 function isPublicationsResponse(body: unknown): body is PublicationsResponse {
 	if (typeof body !== 'object' || body === null) return false;
-	const { items, temporalUiUrl } = body as Record<string, unknown>;
+	const { items, temporalUiUrl, temporalNamespace } = body as Record<string, unknown>;
 	return (
 		Array.isArray(items) &&
 		typeof temporalUiUrl === 'string' &&
+		typeof temporalNamespace === 'string' &&
 		items.every((i) => typeof i === 'object' && i !== null && isStatus((i as { status?: unknown }).status))
 	);
+}
+
+/**
+ * GET /api/publications/counts: every publication counted by status on the server (the list
+ * itself stops at a page). Never throws, like getPublications.
+ */
+export async function getPublicationCounts(
+	fetch: typeof globalThis.fetch
+): Promise<ApiResult<PublicationCounts>> {
+	try {
+		const res = await fetch('/api/publications/counts', { headers: { accept: 'application/json' } });
+		if (!res.ok) return await failure(res);
+		const body: unknown = await res.json();
+		const counts = (body as { counts?: unknown } | null)?.counts;
+		if (typeof counts !== 'object' || counts === null || typeof (body as { total?: unknown }).total !== 'number') {
+			return { ok: false, unauthorized: false, message: 'unexpected response shape' };
+		}
+		return { ok: true, data: body as PublicationCounts };
+	} catch (err) {
+		return { ok: false, unauthorized: false, message: String(err) };
+	}
 }
 
 /** GET /api/publications/:id/evidence; never throws, like getPublications. */
@@ -103,7 +124,7 @@ function toAttempt(raw: unknown): EvidenceAttempt {
 // Accounts. The page loads with the universal-load fetch (SSR forwards the session cookie); the
 // actions run in the browser with its own fetch, same origin, so the dashboard cookie goes along.
 
-/** GET /api/accounts; never throws. */
+/** GET /api/accounts; never throws. The server shapes each row by its schema (the proxy as host only). */
 export async function getAccounts(fetch: typeof globalThis.fetch): Promise<ApiResult<AccountsResponse>> {
 	try {
 		const res = await fetch('/api/accounts', { headers: { accept: 'application/json' } });
@@ -113,48 +134,22 @@ export async function getAccounts(fetch: typeof globalThis.fetch): Promise<ApiRe
 		if (!Array.isArray(items) || !items.every(isAccountLike)) {
 			return { ok: false, unauthorized: false, message: 'unexpected response shape' };
 		}
-		return { ok: true, data: { items: items.map(toAccount) } };
+		return { ok: true, data: body as AccountsResponse };
 	} catch (err) {
 		return { ok: false, unauthorized: false, message: String(err) };
 	}
 }
 
-function isAccountLike(raw: unknown): raw is Record<string, unknown> {
+function isAccountLike(raw: unknown): boolean {
 	if (typeof raw !== 'object' || raw === null) return false;
 	const a = raw as Record<string, unknown>;
-	return typeof a.id === 'string' && typeof a.username === 'string' && typeof a.status === 'string';
-}
-
-const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
-function toAccount(a: Record<string, unknown>): Account {
-	return {
-		id: String(a.id),
-		modelId: String(a.modelId ?? ''),
-		modelName: String(a.modelName ?? ''),
-		platformName: String(a.platformName ?? ''),
-		username: String(a.username),
-		status: isAccountStatus(a.status) ? a.status : String(a.status),
-		sessionSaved: a.sessionSaved === true,
-		lastSessionState: strOrNull(a.lastSessionState),
-		lastSessionCheckAt: strOrNull(a.lastSessionCheckAt),
-		lastAuthenticatedAt: strOrNull(a.lastAuthenticatedAt),
-		browserProfile: toProfile(a.browserProfile)
-	};
-}
-
-// browser_profile is a JSON column: keep only well-typed fields, so a save sends back nothing odd.
-function toProfile(raw: unknown): BrowserProfileView {
-	const p = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-	const view: BrowserProfileView = { proxy: strOrNull(p.proxy) };
-	if (typeof p.locale === 'string') view.locale = p.locale;
-	if (typeof p.timezoneId === 'string') view.timezoneId = p.timezoneId;
-	if (typeof p.userAgent === 'string') view.userAgent = p.userAgent;
-	const vp = p.viewport as { width?: unknown; height?: unknown } | undefined;
-	if (vp && Number.isInteger(vp.width) && Number.isInteger(vp.height)) {
-		view.viewport = { width: Number(vp.width), height: Number(vp.height) };
-	}
-	return view;
+	return (
+		typeof a.id === 'string' &&
+		typeof a.username === 'string' &&
+		typeof a.status === 'string' &&
+		typeof a.browserProfile === 'object' &&
+		a.browserProfile !== null
+	);
 }
 
 /** A non-2xx answer as a failure carrying the API's own `{ error, message }` when it sent one. */

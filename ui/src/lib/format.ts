@@ -1,5 +1,3 @@
-import { STATUSES, type Publication, type StatusCounts } from './types';
-
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
@@ -16,16 +14,10 @@ export function formatUtc(iso: string | null): string {
 	);
 }
 
-/** Deep link to one workflow in the Temporal Web UI. */
-export function workflowUrl(temporalUiUrl: string, workflowId: string): string {
+/** Deep link to one workflow in the Temporal Web UI (base URL and namespace as the API answers them). */
+export function workflowUrl(temporalUiUrl: string, namespace: string, workflowId: string): string {
 	const base = temporalUiUrl.replace(/\/+$/, '');
-	return `${base}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
-}
-
-export function countByStatus(items: readonly Publication[]): StatusCounts {
-	const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
-	for (const item of items) if (item.status in counts) counts[item.status] += 1;
-	return counts;
+	return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 /** 1536 → "1.5 KB": file sizes on the evidence page. */

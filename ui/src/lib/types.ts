@@ -1,144 +1,65 @@
-// Shapes of the HTTP API the dashboard reads. Duplicated on purpose: ui/ talks to the app
-// only over HTTP and never imports db/ or services/.
+// Shapes of the HTTP API the dashboard reads: the API's own schemas (contracts/api/, the TypeBox
+// schemas Fastify validates and serializes with), imported as types only so no schema library lands in
+// the bundle. The status lists are plain `as const` arrays from contracts/api/statuses.ts (no TypeBox).
+// What remains defined here is UI-only: the runtime guards and the evidence page's normalized info.
+import {
+	accountStatuses,
+	publicationStatuses,
+	sessionCheckStates,
+	type AccountStatus,
+	type PublicationStatus,
+	type SessionCheckState
+} from '$contracts/api/statuses';
+import type { EvidenceAttempt as ApiEvidenceAttempt } from '$contracts/api/evidence';
 
-export const STATUSES = [
-	'scheduled',
-	'held',
-	'processing',
-	'published',
-	'failed',
-	'canceled',
-	'unconfirmed'
-] as const;
-export type PublicationStatus = (typeof STATUSES)[number];
+export type {
+	Publication,
+	PublicationList as PublicationsResponse,
+	PublicationCounts,
+	StatusCounts
+} from '$contracts/api/publications';
+export type {
+	Account,
+	AccountList as AccountsResponse,
+	AccountStatusChange,
+	BrowserProfileBody as BrowserProfileInput,
+	BrowserProfileView,
+	SessionCheckResult,
+	SessionImportResult
+} from '$contracts/api/accounts';
+export type { EvidenceFileView as EvidenceFile } from '$contracts/api/evidence';
+export type { AccountStatus, PublicationStatus, SessionCheckState as SessionState };
+
+export const STATUSES = publicationStatuses;
+export const ACCOUNT_STATUSES = accountStatuses;
+export const SESSION_STATES = sessionCheckStates;
 
 export function isStatus(value: unknown): value is PublicationStatus {
 	return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
 }
 
-export interface Publication {
-	id: string;
-	contentId: string;
-	status: PublicationStatus;
-	modelName: string;
-	platformName: string;
-	accountUsername: string;
-	scheduledTime: string | null;
-	publishedAt: string | null;
-	postUrl: string | null;
-	attempts: number;
-	lastError: string | null;
-	workflowId: string | null;
-	/** Failure evidence exists (trace, screenshot, HTML); optional so an older API still parses. */
-	hasEvidence?: boolean;
+export function isAccountStatus(value: unknown): value is AccountStatus {
+	return typeof value === 'string' && (ACCOUNT_STATUSES as readonly string[]).includes(value);
 }
 
-export interface PublicationsResponse {
-	items: Publication[];
-	temporalUiUrl: string;
+export function isSessionState(value: unknown): value is SessionCheckState {
+	return typeof value === 'string' && (SESSION_STATES as readonly string[]).includes(value);
 }
 
-/** GET /api/publications/:id/evidence */
-export interface EvidenceFile {
-	name: string;
-	size: number;
-	url: string;
-}
-
-/** The parts of an attempt's info.json the page shows (all optional: it is best effort). */
+/**
+ * The parts of an attempt's info.json the evidence page shows. The API hands info.json over as
+ * written (best effort, untyped); `getEvidence` keeps only these well-typed fields.
+ */
 export interface EvidenceInfo {
 	url?: string;
 	at?: string;
 	error?: { type?: string; message?: string };
 }
 
-export interface EvidenceAttempt {
-	attempt: number;
-	files: EvidenceFile[];
+export interface EvidenceAttempt extends Omit<ApiEvidenceAttempt, 'info'> {
 	info: EvidenceInfo | null;
 }
 
 export interface EvidenceResponse {
 	attempts: EvidenceAttempt[];
-}
-
-export type StatusCounts = Record<PublicationStatus, number>;
-
-/** platform_accounts.status */
-export const ACCOUNT_STATUSES = ['active', 'paused', 'session_expired', 'disabled'] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
-
-export function isAccountStatus(value: unknown): value is AccountStatus {
-	return typeof value === 'string' && (ACCOUNT_STATUSES as readonly string[]).includes(value);
-}
-
-/** What a session check found; `pending` = still running when the API stopped waiting. */
-export const SESSION_STATES = ['logged_in', 'logged_out', 'challenge', 'unknown', 'pending'] as const;
-export type SessionState = (typeof SESSION_STATES)[number];
-
-export function isSessionState(value: unknown): value is SessionState {
-	return typeof value === 'string' && (SESSION_STATES as readonly string[]).includes(value);
-}
-
-/** The account's browser profile as the API answers it: the proxy is scheme + host only. */
-export interface BrowserProfileView {
-	locale?: string;
-	timezoneId?: string;
-	viewport?: { width: number; height: number };
-	userAgent?: string;
-	proxy: string | null;
-}
-
-/** GET /api/accounts: one row. `status` is kept as a string when the API grows a new one. */
-export interface Account {
-	id: string;
-	modelId: string;
-	modelName: string;
-	platformName: string;
-	username: string;
-	status: AccountStatus | string;
-	sessionSaved: boolean;
-	lastSessionState: string | null;
-	lastSessionCheckAt: string | null;
-	lastAuthenticatedAt: string | null;
-	browserProfile: BrowserProfileView;
-}
-
-export interface AccountsResponse {
-	items: Account[];
-}
-
-/** POST /api/accounts/:id/check and /login */
-export interface SessionCheckResult {
-	accountId: string;
-	state: SessionState | string;
-	/** The account's status after the check. */
-	status?: string;
-	/** Set when the check was still running (`pending`): follow it in Temporal. */
-	workflowId?: string;
-}
-
-/** POST /api/accounts/:id/session */
-export interface SessionImportResult {
-	imported: { format: string; cookieCount: number; warnings: string[] };
-	check: SessionCheckResult | null;
-	/** The file was stored but the check could not run (Temporal or the browser worker down). */
-	checkError?: string;
-}
-
-/** POST /api/accounts/:id/pause and /resume */
-export interface AccountStatusChange {
-	accountId: string;
-	held?: string[];
-	released?: string[];
-}
-
-/** PUT /api/accounts/:id/browser-profile body. */
-export interface BrowserProfileInput {
-	locale?: string;
-	timezoneId?: string;
-	viewport?: { width: number; height: number };
-	userAgent?: string;
-	/** A URL (may carry credentials) sets it, null removes it, left out keeps the current one. */
-	proxy?: string | null;
 }

@@ -1,7 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import type { PageLoad } from './$types';
-import { getPublications } from '$lib/api';
-import { countByStatus } from '$lib/format';
+import { getPublicationCounts, getPublications } from '$lib/api';
 import { isStatus } from '$lib/types';
 
 // Universal load: on the server SvelteKit's fetch forwards the session cookie (see
@@ -10,26 +9,27 @@ export const load: PageLoad = async ({ fetch, url }) => {
 	const raw = url.searchParams.get('status');
 	const status = isStatus(raw) ? raw : null;
 
-	// The summary counts every status, so it needs the unfiltered list as well.
-	const [all, filtered] = await Promise.all([
-		getPublications(fetch),
-		status ? getPublications(fetch, status) : null
-	]);
+	// The summary counts every publication on the server, not just the page of the list shown.
+	const [list, summary] = await Promise.all([getPublications(fetch, status), getPublicationCounts(fetch)]);
 
-	if ((!all.ok && all.unauthorized) || (filtered && !filtered.ok && filtered.unauthorized)) {
+	if ((!list.ok && list.unauthorized) || (!summary.ok && summary.unauthorized)) {
 		redirect(303, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
 	}
-	if (!all.ok || (filtered && !filtered.ok)) {
-		const failure = !all.ok ? all : filtered;
-		console.error('GET /api/publications failed:', failure && !failure.ok && failure.message);
+	if (!list.ok || !summary.ok) {
+		const failure = !list.ok ? list : summary;
+		console.error(
+			`GET /api/publications${list.ok ? '/counts' : ''} failed:`,
+			!failure.ok && failure.message
+		);
 		return { status, loadFailed: true as const };
 	}
 
 	return {
 		status,
 		loadFailed: false as const,
-		items: filtered?.ok ? filtered.data.items : all.data.items,
-		counts: countByStatus(all.data.items),
-		temporalUiUrl: all.data.temporalUiUrl
+		items: list.data.items,
+		counts: summary.data.counts,
+		temporalUiUrl: list.data.temporalUiUrl,
+		temporalNamespace: list.data.temporalNamespace
 	};
 };

@@ -1,0 +1,105 @@
+/**
+ * Platform accounts: the list with session health, pause / resume, session linking (a session file or a
+ * password login), on-demand session checks and the account's browser profile.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { IsoTime, Nullable, StringEnum } from './common.js';
+import { accountStatuses, sessionCheckStates } from './statuses.js';
+
+export const AccountStatus = StringEnum(accountStatuses);
+export type AccountStatus = Static<typeof AccountStatus>;
+export const SessionCheckState = StringEnum(sessionCheckStates);
+export type SessionCheckState = Static<typeof SessionCheckState>;
+
+const Viewport = Type.Object(
+  { width: Type.Integer({ minimum: 320, maximum: 3840 }), height: Type.Integer({ minimum: 320, maximum: 3840 }) },
+  { additionalProperties: false },
+);
+
+/** How the account's browser presents itself on every run (defaults: the model's language and time zone, 1280×900). */
+const profileFields = {
+  locale: Type.Optional(Type.String({ minLength: 2, maxLength: 35, description: 'BCP 47, e.g. es-CO' })),
+  timezoneId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA, e.g. America/Bogota' })),
+  viewport: Type.Optional(Viewport),
+  userAgent: Type.Optional(Type.String({ minLength: 10, maxLength: 500 })),
+};
+
+/** The browser profile as answered: the proxy is scheme + host only (its credentials never leave the database). */
+export const BrowserProfileView = Type.Object({ ...profileFields, proxy: Nullable(Type.String()) });
+export type BrowserProfileView = Static<typeof BrowserProfileView>;
+
+/** PUT /api/accounts/:id/browser-profile: replaces the profile. */
+export const BrowserProfileBody = Type.Object(
+  {
+    ...profileFields,
+    proxy: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'a URL (may carry credentials: stored encrypted); null removes it, left out keeps it' }))),
+  },
+  { additionalProperties: false },
+);
+export type BrowserProfileBody = Static<typeof BrowserProfileBody>;
+
+/** One account of GET /api/accounts; never the session itself. */
+export const Account = Type.Object({
+  id: Type.String(),
+  modelId: Type.String(),
+  modelName: Type.String(),
+  platformName: Type.String(),
+  username: Type.String(),
+  status: AccountStatus,
+  /** A session is stored (encrypted). */
+  sessionSaved: Type.Boolean(),
+  lastSessionState: Nullable(Type.String()),
+  lastSessionCheckAt: Nullable(IsoTime),
+  lastAuthenticatedAt: Nullable(IsoTime),
+  browserProfile: BrowserProfileView,
+});
+export type Account = Static<typeof Account>;
+
+export const AccountList = Type.Object({ items: Type.Array(Account) });
+export type AccountList = Static<typeof AccountList>;
+
+export const PauseBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+export type PauseBody = Static<typeof PauseBody>;
+
+/** POST /api/accounts/:id/pause (`held`: publications now waiting) and /resume (`released`). */
+export const AccountStatusChange = Type.Object({
+  accountId: Type.String(),
+  held: Type.Optional(Type.Array(Type.String())),
+  released: Type.Optional(Type.Array(Type.String())),
+});
+export type AccountStatusChange = Static<typeof AccountStatusChange>;
+
+/** POST /api/accounts/:id/check and /login. */
+export const SessionCheckResult = Type.Object({
+  accountId: Type.String(),
+  state: SessionCheckState,
+  /** The account's status after the check. */
+  status: Type.Optional(Type.String()),
+  /** Set when the check was still running (`pending`): follow it in Temporal. */
+  workflowId: Type.Optional(Type.String()),
+});
+export type SessionCheckResult = Static<typeof SessionCheckResult>;
+
+/**
+ * POST /api/accounts/:id/session. Documentation of the multipart form; the same file may also come as
+ * the raw body (application/json or text/plain). The route reads it itself (at most 2 MB).
+ */
+export const SessionFileUpload = Type.Object({
+  file: Type.String({ format: 'binary', description: 'a Playwright storageState JSON, a browser-extension cookie export (JSON) or a Netscape cookies.txt' }),
+});
+
+export const SessionImportResult = Type.Object({
+  accountId: Type.String(),
+  imported: Type.Object({ format: Type.String(), cookieCount: Type.Integer(), warnings: Type.Array(Type.String()) }),
+  check: Nullable(SessionCheckResult),
+  /** The file was stored but the check could not run (Temporal or the browser worker down). */
+  checkError: Type.Optional(Type.String()),
+});
+export type SessionImportResult = Static<typeof SessionImportResult>;
+
+/** POST /api/accounts/:id/login: only the resulting session is stored, never the password. */
+export const LoginBody = Type.Object(
+  { username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), password: Type.String({ minLength: 1, maxLength: 500 }) },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
