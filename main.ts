@@ -80,7 +80,7 @@ export async function startApp(config: AppConfig, role: Role, log: Logger = crea
       app.workers = await startWorkers({ db: db.db, config, log, browser }, { address: config.temporal.address, namespace: config.temporal.namespace });
       app.workers.done.catch((error: Error) => log.fatal({ err: error }, 'a worker stopped unexpectedly'));
       log.info({ queues: app.workers.queues }, 'workers running');
-      if (config.sessionCheckIntervalMs > 0) await ensureSessionHealthSchedule(temporal, config.sessionCheckIntervalMs);
+      if (config.sessionCheckIntervalMs > 0) await ensureSessionHealthSchedule(temporal, config.sessionCheckIntervalMs, config.lifecycle);
     }
     const runsBot = role === 'all' || role === 'bot';
     if (config.telegram.token && (runsBot || (role === 'web' && config.telegram.webhook))) {

@@ -102,6 +102,14 @@ export interface SessionCheckInput {
   actor: string;
   /** Username/password encrypted with the app key (never in clear in the history); present = log in first. */
   credentials?: string;
+  /** Activity timeouts (heartbeat, database); absent = the defaults. */
+  options?: Partial<LifecycleOptions>;
+}
+
+/** The Schedule's sweep; it starts with no input, so every field is optional. */
+export interface SessionHealthInput {
+  /** Passed on to each account's check. */
+  options?: Partial<LifecycleOptions>;
 }
 
 export interface SessionCheckOutcome {
@@ -114,7 +122,7 @@ export interface SessionCheckOutcome {
 }
 
 export type SessionCheckWorkflow = (input: SessionCheckInput) => Promise<SessionCheckOutcome>;
-export type SessionHealthWorkflow = () => Promise<{ checked: number; states: Record<string, number> }>;
+export type SessionHealthWorkflow = (input?: SessionHealthInput) => Promise<{ checked: number; states: Record<string, number> }>;
 
 /** Workflow type names as registered by the worker (the exported function names in workflows/index.ts). */
 export const WorkflowTypes = {

@@ -5,9 +5,10 @@
  * dashboard and the bot.
  */
 import { ScheduleAlreadyRunning, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { LifecycleOptions } from '../core/lifecycle.js';
 import { parseSessionFile, SessionImportError } from '../core/session-import.js';
 import {
-  sessionCheckWorkflowId, sessionHealthScheduleId, TaskQueues, WorkflowTypes, type SessionCheckOutcome, type SessionCheckWorkflow,
+  sessionCheckWorkflowId, sessionHealthScheduleId, TaskQueues, WorkflowTypes, type SessionCheckOutcome, type SessionCheckWorkflow, type SessionHealthWorkflow,
 } from '../contracts/workflows.js';
 import type { Db } from '../db/client.js';
 import { encryptJson } from '../crypto/secrets.js';
@@ -20,6 +21,8 @@ export interface SessionServiceDeps {
   db: Db;
   temporal: Client;
   encryptionKey: Buffer;
+  /** Timing knobs (heartbeat, activity timeouts) the session workflows run with; their defaults when absent. */
+  lifecycle?: LifecycleOptions;
 }
 
 /** How long a caller waits for a check before getting the workflow id to follow instead. */
@@ -38,7 +41,7 @@ async function runCheck(deps: SessionServiceDeps, accountId: string, actor: stri
   const workflowId = sessionCheckWorkflowId(accountId, `${credentials ? 'login' : 'manual'}-${Date.now()}`);
   const handle = await viaTemporal('the session check', () =>
     deps.temporal.workflow.start<SessionCheckWorkflow>(WorkflowTypes.sessionCheck, {
-      taskQueue: TaskQueues.pipeline, workflowId, args: [{ accountId, actor, credentials }],
+      taskQueue: TaskQueues.pipeline, workflowId, args: [{ accountId, actor, credentials, options: deps.lifecycle }],
     }),
   );
   let timer: NodeJS.Timeout | undefined;
@@ -111,18 +114,19 @@ export async function loginAccount(deps: SessionServiceDeps, accountId: string, 
 }
 
 /** Creates (or re-times) the Schedule that checks every saved session. Idempotent across roles and restarts. */
-export async function ensureSessionHealthSchedule(temporal: Client, intervalMs: number): Promise<void> {
+export async function ensureSessionHealthSchedule(temporal: Client, intervalMs: number, lifecycle?: LifecycleOptions): Promise<void> {
   const spec = { intervals: [{ every: intervalMs }] };
+  const args: Parameters<SessionHealthWorkflow> = [{ options: lifecycle }];
   try {
     await temporal.schedule.create({
       scheduleId: sessionHealthScheduleId,
       spec,
-      action: { type: 'startWorkflow', workflowType: WorkflowTypes.sessionHealth, taskQueue: TaskQueues.pipeline, args: [] },
+      action: { type: 'startWorkflow', workflowType: WorkflowTypes.sessionHealth, taskQueue: TaskQueues.pipeline, args },
       policies: { overlap: 'SKIP', catchupWindow: '1 hour' },
       memo: { purpose: 'checks every saved platform session' },
     });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await temporal.schedule.getHandle(sessionHealthScheduleId).update((previous) => ({ ...previous, spec }));
+    await temporal.schedule.getHandle(sessionHealthScheduleId).update((previous) => ({ ...previous, spec, action: { ...previous.action, args } }));
   }
 }

@@ -1,8 +1,7 @@
 import {
-  condition, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, startChild, upsertSearchAttributes,
+  condition, ParentClosePolicy, setCurrentDetails, setHandler, startChild, upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { MediaActivities, PipelineActivities } from '../activities/index.js';
-import { defaultLifecycleOptions } from '../core/lifecycle.js';
+import { activitiesFor, lifecycleOptions } from './activity-options.js';
 import { publicationWorkflow } from './publication.js';
 import { ContentIdKey, ModelNameKey, PlatformKey, PublicationStatusKey } from '../contracts/search-attributes.js';
 import {
@@ -14,19 +13,7 @@ import {
  * → schedule by the rules → one child publicationWorkflow per account, which then lives on its own.
  */
 export async function contentWorkflow({ contentId, options }: ContentWorkflowInput): Promise<ContentWorkflowResult> {
-  const timing = { ...defaultLifecycleOptions, ...options };
-  const media = proxyActivities<MediaActivities>({
-    taskQueue: TaskQueues.media,
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: timing.heartbeatTimeoutMs,
-    retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: ['NotFound'] },
-  });
-  const pipeline = proxyActivities<PipelineActivities>({
-    taskQueue: TaskQueues.pipeline,
-    // Captions may wait on an LLM (with its own deadline and a template fallback).
-    startToCloseTimeout: Math.max(timing.dbActivityTimeoutMs, 60_000),
-    retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NotFound'] },
-  });
+  const { pipeline, captions, media } = activitiesFor(lifecycleOptions(options));
 
   let decision: { approved: true; input: ApproveInput } | { approved: false; input: RejectInput } | undefined;
   setHandler(approveSignal, (input) => void (decision ??= { approved: true, input }));
@@ -40,7 +27,7 @@ export async function contentWorkflow({ contentId, options }: ContentWorkflowInp
   }
 
   setCurrentDetails('captioning');
-  await pipeline.generateCaptions(contentId);
+  await captions.generateCaptions(contentId);
 
   const approval = await pipeline.approveIfAutomatic(contentId);
   if (!approval.approved) {

@@ -2,25 +2,14 @@
  * Session health: one account's check (optionally after a credentials login), and the sweep over every
  * saved session that a Temporal Schedule starts (default every 6 h).
  */
-import { executeChild, getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { BrowserActivities, PipelineActivities } from '../activities/index.js';
+import { executeChild, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import { activitiesFor, lifecycleOptions } from './activity-options.js';
 import {
-  releaseSignal, sessionCheckWorkflowId, TaskQueues, type SessionCheckInput, type SessionCheckOutcome,
+  releaseSignal, sessionCheckWorkflowId, type SessionCheckInput, type SessionCheckOutcome, type SessionHealthInput,
 } from '../contracts/workflows.js';
 
-const pipeline = proxyActivities<PipelineActivities>({
-  taskQueue: TaskQueues.pipeline,
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1s', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['NotFound'] },
-});
-const browser = proxyActivities<BrowserActivities>({
-  taskQueue: TaskQueues.browser,
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['NotFound', 'RejectedByPlatform'] },
-});
-
 export async function sessionCheckWorkflow(input: SessionCheckInput): Promise<SessionCheckOutcome> {
+  const { pipeline, browser } = activitiesFor(lifecycleOptions(input.options));
   if (input.credentials) {
     const state = await browser.loginAccount(input.accountId, input.credentials);
     log.info('login finished', { accountId: input.accountId, state });
@@ -36,14 +25,15 @@ export async function sessionCheckWorkflow(input: SessionCheckInput): Promise<Se
   return outcome;
 }
 
-export async function sessionHealthWorkflow(): Promise<{ checked: number; states: Record<string, number> }> {
+export async function sessionHealthWorkflow(input: SessionHealthInput = {}): Promise<{ checked: number; states: Record<string, number> }> {
+  const { pipeline } = activitiesFor(lifecycleOptions(input.options));
   const accountIds = await pipeline.listAccountsToCheck();
   const suffix = workflowInfo().workflowId.replace(/[^a-zA-Z0-9-]/g, '').slice(-24);
   const outcomes = await Promise.all(
     accountIds.map((accountId) =>
       executeChild(sessionCheckWorkflow, {
         workflowId: sessionCheckWorkflowId(accountId, suffix),
-        args: [{ accountId, actor: 'schedule' }],
+        args: [{ accountId, actor: 'schedule', options: input.options }],
       }).catch((error: Error) => {
         log.warn('session check failed', { accountId, error: error.message });
         return undefined;

@@ -22,7 +22,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
   const { db, temporal, config } = app.deps;
   const deps = { db, temporal, lifecycle: config.lifecycle };
-  const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey };
+  const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey, lifecycle: config.lifecycle };
 
   app.get(
     '/api/accounts',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { findTemporalCli, repoRoot, startTemporalDevServer } from '../../scripts/temporal.js';
+import { findTimeSkippingServer } from '../../scripts/time-skipping-server.js';
 import { freePort } from '../helpers/ports.js';
 
 declare module 'vitest' {
@@ -26,6 +27,8 @@ export default async function setup(project: TestProject) {
   execFileSync('npm', ['run', '--silent', 'build:ui'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
   const dir = mkdtempSync(join(tmpdir(), 'trafico-test-'));
   const cliPath = await findTemporalCli({ build: true, log: (line) => console.log(line) });
+  // The workflow timer tests' server (test/time-skipping.test.ts): built once from the Go module proxy, then cached.
+  await findTimeSkippingServer({ build: true, log: (line) => console.log(line) });
   const temporal = await startTemporalDevServer({
     cliPath,
     dataDir: dir,

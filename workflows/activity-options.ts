@@ -1,0 +1,63 @@
+/**
+ * The one place that says how workflows call activities: task queue, timeouts and retries per queue,
+ * all from LifecycleOptions (which travel in workflow inputs, since workflows cannot read config).
+ */
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { BrowserActivities, MediaActivities, PipelineActivities } from '../activities/index.js';
+import { defaultLifecycleOptions, type LifecycleOptions } from '../core/lifecycle.js';
+import { nonRetryablePublishErrors } from '../core/publish-errors.js';
+import { TaskQueues } from '../contracts/workflows.js';
+
+/** The options a workflow runs with: the defaults, overridden by what its input carries. */
+export function lifecycleOptions(overrides?: Partial<LifecycleOptions>): LifecycleOptions {
+  return { ...defaultLifecycleOptions, ...overrides };
+}
+
+/** Short database activities (the pipeline queue). A missing row will not appear by retrying. */
+export function pipelineActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return {
+    taskQueue: TaskQueues.pipeline,
+    startToCloseTimeout: options.dbActivityTimeoutMs,
+    retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NotFound'] },
+  };
+}
+
+/** Captions may wait on an LLM (with its own deadline and a template fallback): at least a minute. */
+export function captionActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return { ...pipelineActivityOptions(options), startToCloseTimeout: Math.max(options.dbActivityTimeoutMs, 60_000) };
+}
+
+/** ffmpeg on the media queue; heartbeats, so a dead worker is noticed long before the 30 minutes. */
+export function mediaActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return {
+    taskQueue: TaskQueues.media,
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: options.heartbeatTimeoutMs,
+    retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: ['NotFound', 'InvalidMedia'] },
+  };
+}
+
+/**
+ * Playwright on the browser queue (publish, metrics, session check, login). Typed publishing errors that
+ * retrying cannot help (and could get an account banned) stop at once; the rest retry 3 times.
+ */
+export function browserActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return {
+    taskQueue: TaskQueues.browser,
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: options.heartbeatTimeoutMs,
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['NotFound', ...nonRetryablePublishErrors] },
+  };
+}
+
+/** Activity proxies for one workflow run, one per task queue. */
+export function activitiesFor(options: LifecycleOptions) {
+  return {
+    pipeline: proxyActivities<PipelineActivities>(pipelineActivityOptions(options)),
+    captions: proxyActivities<Pick<PipelineActivities, 'generateCaptions'>>(captionActivityOptions(options)),
+    media: proxyActivities<MediaActivities>(mediaActivityOptions(options)),
+    browser: proxyActivities<BrowserActivities>(browserActivityOptions(options)),
+  };
+}
+
+export type Activities = ReturnType<typeof activitiesFor>;
