@@ -7,7 +7,6 @@ import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/t
 import { type Db, inTransaction } from './client.js';
 import { models, platformAccounts, platforms, publications } from './schema.js';
 
-/** Queries of the browser layer: per-account locks, saved sessions, session checks, post liveness. */
 /** An account with its platform and model: what a browser job builds its context from, and what notices name. */
 export async function accountContext(db: Db, accountId: string) {
   const [row] = await db

@@ -6,7 +6,6 @@ import type { MediaFacts } from '../core/types.js';
 import { type Db, inTransaction } from './client.js';
 import { contents, platformAccounts, platforms, publications, type Content } from './schema.js';
 
-/** Queries of the media activities (ingest dedupe/rejection, per-platform variants). */
 /** contents.rejected_by of a content that ingest refused for its media (not a person's decision). */
 export const INGEST_ACTOR = 'system:ingest';
 

@@ -5,7 +5,6 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { contents, models, platformAccounts, publications, type Model } from './schema.js';
 
-/** Query functions shared by activities, services and the API. Everything that touches tables lives here. */
 export async function findModel(db: Db, id: string) {
   const [row] = await db.select().from(models).where(eq(models.id, id));
   return row;
@@ -20,10 +19,6 @@ export async function findModelByTelegramUser(db: Db, telegramUserId: number) {
   return row;
 }
 
-/**
- * Queries of the Telegram bot and its services: model linking, Telegram uploads, the notifier's outbox cursor,
- * approval cards, folded alerts, model pause/resume and the admin's reports.
- */
 /** Stores a one-time link code on the model; false when the model does not exist. */
 export async function setModelLinkCode(db: Db, modelId: string, code: string, expiresAt: Date): Promise<boolean> {
   const rows = await db.update(models).set({ telegramLinkCode: code, telegramLinkExpiresAt: expiresAt })
