@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encryptJson } from '../../crypto/secrets.js';
 import { findAccountWithPlatform } from '../../db/accounts.js';
 import { eventsOf } from '../../db/events.js';
+import { findCard } from '../../db/telegram.js';
 import { contents, platformAccounts } from '../../db/schema.js';
 import { postJson, publicationOf, setModelRules, slotFarAway, uploadClip, type PublicationJson } from '../helpers/lifecycle.js';
 import { getJson } from '../helpers/stack.js';
@@ -54,6 +55,8 @@ async function modelSendsVideo(caption: string) {
 }
 
 const contentRow = async (id: string) => (await db(h).select().from(contents).where(eq(contents.id, id)))[0]!;
+/** The card row is stored right after sendPhoto answers; a person reads the card before pressing, the test waits for the row. */
+const cardStored = (id: string) => waitFor(() => findCard(db(h), id), { what: `the approval card of ${id} to be stored` });
 
 describe('approval cards', () => {
   it('approve from the card: the content is approved by the admin, published, the card says who and the model is told', async () => {
@@ -69,6 +72,7 @@ describe('approval cards', () => {
     expect((await contentRow(id)).status).toBe('new');
 
     const cardMessage = sentMessage(h, card);
+    await cardStored(id);
     const queryId = h.tg.click(h.admin, cardMessage, `ap:${id}`);
     await h.tg.waitForCall((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === queryId && c.params.text === '✅ Aprobado');
     const edit = await h.tg.waitForCall((c) => c.method === 'editMessageCaption' && c.params.message_id === cardMessage.message_id, { after });
@@ -94,6 +98,7 @@ describe('approval cards', () => {
     const id = await modelSendsVideo('Para rechazar');
     const card = await adminSays(new RegExp(`Aprobación pendiente</b> · #${shortIdOf(id)}`), after);
     const cardMessage = sentMessage(h, card);
+    await cardStored(id);
 
     h.tg.click(h.admin, cardMessage, `rj:${id}`);
     const prompt = await adminSays(new RegExp(`motivo para rechazar <b>#${shortIdOf(id)}</b>`), after);
