@@ -95,7 +95,6 @@ export const publicationStateQuery = defineQuery<PublicationWorkflowState>('stat
 // ── Session health ──────────────────────────────────────────────────────────────────────────
 
 export type SessionState = 'logged_in' | 'logged_out' | 'challenge' | 'unknown';
-export const sessionStates: readonly SessionState[] = ['logged_in', 'logged_out', 'challenge', 'unknown'];
 
 export interface SessionCheckInput {
   accountId: string;

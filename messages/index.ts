@@ -8,9 +8,9 @@ import { en } from './en/index.js';
 import { es, type Catalogue } from './es/index.js';
 
 export type { Catalogue, Language };
-export const catalogues: Record<Language, Catalogue> = { es, en };
+const catalogues: Record<Language, Catalogue> = { es, en };
 
 /** The catalogue of a language; anything that is not English reads Spanish, the product language. */
 export function messagesFor(language: string | undefined | null): Catalogue {
-  return language === 'en' ? en : es;
+  return catalogues[language === 'en' ? 'en' : 'es'];
 }
