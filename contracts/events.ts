@@ -24,6 +24,8 @@ export const eventKinds = [
   'publication_unconfirmed', 'media_variant_created', 'account_resumed',
   'session_checked', 'post_missing', 'post_deleted',
   'telegram_linked', 'model_paused', 'model_resumed',
+  'model_created', 'model_updated', 'account_created', 'account_updated', 'account_deleted', 'platform_updated',
+  'alert_acknowledged', 'api_token_created', 'api_token_revoked', 'admin_session_revoked', 'admin_password_changed',
 ] as const satisfies readonly (keyof EventPayloads)[];
 export type EventKind = (typeof eventKinds)[number];
 
@@ -114,7 +116,10 @@ export interface EventPayloads {
   /** `reason` absent = none given. */
   publication_canceled: { reason?: string; at: string };
   /** At its time, the publication waits: its account is not active, or its model is paused. */
-  publication_held: { cause: 'account'; username: string; accountStatus: string } | { cause: 'model'; modelName: string };
+  publication_held:
+    | { cause: 'account'; username: string; accountStatus: string }
+    | { cause: 'model'; modelName: string }
+    | { cause: 'platform'; platform: string };
   publication_unconfirmed: PublishFailure;
   media_variant_created: VariantPlan & { platform: string; path: string; reused: boolean; durationSeconds: number; sizeBytes: number };
   /** Resumed by hand, or (`loggedInOn` = the platform) a session check found it logged in again. */
@@ -126,6 +131,25 @@ export interface EventPayloads {
   /** `reason` absent = none given. */
   model_paused: { held: string[]; reason?: string };
   model_resumed: { released: string[] };
+  /** Created in the dashboard or through the API (`preset`: the regional preset it started from). */
+  model_created: { name: string; preset?: string };
+  /** `changed`: the fields that changed (`name`, `status`, or `distribution.<field>`). */
+  model_updated: { name: string; changed: string[] };
+  account_created: { username: string; platform: string };
+  /** `changed`: the fields that changed; `status` set when the account was deactivated or reactivated. */
+  account_updated: { username: string; platform: string; changed: string[]; status?: string };
+  /** Deleted (it had no publications); the row is gone, so the event keeps who it was. */
+  account_deleted: { username: string; platform: string };
+  /** `held` / `released`: publications held when the platform was disabled, released when enabled again. */
+  platform_updated: { platform: string; changed: string[]; active: boolean; held?: string[]; released?: string[] };
+  /** Links to the alert through `alertEventId` (the `alert` event's id) and its kind. */
+  alert_acknowledged: { alertEventId: number; kind: string };
+  api_token_created: { name: string };
+  api_token_revoked: { name: string };
+  /** `sessionId`: the admin_sessions row; `reason`: logout, revoked from the list, or a password change. */
+  admin_session_revoked: { sessionId: string; reason: 'logout' | 'revoked' | 'password_changed' };
+  /** `revokedSessions`: how many other sessions ended with it. */
+  admin_password_changed: { revokedSessions: number };
 }
 
 /** The payload of one kind. */

@@ -267,8 +267,63 @@ export const systemEvents = pgTable(
     index('system_events_ts_idx').on(t.ts),
     index('system_events_publication_idx').on(t.publicationId),
     index('system_events_content_idx').on(t.contentId),
+    // The audit page filters by these and pages newest first by id (keyset).
+    index('system_events_model_id_idx').on(t.modelId, t.id),
+    index('system_events_account_id_idx').on(t.accountId, t.id),
+    index('system_events_type_id_idx').on(t.type, t.id),
   ],
 );
+
+/** Who acknowledged an `alert` event, and when (an open alert is one without a row here). */
+export const alertAcknowledgements = pgTable('alert_acknowledgements', {
+  eventId: bigint('event_id', { mode: 'number' }).primaryKey().references(() => systemEvents.id, { onDelete: 'cascade' }),
+  actor: text('actor').notNull(),
+  acknowledgedAt: ts('acknowledged_at').notNull().defaultNow(),
+});
+
+/**
+ * Dashboard sessions, server-side: the cookie carries a random token, the row its SHA-256 only. Logout, a
+ * password change or a revoke from the sessions list ends a session at once (`revoked_at`).
+ */
+export const adminSessions = pgTable(
+  'admin_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    /** What the admin sees in the sessions list to tell them apart (shortened; never used for auth). */
+    userAgent: text('user_agent'),
+    ipAddress: text('ip_address'),
+  },
+  (t) => [index('admin_sessions_expires_idx').on(t.expiresAt)],
+);
+
+/** Named API tokens: shown once at creation, stored as SHA-256; the actor on events is the name. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('api_tokens_name_idx').on(t.name)],
+);
+
+/**
+ * The dashboard password once the admin changed it (one row, id 1): a scrypt hash `scrypt$N$r$p$salt$hash`.
+ * Without a row the password is ADMIN_PASSWORD from the environment.
+ */
+export const adminCredentials = pgTable('admin_credentials', {
+  id: integer('id').primaryKey(),
+  passwordHash: text('password_hash').notNull(),
+  updatedAt: updatedAt(),
+});
 
 /**
  * A video a model sent to the Telegram bot. The content row carries `file_path` (where ingest will put the
@@ -351,4 +406,6 @@ export type Publication = typeof publications.$inferSelect;
 export type SystemEventType = (typeof eventType.enumValues)[number];
 export type SystemEvent = typeof systemEvents.$inferSelect;
 export type TelegramUpload = typeof telegramUploads.$inferSelect;
+export type AdminSession = typeof adminSessions.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;
 

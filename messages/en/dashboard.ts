@@ -1,10 +1,24 @@
 /** The dashboard's vocabulary in English: the same keys as `../es/dashboard.ts` (a missing one is a compile error). */
 import type { DashboardKey } from '../es/dashboard.js';
+import { dashboardModels } from './dashboard-models.js';
+import { dashboardSetup } from './dashboard-setup.js';
+import { dashboardOverview } from './dashboard-overview.js';
+import { dashboardSecurity } from './dashboard-security.js';
+
 
 export const dashboard = {
+  ...dashboardModels,
+  ...dashboardSetup,
+  ...dashboardOverview,
+  ...dashboardSecurity,
   'brand': '100-Tráfico',
   'brand.tagline': 'Traffic dashboard',
   'nav.publications': 'Publications',
+  'nav.overview': 'Overview',
+  'nav.models': 'Models',
+  'nav.platforms': 'Platforms',
+  'nav.events': 'Events',
+  'nav.settings': 'Settings',
   'nav.accounts': 'Accounts',
   'nav.main': 'Main navigation',
   'lang.label': 'Language',

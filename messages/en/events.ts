@@ -65,7 +65,8 @@ export const events = {
   approval_reminder: (p) => `still waiting for approval (reminder ${p.count})`,
   publication_rescheduled: (p) => `moved to ${p.scheduledTime}`,
   publication_canceled: (p) => p.reason ?? 'canceled',
-  publication_held: (p) => (p.cause === 'account' ? `account @${p.username} is ${p.accountStatus}` : `model ${p.modelName} is paused`),
+  publication_held: (p) =>
+    p.cause === 'account' ? `account @${p.username} is ${p.accountStatus}` : p.cause === 'model' ? `model ${p.modelName} is paused` : `platform ${p.platform} is disabled`,
   publication_unconfirmed: (p) => `${p.errorType}: ${p.message}`,
   media_variant_created: (p) => {
     const what = [
@@ -87,4 +88,18 @@ export const events = {
   },
   model_paused: (p) => `${p.reason ?? 'paused by hand'}; ${publications(p.held.length)} held`,
   model_resumed: (p) => `active again; ${publications(p.released.length)} released`,
+  model_created: (p) => `model ${p.name} created${p.preset ? ` from the ${p.preset} preset` : ''}`,
+  model_updated: (p) => `model ${p.name}: changed ${p.changed.join(', ')}`,
+  account_created: (p) => `account @${p.username} created on ${p.platform}`,
+  account_updated: (p) => `account @${p.username} on ${p.platform}: changed ${p.changed.join(', ')}${p.status ? ` (now ${p.status})` : ''}`,
+  account_deleted: (p) => `account @${p.username} on ${p.platform} deleted`,
+  platform_updated: (p) => {
+    const moved = p.held ? `; ${p.held.length} held` : p.released ? `; ${p.released.length} released` : '';
+    return `platform ${p.platform} ${p.active ? 'enabled' : 'disabled'}: changed ${p.changed.join(', ')}${moved}`;
+  },
+  alert_acknowledged: (p) => `alert ${p.alertEventId} (${p.kind}) acknowledged`,
+  api_token_created: (p) => `API token "${p.name}" created`,
+  api_token_revoked: (p) => `API token "${p.name}" revoked`,
+  admin_session_revoked: (p) => `dashboard session ended (${{ logout: 'logout', revoked: 'revoked from the list', password_changed: 'password change' }[p.reason]})`,
+  admin_password_changed: (p) => `dashboard password changed; ${p.revokedSessions} sessions ended`,
 } satisfies EventDescriptions;

@@ -2,10 +2,19 @@
  * The dashboard's whole vocabulary, in Spanish (the product language, PRD): flat keys, `{name}` placeholders filled
  * by `translate()` in ui/src/lib/i18n.ts, which reads this file through the `$messages` alias. Pure: the UI bundles it.
  */
-export const dashboard = {
+import { dashboardModels } from './dashboard-models.js';
+import { dashboardSetup } from './dashboard-setup.js';
+import { dashboardOverview } from './dashboard-overview.js';
+import { dashboardSecurity } from './dashboard-security.js';
+const base = {
   'brand': '100-Tráfico',
   'brand.tagline': 'Panel de tráfico',
   'nav.publications': 'Publicaciones',
+  'nav.overview': 'Resumen',
+  'nav.models': 'Modelos',
+  'nav.platforms': 'Plataformas',
+  'nav.events': 'Eventos',
+  'nav.settings': 'Ajustes',
   'nav.accounts': 'Cuentas',
   'nav.main': 'Navegación principal',
   'lang.label': 'Idioma',
@@ -143,6 +152,9 @@ export const dashboard = {
   'error.notFound': 'Página no encontrada',
   'error.back': 'Volver al inicio',
 };
+
+/** One flat vocabulary; each console concern keeps its words in its own file. */
+export const dashboard = { ...base, ...dashboardModels, ...dashboardSetup, ...dashboardOverview, ...dashboardSecurity };
 
 /** Every key of the dashboard's vocabulary (the English dictionary must have them all). */
 export type DashboardKey = keyof typeof dashboard;

@@ -71,7 +71,12 @@ export const events = {
   approval_reminder: (p) => `sigue esperando aprobación (recordatorio ${p.count})`,
   publication_rescheduled: (p) => `movida a ${p.scheduledTime}`,
   publication_canceled: (p) => p.reason ?? 'cancelada',
-  publication_held: (p) => (p.cause === 'account' ? `la cuenta @${p.username} está ${accountStatus(p.accountStatus)}` : `la modelo ${p.modelName} está en pausa`),
+  publication_held: (p) =>
+    p.cause === 'account'
+      ? `la cuenta @${p.username} está ${accountStatus(p.accountStatus)}`
+      : p.cause === 'model'
+        ? `la modelo ${p.modelName} está en pausa`
+        : `la plataforma ${p.platform} está desactivada`,
   publication_unconfirmed: (p) => `${p.errorType}: ${p.message}`,
   media_variant_created: (p) => {
     const what = [
@@ -93,4 +98,20 @@ export const events = {
   },
   model_paused: (p) => `${p.reason ?? 'pausada a mano'}; ${held(p.held.length)}`,
   model_resumed: (p) => `activa de nuevo; ${released(p.released.length)}`,
+  model_created: (p) => `modelo ${p.name} creada${p.preset ? ` desde el preajuste ${p.preset}` : ''}`,
+  model_updated: (p) => `modelo ${p.name}: cambió ${p.changed.join(', ')}`,
+  account_created: (p) => `cuenta @${p.username} creada en ${p.platform}`,
+  account_updated: (p) =>
+    `cuenta @${p.username} en ${p.platform}: cambió ${p.changed.join(', ')}${p.status ? ` (ahora ${accountStatus(p.status)})` : ''}`,
+  account_deleted: (p) => `cuenta @${p.username} en ${p.platform} eliminada`,
+  platform_updated: (p) => {
+    const moved = p.held ? `; ${held(p.held.length)}` : p.released ? `; ${released(p.released.length)}` : '';
+    return `plataforma ${p.platform} ${p.active ? 'activa' : 'desactivada'}: cambió ${p.changed.join(', ')}${moved}`;
+  },
+  alert_acknowledged: (p) => `alerta ${p.alertEventId} (${p.kind}) atendida`,
+  api_token_created: (p) => `token de API «${p.name}» creado`,
+  api_token_revoked: (p) => `token de API «${p.name}» revocado`,
+  admin_session_revoked: (p) =>
+    `sesión del panel cerrada (${{ logout: 'cierre de sesión', revoked: 'revocada desde la lista', password_changed: 'cambio de contraseña' }[p.reason]})`,
+  admin_password_changed: (p) => `contraseña del panel cambiada; ${p.revokedSessions} sesiones cerradas`,
 } satisfies EventDescriptions;
