@@ -26,6 +26,26 @@ export type { ApiDeps };
 
 const serviceErrorStatus: Record<ServiceErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unavailable: 503 };
 
+interface ValidationIssue {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: { missingProperty?: string; additionalProperty?: string };
+}
+
+/** Ajv's issues as `{ field: message }`, the field dotted (`distribution.slots.0`), as the error body's `fields`. */
+function validationFields(issues: ValidationIssue[], context = 'body'): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const path = (issue.instancePath ?? '').split('/').filter(Boolean);
+    const named = issue.params?.missingProperty ?? issue.params?.additionalProperty;
+    if (named) path.push(named);
+    const field = path.join('.') || context;
+    fields[field] ??= issue.message ?? 'invalid';
+  }
+  return fields;
+}
+
 /**
  * The API with the dashboard. /healthz answers 503 `starting` until `app.readiness.markReady()`: the
  * caller marks it once start-up has finished (main.ts `startApp`).
@@ -35,9 +55,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });
-    if (error instanceof ServiceError) return reply.code(serviceErrorStatus[error.kind]).send({ error: error.code, message: error.message });
-    const err = error as { validation?: unknown; statusCode?: number; code?: string; message: string };
-    if (err.validation) return reply.code(400).send({ error: 'invalid_request', message: err.message });
+    if (error instanceof ServiceError) {
+      const fields = error.details?.fields;
+      return reply.code(serviceErrorStatus[error.kind]).send({ error: error.code, message: error.message, ...(fields ? { fields } : {}) });
+    }
+    const err = error as { validation?: ValidationIssue[]; validationContext?: string; statusCode?: number; code?: string; message: string };
+    if (err.validation) return reply.code(400).send({ error: 'invalid_request', message: err.message, fields: validationFields(err.validation, err.validationContext) });
     const status = err.statusCode ?? 500;
     if (status < 500) return reply.code(status).send({ error: (err.code ?? 'bad_request').toLowerCase(), message: err.message });
     request.log.error({ err: error }, 'request failed');

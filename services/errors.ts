@@ -8,6 +8,8 @@ export type ServiceErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailab
 export interface ServiceErrorDetails {
   /** `ambiguous_model`: the names that matched. */
   candidates?: string[];
+  /** Field-level problems of an input: field name (dotted for nested, e.g. `distribution.slots`) → what is wrong. */
+  fields?: Record<string, string>;
 }
 
 export class ServiceError extends Error {

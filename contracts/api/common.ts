@@ -9,6 +9,11 @@ export const ErrorBody = Type.Object(
   {
     error: Type.String({ description: 'machine-readable code, e.g. `not_found`, `invalid_request`, `invalid_state`' }),
     message: Type.String({ description: 'what went wrong, naming the field when a field is wrong' }),
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'field-level problems: field name (dotted when nested, e.g. `distribution.slots`) → what is wrong with it',
+      }),
+    ),
   },
   { description: 'An error' },
 );
@@ -18,6 +23,18 @@ export type ErrorBody = Static<typeof ErrorBody>;
 export const errorReplies = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
 export const Uuid = Type.String({ format: 'uuid' });
+
+/**
+ * A page of a list: `items`, and `nextCursor` to pass as `?cursor=` for the next page (null on the last).
+ * Lists page by keyset (an opaque cursor), never by offset, so they stay fast at any depth.
+ */
+export const Page = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
+
+/** The query every paged list takes: `limit` (default 50, at most 200) and the `cursor` of the page before. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
 
 /** `:id` path parameter. */
 export const IdParams = Type.Object({ id: Uuid });
