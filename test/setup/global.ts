@@ -23,8 +23,11 @@ declare module 'vitest' {
 const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function setup(project: TestProject) {
-  // The dashboard tests read the built SvelteKit app; build it fresh so they never see a stale one.
-  execFileSync('npm', ['run', '--silent', 'build:ui'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The dashboard tests read the built SvelteKit app; build it fresh so they never see a stale one
+  // (TEST_SKIP_UI_BUILD=1: the caller just built it, e.g. while several test runs share one checkout).
+  if (process.env.TEST_SKIP_UI_BUILD !== '1') {
+    execFileSync('npm', ['run', '--silent', 'build:ui'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   const dir = mkdtempSync(join(tmpdir(), 'trafico-test-'));
   const cliPath = await findTemporalCli({ build: true, log: (line) => console.log(line) });
   // The workflow timer tests' server (test/time-skipping.test.ts): built once from the Go module proxy, then cached.
