@@ -4,7 +4,7 @@
  * so a fresh clone runs without any setup and keeps its sessions readable across restarts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultLifecycleOptions, defaultMetricsPollOffsetsMs, parseDurationList, type LifecycleOptions } from './core/lifecycle.js';
@@ -23,6 +23,10 @@ const Env = z.object({
   PUBLIC_URL: z.string().url().optional(),
   API_TOKEN: z.string().min(16, 'API_TOKEN must be at least 16 characters').optional(),
   ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must be at least 8 characters').optional(),
+  // Dashboard login limits: wrong passwords per client address, and from everywhere together, per window.
+  LOGIN_MAX_FAILURES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).default(10)),
+  LOGIN_MAX_FAILURES_TOTAL: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(1_000_000).default(100)),
+  LOGIN_FAILURE_WINDOW: z.preprocess(emptyAsUnset, z.string().default('15m')),
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
   AUTH_ENCRYPTION_KEY: z.string().optional(),
   MAX_UPLOAD_MB: z.coerce.number().positive().default(500),
@@ -54,6 +58,8 @@ const Env = z.object({
   TELEGRAM_ALERT_COOLDOWN_MINUTES: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(24 * 60).default(30)),
   TELEGRAM_GROUP_QUIET_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(60_000).default(2500)),
   TELEGRAM_LINK_CODE_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 30).default(48)),
+  // The bot's @username for t.me deep links; unset = asked once from getMe with TELEGRAM_BOT_TOKEN.
+  TELEGRAM_BOT_USERNAME: z.preprocess(emptyAsUnset, z.string().regex(/^@?[A-Za-z0-9_]{5,32}$/, 'TELEGRAM_BOT_USERNAME must be the bot\'s username, e.g. TraficoStudioBot').optional()),
 });
 
 export interface AppConfig {
@@ -66,8 +72,11 @@ export interface AppConfig {
   apiToken: string;
   /** Kept only so the embedded runner can print it; never logged elsewhere. */
   adminPassword: string;
+  /** ADMIN_PASSWORD hashed once at start (scrypt, services/auth.ts's parameters); logins compare with async scrypt. */
   adminPasswordHash: Buffer;
   adminPasswordSalt: Buffer;
+  /** Wrong dashboard passwords allowed per client address and in total within `windowMs` (then 429 until the window ends). */
+  loginLimit: { maxFailuresPerAddress: number; maxFailuresTotal: number; windowMs: number };
   sessionSecret: string;
   encryptionKey: Buffer;
   maxUploadBytes: number;
@@ -114,6 +123,8 @@ export interface TelegramConfig {
   /** Album parts (and a text sent right after a video) are gathered until the chat has been quiet this long. */
   groupQuietMs: number;
   linkCodeTtlMs: number;
+  /** The bot's username (no '@') for `t.me/<bot>?start=<code>` links; unset = asked from getMe when a token is set. */
+  botUsername?: string;
 }
 
 export function telegramConfig(settings: Omit<TelegramConfig, 'token' | 'webhook' | 'fileLimitBytes'> & {
@@ -150,6 +161,7 @@ function telegramFromEnv(e: z.infer<typeof Env>): TelegramConfig {
     alertCooldownMs: e.TELEGRAM_ALERT_COOLDOWN_MINUTES * 60_000,
     groupQuietMs: e.TELEGRAM_GROUP_QUIET_MS,
     linkCodeTtlMs: e.TELEGRAM_LINK_CODE_HOURS * 3_600_000,
+    botUsername: e.TELEGRAM_BOT_USERNAME?.replace(/^@/, ''),
   });
 }
 
@@ -202,12 +214,12 @@ function localSecrets(dataDir: string): LocalSecrets {
   return secrets;
 }
 
+/**
+ * Once per process start (never per login: services/auth.ts checks attempts with the async scrypt and the same
+ * parameters, Node's defaults N=16384, r=8, p=1, 32 bytes).
+ */
 export function hashPassword(password: string, salt: Buffer): Buffer {
   return scryptSync(password, salt, 32);
-}
-
-export function passwordMatches(config: Pick<AppConfig, 'adminPasswordHash' | 'adminPasswordSalt'>, candidate: string): boolean {
-  return timingSafeEqual(hashPassword(candidate, config.adminPasswordSalt), config.adminPasswordHash);
 }
 
 function parseSetting<T>(name: string, text: string, parse: (text: string) => T): T {
@@ -241,6 +253,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminPassword,
     adminPasswordHash: hashPassword(adminPassword, salt),
     adminPasswordSalt: salt,
+    loginLimit: {
+      maxFailuresPerAddress: e.LOGIN_MAX_FAILURES,
+      maxFailuresTotal: e.LOGIN_MAX_FAILURES_TOTAL,
+      windowMs: parseSetting('LOGIN_FAILURE_WINDOW', e.LOGIN_FAILURE_WINDOW, (text) => {
+        const [ms] = parseDurationList(text);
+        if (ms === undefined || ms < 1000) throw new Error('one duration of at least 1s (e.g. 15m)');
+        return ms;
+      }),
+    },
     sessionSecret: e.SESSION_SECRET ?? local!.sessionSecret,
     encryptionKey: parseKey(e.AUTH_ENCRYPTION_KEY ?? local!.encryptionKey),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type AppConfig } from '../config.js';
+import { openDatabase, type DbHandle } from '../db/client.js';
 import type { ApiDeps } from './plugins/deps.js';
 import { buildApi } from './server.js';
 
@@ -29,6 +30,8 @@ function healthyStandIns(): Pick<ApiDeps, 'db' | 'temporal'> {
 let dataDir: string;
 let config: AppConfig;
 let app: FastifyInstance;
+/** Dashboard sessions live in the database: an embedded one for the login these checks do. */
+let handle: DbHandle;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'trafico-openapi-'));
@@ -39,12 +42,14 @@ beforeAll(async () => {
     SESSION_SECRET: 'openapi-session-secret-0123456789abcdef',
     AUTH_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
   });
-  app = await buildApi({ ...healthyStandIns(), config, log: pino({ level: 'silent' }) });
+  handle = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
+  app = await buildApi({ ...healthyStandIns(), db: handle.db, config, log: pino({ level: 'silent' }) });
   await app.ready();
 });
 
 afterAll(async () => {
   await app?.close();
+  await handle?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -10,7 +10,12 @@ export const tags = {
   accounts: 'accounts',
   models: 'models',
   auth: 'auth',
+  tokens: 'tokens',
   health: 'health',
+  platforms: 'platforms',
+  overview: 'overview',
+  events: 'events',
+  alerts: 'alerts',
 } as const;
 
 /** `security` of the routes anyone may call (no bearer token, no session). */

@@ -5,7 +5,7 @@
  */
 import { Composer, type Api, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
-import { effectiveRules } from '../core/rules.js';
+import { modelRules } from '../core/rules.js';
 import type { Language } from '../core/types.js';
 import { recentContentsOfModel } from '../db/contents.js';
 import { findModelByTelegramUser } from '../db/models.js';
@@ -24,7 +24,7 @@ const maxContextLength = 4000;
 /** Wrong link codes a person may try per hour before the bot stops checking them. */
 const maxLinkAttemptsPerHour = 10;
 
-const rulesOf = (model: Model) => effectiveRules(model.distribution);
+const rulesOf = (model: Model) => modelRules(model);
 
 type Found = { kind: TelegramVideoKind; file: { file_id?: unknown; file_unique_id?: unknown; file_size?: unknown; mime_type?: unknown; file_name?: unknown } }
   | { refused: 'not_video' };

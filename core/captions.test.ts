@@ -231,6 +231,31 @@ describe('finalizeCaption', () => {
     expect(() => finalizeCaption(draft, { ...yt, maxCaptionLength: 30 }, { trackingUrl: link, marker })).toThrow(/tracking link and marker alone take 56 characters and the platform allows 30/);
   });
 
+  it('puts the link first with linkPlacement start, and leaves it out with none; the marker stays last', () => {
+    expect(finalizeCaption(draft, yt, { trackingUrl: link, marker, linkPlacement: 'end' }).caption).toBe(`Hola\n\n#a #b\n${link}\n${marker}`);
+    expect(finalizeCaption(draft, yt, { trackingUrl: link, marker, linkPlacement: 'start' }).caption).toBe(`${link}\nHola\n\n#a #b\n${marker}`);
+    expect(finalizeCaption(draft, yt, { trackingUrl: link, marker, linkPlacement: 'none' }).caption).toBe(`Hola\n\n#a #b\n${marker}`);
+    // Where links are not allowed, start is the same as none.
+    expect(finalizeCaption(draft, capabilitiesFor('tiktok'), { trackingUrl: link, marker, linkPlacement: 'start' }).caption).toBe(`Hola\n\n#a #b\n${marker}`);
+    expect(finalizeCaption({ caption: '', tags: [] }, yt, { trackingUrl: link, marker, linkPlacement: 'start' }).caption).toBe(`${link}\n${marker}`);
+    expect(finalizeCaption({ caption: 'Hola', tags: [] }, yt, { trackingUrl: link, linkPlacement: 'start' }).caption).toBe(`${link}\nHola`);
+  });
+
+  it('with the link first, the body still gives way before the link and the marker', () => {
+    const caps = { ...yt, maxCaptionLength: link.length + 1 + marker.length + 8 };
+    const out = finalizeCaption({ caption: 'Un texto largo', tags: ['abc', 'defghij'] }, caps, { trackingUrl: link, marker, linkPlacement: 'start' });
+    expect(out.caption).toBe(`${link}\n#abc\n${marker}`);
+    expect(out.caption.length).toBeLessThanOrEqual(caps.maxCaptionLength);
+  });
+
+  it('with no link, the body gets the room the link would have taken', () => {
+    const caps = { ...yt, maxCaptionLength: 120 };
+    const body = (placement: 'end' | 'none') =>
+      finalizeCaption({ caption: 'x'.repeat(300), tags: [] }, caps, { trackingUrl: link, marker, linkPlacement: placement }).caption.split('\n')[0]!;
+    expect(body('none').length).toBe(body('end').length + link.length + 1);
+    expect(finalizeCaption({ caption: 'x'.repeat(300), tags: [] }, caps, { trackingUrl: link, marker, linkPlacement: 'none' }).caption.endsWith(`…\n\n${marker}`)).toBe(true);
+  });
+
   it('never exceeds the limit and always ends with the marker (property)', () => {
     fc.assert(
       fc.property(
@@ -239,12 +264,14 @@ describe('finalizeCaption', () => {
         fc.integer({ min: 60, max: 600 }),
         fc.integer({ min: 0, max: 40 }),
         fc.boolean(),
-        (caption, tags, maxCaptionLength, maxHashtags, linksAllowed) => {
+        fc.constantFrom('end' as const, 'start' as const, 'none' as const),
+        (caption, tags, maxCaptionLength, maxHashtags, linksAllowed, linkPlacement) => {
           const caps = { ...yt, maxCaptionLength, maxHashtags, linksAllowed };
-          const out = finalizeCaption({ caption, tags }, caps, { trackingUrl: link, marker });
+          const out = finalizeCaption({ caption, tags }, caps, { trackingUrl: link, marker, linkPlacement });
           expect(out.caption.length).toBeLessThanOrEqual(maxCaptionLength);
           expect(out.caption.endsWith(marker)).toBe(true);
-          expect(out.caption.includes(link)).toBe(linksAllowed);
+          expect(out.caption.includes(link)).toBe(linksAllowed && linkPlacement !== 'none');
+          if (linksAllowed && linkPlacement === 'start') expect(out.caption.startsWith(`${link}\n`)).toBe(true);
           expect(hashtagCount(out.caption.replace(link, ''))).toBeLessThanOrEqual(maxHashtags);
         },
       ),

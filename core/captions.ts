@@ -5,7 +5,8 @@
  * - `draftCaption` (or an LLM answer through `sanitizeLlmDraft`) gives, per platform, the body and the
  *   tags the admin approves or edits (`contents.caption_drafts`). No link, no marker yet.
  * - `finalizeCaption` turns a draft into the text actually posted: body, hashtag line, tracking link
- *   (only where the platform allows links) and the idempotency marker, last, always.
+ *   (only where the platform allows links, placed as the model's `linkPlacement` says: after the tags,
+ *   as the first line, or not at all) and the idempotency marker, last, always.
  *
  * Decisions:
  * - Lengths are JavaScript string lengths (UTF-16 code units). That over-counts emoji compared with the
@@ -19,7 +20,7 @@
  * - When space runs out the model's context gives way first (the template's own words, e.g. "live
  *   now", stay), then the rest of the body, then tags from the end; the link and the marker never do.
  */
-import type { CaptionDraft, DistributionRules, Language, PlatformCapabilities } from './types.js';
+import type { CaptionDraft, DistributionRules, Language, LinkPlacement, PlatformCapabilities } from './types.js';
 
 /** Length of `idempotencyMarker` ("ref:" + 12 hex). */
 export const MARKER_LENGTH = 16;
@@ -47,6 +48,8 @@ export interface CaptionExtras {
   trackingUrl?: string | null;
   /** Idempotency marker (see DESIGN "exactly-once"): always kept, always last. */
   marker?: string;
+  /** Where the tracking link goes (the model's `DistributionRules.linkPlacement`); default `end`. */
+  linkPlacement?: LinkPlacement;
 }
 
 /** An OpenAI-style chat message. */
@@ -205,16 +208,21 @@ export function draftCaption(input: DraftInput, caps: PlatformCapabilities, rese
 }
 
 /**
- * The text actually posted: body, hashtag line, tracking link (only where `caps.linksAllowed`), marker
- * last. Never longer than `caps.maxCaptionLength`: the body gives way first ('…'), then tags from the
- * end; the link and the marker never do, and when even they do not fit this throws.
+ * The text actually posted. Layout by `extras.linkPlacement`:
+ * - `end` (default): body, blank line, hashtag line, tracking link, marker;
+ * - `start`: tracking link, body, blank line, hashtag line, marker;
+ * - `none`: body, blank line, hashtag line, marker (the link lives in the profile bio).
+ * The link appears only where `caps.linksAllowed`; the marker is always last. Never longer than
+ * `caps.maxCaptionLength`: the body gives way first ('…'), then tags from the end; the link and the
+ * marker never do, and when even they do not fit this throws.
  */
 export function finalizeCaption(
   draft: Pick<CaptionDraft, 'caption' | 'tags'>,
   caps: PlatformCapabilities,
   extras: CaptionExtras = {},
 ): { caption: string; tags: string[] } {
-  const link = caps.linksAllowed && extras.trackingUrl ? extras.trackingUrl.trim() : '';
+  const placement = extras.linkPlacement ?? 'end';
+  const link = caps.linksAllowed && placement !== 'none' && extras.trackingUrl ? extras.trackingUrl.trim() : '';
   const marker = extras.marker?.trim() ?? '';
   const fixed = [link, marker].filter(Boolean).join('\n');
   if (fixed.length > caps.maxCaptionLength) {
@@ -223,14 +231,20 @@ export function finalizeCaption(
         `${fixed.length} characters and the platform allows ${caps.maxCaptionLength}`,
     );
   }
-  // Same fitting as a draft, with the exact room the link and marker take.
+  // Same fitting as a draft, with the exact room the link and marker take (one line each, wherever the link goes).
   const reserve = (link ? link.length + 1 : 0) + (marker ? marker.length + 1 : 0);
   const fitted = fitDraft(draft, caps, reserve);
-  const suffix = [tagLine(fitted.tags), link, marker].filter(Boolean).join('\n');
+  const layout = (body: string): string => {
+    if (placement === 'start') {
+      const rest = [body, [tagLine(fitted.tags), marker].filter(Boolean).join('\n')].filter(Boolean).join('\n\n');
+      return [link, rest].filter(Boolean).join('\n');
+    }
+    return [body, [tagLine(fitted.tags), link, marker].filter(Boolean).join('\n')].filter(Boolean).join('\n\n');
+  };
   let body = fitted.caption;
-  const room = caps.maxCaptionLength - suffix.length - (suffix ? 2 : 0);
-  if (body.length > room) body = truncateText(body, room);
-  return { caption: [body, suffix].filter(Boolean).join('\n\n'), tags: fitted.tags };
+  const over = layout(body).length - caps.maxCaptionLength;
+  if (over > 0) body = truncateText(body, Math.max(0, body.length - over));
+  return { caption: layout(body), tags: fitted.tags };
 }
 
 // ── LLM ────────────────────────────────────────────────────────────────────────────────────────

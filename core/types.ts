@@ -5,6 +5,12 @@ export type ContentStatus = 'new' | 'approved' | 'rejected' | 'reusable' | 'dupl
 export type PublicationStatus = 'scheduled' | 'held' | 'processing' | 'published' | 'failed' | 'canceled' | 'unconfirmed';
 export type AccountStatus = 'active' | 'paused' | 'session_expired' | 'disabled';
 export type Language = 'es' | 'en';
+/**
+ * Where the posted caption carries the account's tracking link: after the hashtags (`end`), as the first line
+ * (`start`), or nowhere (`none`: the link lives in the profile bio). The idempotency marker stays last either way.
+ */
+export type LinkPlacement = 'end' | 'start' | 'none';
+export const linkPlacements = ['end', 'start', 'none'] as const satisfies readonly LinkPlacement[];
 
 /** A model's distribution rules (models.distribution jsonb). */
 export interface DistributionRules {
@@ -29,6 +35,8 @@ export interface DistributionRules {
   hashtagPools?: Record<string, string[]>;
   /** Hours without a decision before an approval reminder event (approvalRequired only). */
   approvalReminderHours: number;
+  /** Where the tracking link goes in the caption (default `end`). */
+  linkPlacement: LinkPlacement;
 }
 
 export const defaultDistributionRules: DistributionRules = {
@@ -41,6 +49,7 @@ export const defaultDistributionRules: DistributionRules = {
   language: 'es',
   hashtags: [],
   approvalReminderHours: 12,
+  linkPlacement: 'end',
 };
 
 /** What a platform accepts (platforms.capabilities jsonb). */

@@ -2,10 +2,11 @@
  * Platform accounts: look-ups with platform and model, status changes that move publications, the per-account
  * advisory lock of browser jobs, saved sessions and session checks.
  */
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, ilike, inArray, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { SessionHealthState } from '../contracts/api/statuses.js';
 import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/types.js';
 import { type Db, inTransaction } from './client.js';
-import { models, platformAccounts, platforms, publications } from './schema.js';
+import { models, platformAccounts, platforms, publications, type PlatformAccount } from './schema.js';
 
 /** An account with its platform and model: what a browser job builds its context from, and what notices name. */
 export async function accountContext(db: Db, accountId: string) {
@@ -20,14 +21,164 @@ export async function accountContext(db: Db, accountId: string) {
 
 export type AccountContext = NonNullable<Awaited<ReturnType<typeof accountContext>>>;
 
-/** Every account with the names an admin reads, for the accounts page. */
-export async function listAccounts(db: Db) {
+/**
+ * An account's session at a glance, in SQL so the list can filter and count by it (contracts/api/accounts.ts
+ * SessionHealth says what each state means).
+ */
+export const sessionHealthSql = sql<SessionHealthState>`(case
+  when ${platformAccounts.authData} is null then 'no_session'
+  when ${platformAccounts.status} = 'session_expired' or ${platformAccounts.lastSessionState} = 'logged_out' then 'expired'
+  when ${platformAccounts.lastSessionState} = 'challenge' then 'challenge'
+  when ${platformAccounts.lastSessionState} is null then 'unchecked'
+  when ${platformAccounts.lastSessionState} = 'logged_in' then 'ok'
+  else 'unknown' end)`;
+
+export interface AccountListFilter {
+  /** Part of the username, the model's or the platform's name (case-insensitive; wildcards are literal). */
+  q?: string;
+  modelId?: string;
+  platformId?: string;
+  status?: AccountStatus;
+  health?: SessionHealthState;
+}
+
+/** The keyset of the accounts list: model name, platform name, username, id. */
+export interface AccountListKey {
+  modelName: string;
+  platformName: string;
+  username: string;
+  id: string;
+}
+
+/** `%`, `_` and `\` as themselves in a LIKE pattern (backslash is PostgreSQL's default escape). */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function accountFilter(filter: AccountListFilter): SQL[] {
+  const where: SQL[] = [];
+  const q = filter.q?.trim().replace(/^@/, '');
+  if (q) {
+    const pattern = `%${likeLiteral(q)}%`;
+    where.push(or(ilike(platformAccounts.username, pattern), ilike(models.name, pattern), ilike(platforms.name, pattern))!);
+  }
+  if (filter.modelId) where.push(eq(platformAccounts.modelId, filter.modelId));
+  if (filter.platformId) where.push(eq(platformAccounts.platformId, filter.platformId));
+  if (filter.status) where.push(eq(platformAccounts.status, filter.status));
+  if (filter.health) where.push(sql`${sessionHealthSql} = ${filter.health}`);
+  return where;
+}
+
+const accountViewColumns = {
+  account: platformAccounts,
+  platformName: platforms.name,
+  modelName: models.name,
+  publicationCount: sql<number>`(select count(*)::int from ${publications} where ${publications.accountId} = ${platformAccounts.id})`,
+  sessionHealth: sessionHealthSql,
+};
+
+export type AccountViewRow = { account: PlatformAccount; platformName: string; modelName: string; publicationCount: number; sessionHealth: SessionHealthState };
+
+/** A page of accounts for the admin, ordered by model name, platform, username (then id), after `after`. */
+export async function listAccountsPage(db: Db, filter: AccountListFilter, page: { limit: number; after?: AccountListKey }): Promise<AccountViewRow[]> {
+  const where = accountFilter(filter);
+  if (page.after) {
+    const a = page.after;
+    where.push(sql`(${models.name}, ${platforms.name}, ${platformAccounts.username}, ${platformAccounts.id}) > (${a.modelName}, ${a.platformName}, ${a.username}, ${a.id}::uuid)`);
+  }
   return db
-    .select({ account: platformAccounts, platformName: platforms.name, modelName: models.name })
+    .select(accountViewColumns)
     .from(platformAccounts)
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
     .innerJoin(models, eq(models.id, platformAccounts.modelId))
-    .orderBy(models.name, platforms.name, platformAccounts.username);
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(models.name, platforms.name, platformAccounts.username, platformAccounts.id)
+    .limit(page.limit);
+}
+
+/** Every account matching the filter (all pages) counted by session health. */
+export async function countAccountsByHealth(db: Db, filter: AccountListFilter): Promise<{ health: SessionHealthState; n: number }[]> {
+  const where = accountFilter(filter);
+  return db
+    .select({ health: sessionHealthSql, n: sql<number>`count(*)::int` })
+    .from(platformAccounts)
+    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .innerJoin(models, eq(models.id, platformAccounts.modelId))
+    .where(where.length ? and(...where) : undefined)
+    .groupBy(sessionHealthSql);
+}
+
+/** One account as the list shows it. */
+export async function findAccountView(db: Db, accountId: string): Promise<AccountViewRow | undefined> {
+  const [row] = await db
+    .select(accountViewColumns)
+    .from(platformAccounts)
+    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .innerJoin(models, eq(models.id, platformAccounts.modelId))
+    .where(eq(platformAccounts.id, accountId));
+  return row;
+}
+
+/** The account of the platform with this username, ignoring case (platforms treat `Ana` and `ana` as one), but not `exceptId`. */
+export async function findAccountByUsername(db: Db, platformId: string, username: string, exceptId?: string) {
+  const [row] = await db.select({ id: platformAccounts.id }).from(platformAccounts)
+    .where(and(
+      eq(platformAccounts.platformId, platformId),
+      sql`lower(${platformAccounts.username}) = lower(${username})`,
+      ...(exceptId ? [ne(platformAccounts.id, exceptId)] : []),
+    ));
+  return row;
+}
+
+export async function insertAccount(db: Db, values: typeof platformAccounts.$inferInsert): Promise<PlatformAccount> {
+  const [row] = await db.insert(platformAccounts).values(values).returning();
+  return row!;
+}
+
+/** The account with its platform and model, its row locked for the rest of the transaction. */
+export async function lockAccountWithContext(tx: Db, accountId: string) {
+  const [row] = await tx
+    .select({ account: platformAccounts, platform: platforms, model: models })
+    .from(platformAccounts)
+    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .innerJoin(models, eq(models.id, platformAccounts.modelId))
+    .where(eq(platformAccounts.id, accountId))
+    .for('update', { of: platformAccounts });
+  return row;
+}
+
+export async function updateAccountFields(
+  db: Db, accountId: string, values: Partial<Pick<PlatformAccount, 'username' | 'profileUrl' | 'streamUrl' | 'trackingUrl' | 'status'>>,
+) {
+  await db.update(platformAccounts).set(values).where(eq(platformAccounts.id, accountId));
+}
+
+export async function countAccountPublications(db: Db, accountId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(publications).where(eq(publications.accountId, accountId));
+  return row?.n ?? 0;
+}
+
+export async function deleteAccountRow(db: Db, accountId: string) {
+  await db.delete(platformAccounts).where(eq(platformAccounts.id, accountId));
+}
+
+/** Holds the account's scheduled publications (it was deactivated). */
+export async function holdAccountPublications(tx: Db, accountId: string) {
+  return tx.update(publications).set({ status: 'held' })
+    .where(and(eq(publications.accountId, accountId), eq(publications.status, 'scheduled')))
+    .returning({ id: publications.id, contentId: publications.contentId });
+}
+
+/**
+ * Releases the account's held publications when nothing else holds them: its model is not paused and its
+ * platform is active (else they stay held until that changes).
+ */
+export async function releaseAccountPublications(tx: Db, accountId: string) {
+  const free = tx.select({ id: platformAccounts.id }).from(platformAccounts)
+    .innerJoin(models, eq(models.id, platformAccounts.modelId))
+    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .where(and(eq(platformAccounts.id, accountId), ne(models.status, 'paused'), eq(platforms.active, true)));
+  return tx.update(publications).set({ status: 'scheduled' })
+    .where(and(eq(publications.accountId, accountId), eq(publications.status, 'held'), inArray(publications.accountId, free)))
+    .returning({ id: publications.id });
 }
 
 export async function findAccountWithPlatform(db: Db, accountId: string) {

@@ -2,11 +2,11 @@
  * system_events: the audit/event log every transition writes, and the outbox cursor that turns new events into
  * notifications (one cursor per consumer, under a lease).
  */
-import { and, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { EventDescriptions, EventKind, EventLinks, EventPayloads } from '../contracts/events.js';
 import { events as englishEvents } from '../messages/en/events.js';
 import type { Db } from './client.js';
-import { systemEvents, telegramOutbox, type SystemEvent } from './schema.js';
+import { alertAcknowledgements, models, platformAccounts, platforms, systemEvents, telegramOutbox, type SystemEvent } from './schema.js';
 
 /** The event's description as stored: the English catalogue rendering its payload (messages/en/events.ts). */
 export function describeEvent<K extends EventKind>(kind: K, payload: EventPayloads[K]): string {
@@ -69,4 +69,66 @@ export async function advanceOutbox(db: Db, name: string, owner: string, lastEve
 export async function releaseOutbox(db: Db, name: string, owner: string) {
   await db.update(telegramOutbox).set({ leaseOwner: null, leaseUntil: null })
     .where(and(eq(telegramOutbox.name, name), eq(telegramOutbox.leaseOwner, owner)));
+}
+
+// ── The audit log and alert acknowledgements ─────────────────────────────────────────────────
+
+/** What the audit page filters by; `beforeId` is the keyset cursor (rows with a smaller id). */
+export interface EventListFilter {
+  kind?: EventKind;
+  modelId?: string;
+  accountId?: string;
+  publicationId?: string;
+  contentId?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+  beforeId?: number;
+}
+
+/**
+ * Events newest first by id (keyset: the (model_id, id), (account_id, id) and (type, id) indexes serve the
+ * filters), at most `limit`, with the names of what each links to.
+ */
+export async function listEvents(db: Db, filter: EventListFilter, limit: number) {
+  const where: SQL[] = [];
+  if (filter.kind) where.push(eq(systemEvents.type, filter.kind));
+  if (filter.modelId) where.push(eq(systemEvents.modelId, filter.modelId));
+  if (filter.accountId) where.push(eq(systemEvents.accountId, filter.accountId));
+  if (filter.publicationId) where.push(eq(systemEvents.publicationId, filter.publicationId));
+  if (filter.contentId) where.push(eq(systemEvents.contentId, filter.contentId));
+  if (filter.actor) where.push(eq(systemEvents.actor, filter.actor));
+  if (filter.from) where.push(gte(systemEvents.ts, filter.from));
+  if (filter.to) where.push(lt(systemEvents.ts, filter.to));
+  if (filter.beforeId !== undefined) where.push(lt(systemEvents.id, filter.beforeId));
+  return db
+    .select({
+      id: systemEvents.id, ts: systemEvents.ts, type: systemEvents.type, actor: systemEvents.actor,
+      description: systemEvents.description, data: systemEvents.data,
+      modelId: systemEvents.modelId, modelName: models.name, accountId: systemEvents.accountId, username: platformAccounts.username,
+      platform: platforms.name, contentId: systemEvents.contentId, publicationId: systemEvents.publicationId,
+    })
+    .from(systemEvents)
+    .leftJoin(models, eq(models.id, systemEvents.modelId))
+    .leftJoin(platformAccounts, eq(platformAccounts.id, systemEvents.accountId))
+    .leftJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(systemEvents.id))
+    .limit(limit);
+}
+
+export async function findEvent(db: Db, id: number): Promise<TypedEvent | undefined> {
+  const [row] = await db.select().from(systemEvents).where(eq(systemEvents.id, id));
+  return row as TypedEvent | undefined;
+}
+
+/** Records who acknowledged an alert event; undefined when it already was (the first acknowledgement stays). */
+export async function insertAlertAcknowledgement(db: Db, eventId: number, actor: string) {
+  const [row] = await db.insert(alertAcknowledgements).values({ eventId, actor }).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function findAlertAcknowledgement(db: Db, eventId: number) {
+  const [row] = await db.select().from(alertAcknowledgements).where(eq(alertAcknowledgements.eventId, eventId));
+  return row;
 }

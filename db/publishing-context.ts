@@ -6,7 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { capabilitiesFor } from '../core/platforms.js';
-import { effectiveRules, platformAllowed, takenSlotWindow } from '../core/rules.js';
+import { modelRules, platformAllowed, takenSlotWindow } from '../core/rules.js';
 import type { DistributionRules, PlatformCapabilities } from '../core/types.js';
 import type { Db } from './client.js';
 import { takenSlots } from './publications.js';
@@ -24,6 +24,7 @@ export interface PublishingTarget extends PublishingPlatform {
 
 export interface PublishingContext {
   model: Model;
+  /** The model's rules as they apply now (core/rules.ts modelRules: a `testing` model always waits for approval). */
   rules: DistributionRules;
   /**
    * By content or model: the active accounts on active platforms the rules allow (where new content goes).
@@ -62,7 +63,8 @@ export async function loadPublishingContext(db: Db, scope: PublishingScope): Pro
     rows = await accountsWithPlatform.where(and(eq(platformAccounts.modelId, model.id), eq(platformAccounts.status, 'active'), eq(platforms.active, true)));
   }
   if (!model) return undefined;
-  const rules = effectiveRules(model.distribution);
+  // The model's status counts: a `testing` model's contents always wait for approval (core/rules.ts modelRules).
+  const rules = modelRules(model);
   const targets = rows
     .filter(({ platform }) => 'accountId' in scope || platformAllowed(rules, platform.name))
     .map(({ account, platform }) => ({ account, platform, capabilities: platformCapabilities(platform) }));

@@ -1,14 +1,29 @@
 /**
- * How an account's browser presents itself: locale, time zone, viewport, user agent and an optional
- * proxy. The proxy URL may carry credentials, so it is stored encrypted and only its host is shown.
+ * Platform accounts as the admin manages them: the list (grouped by model, keyset-paged, with session health),
+ * create, edit, deactivate / reactivate (holding and releasing their publications like pause / resume), delete
+ * (only without publications, else deactivate), and how an account's browser presents itself (locale, time
+ * zone, viewport, user agent and an optional proxy; the proxy URL may carry credentials, so it is stored
+ * encrypted and only its host is shown).
  */
+import { randomBytes } from 'node:crypto';
+import type {
+  Account, AccountCreateBody, AccountDeleteResult, AccountList, AccountListQuery, AccountPatchBody, AccountUpdate,
+} from '../contracts/api/accounts.js';
+import { sessionHealthStates } from '../contracts/api/statuses.js';
 import type { BrowserProfile } from '../core/types.js';
-import type { Db } from '../db/client.js';
+import { inTransaction, type Db } from '../db/client.js';
 import { decryptJson, encryptJson } from '../crypto/secrets.js';
-import { listAccounts, updateAccountBrowser } from '../db/accounts.js';
-import { findAccountWithPlatform } from '../db/accounts.js';
+import {
+  countAccountPublications, countAccountsByHealth, deleteAccountRow, findAccountByUsername, findAccountView, findAccountWithPlatform,
+  holdAccountPublications, insertAccount, listAccountsPage, lockAccountWithContext, releaseAccountPublications, updateAccountBrowser,
+  updateAccountFields, type AccountListKey, type AccountViewRow,
+} from '../db/accounts.js';
 import { recordEvent } from '../db/events.js';
+import { findModel } from '../db/models.js';
+import { findPlatform } from '../db/platforms.js';
+import type { PlatformAccount } from '../db/schema.js';
 import { ServiceError } from './errors.js';
+import { releasePublications, type PublicationServiceDeps } from './publications.js';
 
 export interface BrowserProfileInput extends BrowserProfile {
   /** `http://user:pass@host:port`, `https://…` or `socks5://host:port`; null or "" (a cleared field) removes it. */
@@ -84,20 +99,261 @@ export async function setBrowserProfile(
   return view;
 }
 
-/** Accounts as the admin sees them: session health, status, browser profile; never the session itself. */
-export async function accountOverview(deps: { db: Db; encryptionKey: Buffer }) {
-  const rows = await listAccounts(deps.db);
-  return rows.map(({ account, platformName, modelName }) => ({
+/** What account commands need: the database, the Temporal client (releasing signals workflows) and the key of secrets at rest. */
+export type AccountServiceDeps = PublicationServiceDeps & { encryptionKey: Buffer };
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** An account as the admin sees it: session health, status, links, browser profile; never the session itself. */
+function accountView(encryptionKey: Buffer, row: AccountViewRow): Account {
+  const { account } = row;
+  return {
     id: account.id,
     modelId: account.modelId,
-    modelName,
-    platformName,
+    modelName: row.modelName,
+    platformId: account.platformId,
+    platformName: row.platformName,
     username: account.username,
     status: account.status,
+    profileUrl: account.profileUrl,
+    streamUrl: account.streamUrl,
+    trackingUrl: account.trackingUrl,
+    publicationCount: row.publicationCount,
     sessionSaved: account.authData !== null,
     lastSessionState: account.lastSessionState,
-    lastSessionCheckAt: account.lastSessionCheckAt?.toISOString() ?? null,
-    lastAuthenticatedAt: account.lastAuthenticatedAt?.toISOString() ?? null,
-    browserProfile: { ...(account.browserProfile ?? {}), proxy: proxyView(deps.encryptionKey, account.proxyEncrypted) },
-  }));
+    lastSessionCheckAt: iso(account.lastSessionCheckAt),
+    lastAuthenticatedAt: iso(account.lastAuthenticatedAt),
+    sessionHealth: { state: row.sessionHealth, checkedAt: iso(account.lastSessionCheckAt) },
+    browserProfile: { ...(account.browserProfile ?? {}), proxy: proxyView(encryptionKey, account.proxyEncrypted) },
+  };
+}
+
+const notFound = (accountId: string) => new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
+
+async function mustAccountView(deps: { db: Db; encryptionKey: Buffer }, accountId: string): Promise<Account> {
+  const row = await findAccountView(deps.db, accountId);
+  if (!row) throw notFound(accountId);
+  return accountView(deps.encryptionKey, row);
+}
+
+// ── The list ─────────────────────────────────────────────────────────────────────────────────
+
+/** The cursor is opaque to clients: base64url of the last row's sort key. */
+function encodeCursor(key: AccountListKey): string {
+  return Buffer.from(JSON.stringify([key.modelName, key.platformName, key.username, key.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): AccountListKey {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 4 && parsed.every((v) => typeof v === 'string')
+      && /^[0-9a-f-]{36}$/i.test(parsed[3] as string)) {
+      const [modelName, platformName, username, id] = parsed as string[];
+      return { modelName: modelName!, platformName: platformName!, username: username!, id: id! };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new ServiceError('invalid', 'invalid_cursor', 'cursor: not a cursor this list gave out', { fields: { cursor: 'not a cursor this list gave out' } });
+}
+
+/**
+ * Accounts ordered by model name, platform, username (the page groups them by model), one keyset page at a
+ * time, plus every account matching the other filters counted by session health.
+ */
+export async function listAccounts(deps: { db: Db; encryptionKey: Buffer }, query: AccountListQuery): Promise<AccountList> {
+  const limit = query.limit ?? 50;
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const filter = { q: query.q, modelId: query.modelId, platformId: query.platformId, status: query.status, health: query.health };
+  const rows = await listAccountsPage(deps.db, filter, { limit: limit + 1, after });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  // Counted without the health filter: the summary is what the admin picks a health state from.
+  const counts = await countAccountsByHealth(deps.db, { ...filter, health: undefined });
+  const byHealth: Record<string, number> = Object.fromEntries(sessionHealthStates.map((state) => [state, 0]));
+  for (const { health, n } of counts) byHealth[health] = n;
+  return {
+    items: page.map((row) => accountView(deps.encryptionKey, row)),
+    nextCursor: rows.length > limit && last
+      ? encodeCursor({ modelName: last.modelName, platformName: last.platformName, username: last.account.username, id: last.account.id })
+      : null,
+    summary: { total: counts.reduce((sum, c) => sum + c.n, 0), byHealth },
+  };
+}
+
+// ── Create, edit, deactivate, delete ─────────────────────────────────────────────────────────
+
+function invalidFields(fields: Record<string, string>): never {
+  const [field, problem] = Object.entries(fields)[0]!;
+  throw new ServiceError('invalid', 'invalid_account', `${field}: ${problem}`, { fields });
+}
+
+/** `@Ana ` → `Ana`; anything with spaces or nothing left is refused. */
+function normalizedUsername(raw: string, fields: Record<string, string>): string | undefined {
+  const username = raw.trim().replace(/^@/, '').trim();
+  if (!username) fields.username = 'must not be empty';
+  else if (!/^[^\s@]\S*$/u.test(username) || /\p{Cc}/u.test(username)) fields.username = 'must be the platform username: no spaces, at most one leading @';
+  else return username;
+  return undefined;
+}
+
+/** An http(s) URL, null to clear (an empty string clears too), undefined to leave as it is. */
+function normalizedUrl(field: string, raw: string | null | undefined, fields: Record<string, string>): string | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === null || raw.trim() === '') return null;
+  const text = raw.trim();
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname) return text;
+  } catch {
+    // reported below
+  }
+  fields[field] = 'must be an http or https URL, e.g. https://example.com/ana';
+  return undefined;
+}
+
+function duplicate(username: string, platformName: string): ServiceError {
+  return new ServiceError('conflict', 'duplicate_account', `${platformName} already has an account @${username}`, {
+    fields: { username: `${platformName} already has an account @${username}` },
+  });
+}
+
+/** The unique (platform, username) constraint: a create or rename that raced another one. */
+const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505'
+  || (error as { cause?: { code?: string } })?.cause?.code === '23505';
+
+/** A new account of a model on a platform; the session is linked afterwards (file or password login). */
+export async function createAccount(deps: { db: Db; encryptionKey: Buffer }, input: AccountCreateBody & { actor: string }): Promise<Account> {
+  const fields: Record<string, string> = {};
+  const username = normalizedUsername(input.username, fields);
+  const urls = {
+    profileUrl: normalizedUrl('profileUrl', input.profileUrl, fields),
+    streamUrl: normalizedUrl('streamUrl', input.streamUrl, fields),
+    trackingUrl: normalizedUrl('trackingUrl', input.trackingUrl, fields),
+  };
+  if (Object.keys(fields).length > 0 || !username) invalidFields(fields);
+  const [model, platform] = await Promise.all([findModel(deps.db, input.modelId), findPlatform(deps.db, input.platformId)]);
+  if (!model) throw new ServiceError('not_found', 'unknown_model', `modelId: no model ${input.modelId}`, { fields: { modelId: 'no such model' } });
+  if (!platform) throw new ServiceError('not_found', 'unknown_platform', `platformId: no platform ${input.platformId}`, { fields: { platformId: 'no such platform' } });
+  if (await findAccountByUsername(deps.db, platform.id, username)) throw duplicate(username, platform.name);
+  let created: PlatformAccount;
+  try {
+    created = await inTransaction(deps.db, async (tx) => {
+      const row = await insertAccount(tx, {
+        modelId: model.id, platformId: platform.id, username, profileUrl: urls.profileUrl ?? null, streamUrl: urls.streamUrl ?? null,
+        trackingUrl: urls.trackingUrl ?? null, trackingCode: randomBytes(5).toString('hex'), status: 'active',
+      });
+      await recordEvent(tx, 'account_created', { username, platform: platform.name }, { accountId: row.id, modelId: model.id, actor: input.actor });
+      return row;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicate(username, platform.name);
+    throw error;
+  }
+  return mustAccountView(deps, created.id);
+}
+
+type LockedAccount = NonNullable<Awaited<ReturnType<typeof lockAccountWithContext>>>;
+
+/** Inside the caller's transaction: the account becomes `disabled` and its scheduled publications are held, each with an event. */
+async function deactivate(tx: Db, locked: LockedAccount): Promise<string[]> {
+  const { account } = locked;
+  await updateAccountFields(tx, account.id, { status: 'disabled' });
+  const held = await holdAccountPublications(tx, account.id);
+  for (const p of held) {
+    await recordEvent(tx, 'publication_held', { cause: 'account', username: account.username, accountStatus: 'disabled' }, {
+      publicationId: p.id, contentId: p.contentId, accountId: account.id, modelId: account.modelId,
+    });
+  }
+  return held.map((p) => p.id);
+}
+
+/**
+ * Edits an account. Fields left out stay, null (or "") clears a URL. `status: 'disabled'` deactivates it (its
+ * scheduled publications are held; any that comes due is held by beginPublication too); `'active'` makes it
+ * active again and releases its held publications whose model is not paused and platform is active, as resume does.
+ */
+export async function updateAccount(deps: AccountServiceDeps, accountId: string, input: AccountPatchBody & { actor: string }): Promise<AccountUpdate> {
+  const fields: Record<string, string> = {};
+  const username = input.username === undefined ? undefined : normalizedUsername(input.username, fields);
+  const urls = {
+    profileUrl: normalizedUrl('profileUrl', input.profileUrl, fields),
+    streamUrl: normalizedUrl('streamUrl', input.streamUrl, fields),
+    trackingUrl: normalizedUrl('trackingUrl', input.trackingUrl, fields),
+  };
+  if (Object.keys(fields).length > 0) invalidFields(fields);
+  let outcome: { held: string[]; released: string[] };
+  let platformName = 'the platform';
+  try {
+    outcome = await inTransaction(deps.db, async (tx) => {
+      const locked = await lockAccountWithContext(tx, accountId);
+      if (!locked) throw notFound(accountId);
+      const { account, platform } = locked;
+      platformName = platform.name;
+      const changed: string[] = [];
+      const values: Parameters<typeof updateAccountFields>[2] = {};
+      if (username !== undefined && username !== account.username) {
+        if (await findAccountByUsername(tx, platform.id, username, account.id)) throw duplicate(username, platform.name);
+        values.username = username;
+        changed.push('username');
+      }
+      for (const key of ['profileUrl', 'streamUrl', 'trackingUrl'] as const) {
+        const next = urls[key];
+        if (next !== undefined && next !== account[key]) {
+          values[key] = next;
+          changed.push(key);
+        }
+      }
+      if (Object.keys(values).length > 0) await updateAccountFields(tx, account.id, values);
+      let held: string[] = [];
+      let released: string[] = [];
+      if (input.status === 'disabled' && account.status !== 'disabled') {
+        held = await deactivate(tx, { ...locked, account: { ...account, ...values } });
+        changed.push('status');
+      } else if (input.status === 'active' && account.status !== 'active') {
+        await updateAccountFields(tx, account.id, { status: 'active' });
+        released = (await releaseAccountPublications(tx, account.id)).map((p) => p.id);
+        changed.push('status');
+      }
+      if (changed.length > 0) {
+        await recordEvent(tx, 'account_updated', {
+          username: values.username ?? account.username, platform: platform.name, changed,
+          ...(changed.includes('status') ? { status: input.status } : {}),
+        }, { accountId: account.id, modelId: account.modelId, actor: input.actor });
+      }
+      return { held, released };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicate(username ?? '', platformName);
+    throw error;
+  }
+  // After the commit: the workflows of released publications wait for their time again (as resume does).
+  await releasePublications(deps, outcome.released, input.actor);
+  return { ...(await mustAccountView(deps, accountId)), ...outcome };
+}
+
+/**
+ * Deletes an account that never had a publication; one with publications keeps its history and is deactivated
+ * instead (its scheduled publications are held).
+ */
+export async function deleteAccount(deps: { db: Db }, accountId: string, input: { actor: string }): Promise<AccountDeleteResult> {
+  return inTransaction(deps.db, async (tx) => {
+    const locked = await lockAccountWithContext(tx, accountId);
+    if (!locked) throw notFound(accountId);
+    const { account, platform } = locked;
+    const publicationCount = await countAccountPublications(tx, accountId);
+    if (publicationCount === 0) {
+      await deleteAccountRow(tx, accountId);
+      // Not linked to the account (the row is gone): the payload keeps who it was.
+      await recordEvent(tx, 'account_deleted', { username: account.username, platform: platform.name }, { modelId: account.modelId, actor: input.actor });
+      return { outcome: 'deleted' as const, publicationCount };
+    }
+    if (account.status !== 'disabled') {
+      await deactivate(tx, locked);
+      await recordEvent(tx, 'account_updated', { username: account.username, platform: platform.name, changed: ['status'], status: 'disabled' }, {
+        accountId, modelId: account.modelId, actor: input.actor,
+      });
+    }
+    return { outcome: 'deactivated' as const, publicationCount };
+  });
 }

@@ -4,6 +4,8 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { extname, join } from 'node:path';
+import { renderSVG } from 'uqr';
+import type { TelegramConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import { linkTelegramUser, setModelLinkCode } from '../db/models.js';
 import { deleteTelegramUpload, insertTelegramUpload, setTelegramUploadContent } from '../db/telegram.js';
@@ -24,15 +26,70 @@ export function newLinkCode(): string {
   return code;
 }
 
-/** A fresh one-time code for the model (any earlier unused code stops working). */
-export async function createTelegramLinkCode(db: Db, modelId: string, opts: { ttlMs: number; actor: string }) {
+/** What finding the bot's username needs: the configured name, or the token to ask the Bot API (getMe) with. */
+export type BotIdentity = Pick<TelegramConfig, 'apiRoot' | 'token' | 'botUsername'>;
+
+/** getMe answers per token, kept for the process's life (a bot's username does not change under one token). */
+const botUsernames = new Map<string, Promise<string | null>>();
+const telegramUsername = /^[A-Za-z0-9_]{5,32}$/;
+
+/**
+ * The bot's @username (without '@'), for `t.me` deep links: TELEGRAM_BOT_USERNAME when set, else asked once from the
+ * Bot API (getMe) with the token and cached; null without a bot, or when Telegram cannot be asked right now (the
+ * next call asks again). The token is in the request URL only: nothing here logs or returns it.
+ */
+export async function botUsername(bot: BotIdentity | undefined): Promise<string | null> {
+  if (!bot) return null;
+  if (bot.botUsername) return bot.botUsername.replace(/^@/, '');
+  const token = bot.token;
+  if (!token) return null;
+  const key = `${bot.apiRoot}\u0000${token}`;
+  let pending = botUsernames.get(key);
+  if (!pending) {
+    pending = askUsername(bot.apiRoot, token);
+    botUsernames.set(key, pending);
+    pending.then((name) => { if (name === null) botUsernames.delete(key); }, () => botUsernames.delete(key));
+  }
+  return pending;
+}
+
+async function askUsername(apiRoot: string, token: string): Promise<string | null> {
+  try {
+    const response = await fetch(`${apiRoot}/bot${token}/getMe`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) return null;
+    const body = (await response.json()) as { ok?: boolean; result?: { username?: unknown } };
+    const name = body.ok ? body.result?.username : undefined;
+    return typeof name === 'string' && telegramUsername.test(name) ? name : null;
+  } catch {
+    // Network trouble: no link this time. The error (whose text may carry the URL, hence the token) is dropped.
+    return null;
+  }
+}
+
+/** `https://t.me/<bot>?start=<code>`: opening it on a phone starts the bot with the code already typed. */
+export function telegramDeepLink(username: string, code: string): string {
+  return `https://t.me/${encodeURIComponent(username)}?start=${encodeURIComponent(code)}`;
+}
+
+/** The deep link as a QR code, SVG markup (uqr: no dependencies, plain SVG paths, no script). */
+export function qrCodeSvg(text: string): string {
+  return renderSVG(text, { ecc: 'M', border: 2, pixelSize: 6 });
+}
+
+/**
+ * A fresh one-time code for the model (any earlier unused code stops working), with the bot's deep link and its QR
+ * code when a bot is known (`bot`: TELEGRAM_BOT_USERNAME, or a token to ask getMe with).
+ */
+export async function createTelegramLinkCode(db: Db, modelId: string, opts: { ttlMs: number; actor: string; bot?: BotIdentity }) {
   const expiresAt = new Date(Date.now() + opts.ttlMs);
   for (let attempt = 0; ; attempt++) {
     const code = newLinkCode();
     try {
       if (!(await setModelLinkCode(db, modelId, code, expiresAt))) throw new ServiceError('not_found', 'not_found', `model ${modelId} not found`);
       await recordEvent(db, 'manual_adjustment', { change: 'telegram_link_code', expiresAt: expiresAt.toISOString() }, { modelId, actor: opts.actor });
-      return { code, expiresAt: expiresAt.toISOString() };
+      const username = await botUsername(opts.bot);
+      const deepLink = username ? telegramDeepLink(username, code) : null;
+      return { code, expiresAt: expiresAt.toISOString(), deepLink, qrSvg: deepLink ? qrCodeSvg(deepLink) : null };
     } catch (error) {
       // 31^10 codes: a collision with a live code is a once-in-a-lifetime event, but it is a unique violation, not a failure.
       if ((error as { code?: string }).code === '23505' && attempt < 3) continue;

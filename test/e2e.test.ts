@@ -54,9 +54,9 @@ describe('a video posted through the API (PostgreSQL)', () => {
   });
 
   it('shows the publication on the dashboard only after login', async () => {
-    const anonymous = await fetch(`${stack.url}/`, { redirect: 'manual' });
+    const anonymous = await fetch(`${stack.url}/publications`, { redirect: 'manual' });
     expect(anonymous.status).toBe(302);
-    expect(anonymous.headers.get('location')).toBe('/login?next=%2F');
+    expect(anonymous.headers.get('location')).toBe('/login?next=%2Fpublications');
     expect((await fetch(`${stack.url}/api/publications`)).status).toBe(401);
 
     const login = (password: string) =>
@@ -64,7 +64,7 @@ describe('a video posted through the API (PostgreSQL)', () => {
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ password, next: '/' }),
+        body: new URLSearchParams({ password, next: '/publications' }),
       });
     const wrong = await login('not-the-password');
     expect(wrong.status).toBe(303);
@@ -74,7 +74,7 @@ describe('a video posted through the API (PostgreSQL)', () => {
     const right = await login(stack.adminPassword);
     expect(right.status).toBe(303);
     const cookie = right.headers.getSetCookie()[0]!.split(';')[0]!;
-    const page = await fetch(`${stack.url}/`, { headers: { cookie } });
+    const page = await fetch(`${stack.url}/publications`, { headers: { cookie } });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('data-testid="publication-row"');
@@ -99,7 +99,7 @@ describe('bad input to POST /api/contents', () => {
     const noToken = await uploadVideo(stack, { modelId, file }, null);
     expect(noToken).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     const wrongToken = await uploadVideo(stack, { modelId, file }, 'wrong-token-0123456789');
-    expect(wrongToken).toMatchObject({ status: 401, body: { error: 'unauthorized', message: 'invalid API token' } });
+    expect(wrongToken).toMatchObject({ status: 401, body: { error: 'unauthorized', message: 'invalid API token (revoked, or not issued by this server)' } });
 
     const unknownModel = await uploadVideo(stack, { modelId: '00000000-0000-4000-8000-000000000000', file });
     expect(unknownModel).toMatchObject({ status: 404, body: { error: 'unknown_model' } });

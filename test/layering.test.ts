@@ -66,7 +66,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   'services/': {
     why: 'commands and queries shared by api, bot and UI: the database plus the Temporal client, speaking contracts',
-    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/client', 'node:'],
+    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/client', 'uqr', 'node:'],
     typeOnly: ['config.ts'],
   },
   'api/': {
@@ -80,8 +80,8 @@ const RULES: Readonly<Record<string, Rule>> = {
     typeOnly: ['@temporalio/client', 'pino'],
   },
   'ui/src/': {
-    why: 'the dashboard talks to the app over HTTP only; it shares nothing but contracts and messages',
-    imports: ['contracts/', 'messages/', 'svelte', '@sveltejs/*', '$app', '$env'],
+    why: 'the dashboard talks to the app over HTTP only; it shares nothing but contracts, messages and the pure rules of core/ (the live slot preview)',
+    imports: ['contracts/', 'messages/', 'core/', 'svelte', '@sveltejs/*', '$app', '$env'],
   },
   'demo/': {
     why: 'a stand-in third-party site: it must not know the app',
@@ -106,6 +106,7 @@ const UI_ALIASES: Readonly<Record<string, string>> = {
   $lib: 'ui/src/lib',
   $contracts: 'contracts',
   $messages: 'messages',
+  $core: 'core',
 };
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'data', 'ui/build', 'ui/.svelte-kit', 'db/migrations']);

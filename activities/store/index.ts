@@ -125,7 +125,7 @@ export function createStoreActivities({ db }: ActivityDeps) {
           const marker = idempotencyMarker(id);
           const draft = content.captionDrafts?.[platform.name]
             ?? draftCaption({ modelName: model.name, context: content.context, language: rules.language, rules, platformName: platform.name }, caps);
-          const { caption, tags } = finalizeCaption(draft, caps, { trackingUrl: account.trackingUrl, marker });
+          const { caption, tags } = finalizeCaption(draft, caps, { trackingUrl: account.trackingUrl, marker, linkPlacement: rules.linkPlacement });
           rows.push({
             id, contentId, accountId: account.id, scheduledTime: slot, captionUsed: caption, tagsUsed: tags,
             idempotencyMarker: marker, workflowId: publicationWorkflowId(id), status: 'scheduled' as const,
@@ -162,7 +162,7 @@ export function createStoreActivities({ db }: ActivityDeps) {
       };
     },
 
-    /** At the scheduled time: go ahead, or hold the publication while its account or model is paused. */
+    /** At the scheduled time: go ahead, or hold the publication while its account is not active, its model paused or its platform disabled. */
     async beginPublication(publicationId: string): Promise<{ state: 'go' | 'held' | 'published'; reason?: string; postUrl?: string; publishedAt?: string }> {
       const ctx = await mustPublication(publicationId);
       const { publication, account, model, platform } = ctx;
@@ -171,7 +171,8 @@ export function createStoreActivities({ db }: ActivityDeps) {
       }
       const held: EventPayloads['publication_held'] | undefined = account.status !== 'active'
         ? { cause: 'account', username: account.username, accountStatus: account.status }
-        : model.status === 'paused' ? { cause: 'model', modelName: model.name } : undefined;
+        : model.status === 'paused' ? { cause: 'model', modelName: model.name }
+        : !platform.active ? { cause: 'platform', platform: platform.name } : undefined;
       if (held) {
         if (publication.status !== 'held') {
           await updatePublication(db, publicationId, { status: 'held' });

@@ -1,15 +1,16 @@
 /**
- * Platform accounts: pause and resume (resuming releases the publications held while the account was
- * paused), session linking (import a session file, log in with credentials), on-demand session checks
- * and the account's browser profile (locale, time zone, viewport, proxy).
+ * Platform accounts: the list (grouped by model, keyset-paged, with session health), create, edit, deactivate /
+ * reactivate, delete (only without publications, else deactivate), pause and resume (resuming releases the
+ * publications held while the account was paused), session linking (import a session file, log in with
+ * credentials), on-demand session checks and the account's browser profile (locale, time zone, viewport, proxy).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  AccountList, AccountStatusChange, BrowserProfileBody, BrowserProfileView, LoginBody, PauseBody, SessionCheckResult,
-  SessionFileUpload, SessionImportResult,
+  Account, AccountCreateBody, AccountDeleteResult, AccountList, AccountListQuery, AccountPatchBody, AccountStatusChange, AccountUpdate,
+  BrowserProfileBody, BrowserProfileView, LoginBody, PauseBody, SessionCheckResult, SessionFileUpload, SessionImportResult,
 } from '../../contracts/api/accounts.js';
 import { errorReplies, IdParams } from '../../contracts/api/common.js';
-import { accountOverview, setBrowserProfile } from '../../services/accounts.js';
+import { createAccount, deleteAccount, listAccounts, setBrowserProfile, updateAccount } from '../../services/accounts.js';
 import { pauseAccount, resumeAccount } from '../../services/publications.js';
 import { checkAccountSession, importAccountSession, loginAccount } from '../../services/sessions.js';
 import { documentedOnly, tags } from '../route-docs.js';
@@ -29,11 +30,61 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: [tags.accounts],
-        summary: 'Every account with model, platform, status, last session check, last login and browser profile (never the session)',
-        response: { 200: AccountList, '4xx': errorReplies['4xx'] },
+        summary: 'Accounts with model, platform, status, links, publication count, session health and browser profile (never the session)',
+        description:
+          'Ordered by model name, platform, username; keyset-paged (`cursor` = the `nextCursor` of the page before). `q` searches the ' +
+          'username, model and platform names. `summary` counts every account matching the filters but `health` (all pages) by session health.',
+        querystring: AccountListQuery,
+        response: { 200: AccountList, ...errorReplies },
       },
     },
-    async () => ({ items: await accountOverview(sessionDeps) }),
+    async (request) => listAccounts(sessionDeps, request.query),
+  );
+
+  app.post(
+    '/api/accounts',
+    {
+      schema: {
+        tags: [tags.accounts],
+        summary: 'Create an account of a model on a platform (link its session afterwards)',
+        description:
+          '`username` is trimmed and loses a leading @; URLs must be http(s). 404 `unknown_model` / `unknown_platform`, ' +
+          '409 `duplicate_account` when the platform already has that username (case ignored).',
+        body: AccountCreateBody,
+        response: { 201: Account, ...errorReplies },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createAccount(sessionDeps, { ...request.body, actor: request.actor })),
+  );
+
+  app.patch(
+    '/api/accounts/:id',
+    {
+      schema: {
+        tags: [tags.accounts],
+        summary: 'Edit an account: username, links, deactivate (`disabled`) or reactivate (`active`)',
+        description:
+          'Fields left out stay; null clears a URL. `disabled` holds its scheduled publications; `active` releases its held ones whose ' +
+          'model is not paused and platform active, like resume. Answers the account with `held` / `released` ids.',
+        params: IdParams,
+        body: AccountPatchBody,
+        response: { 200: AccountUpdate, ...errorReplies },
+      },
+    },
+    async (request) => updateAccount(sessionDeps, request.params.id, { ...request.body, actor: request.actor }),
+  );
+
+  app.delete(
+    '/api/accounts/:id',
+    {
+      schema: {
+        tags: [tags.accounts],
+        summary: 'Delete an account without publications; one with publications is deactivated instead',
+        params: IdParams,
+        response: { 200: AccountDeleteResult, ...errorReplies },
+      },
+    },
+    async (request) => deleteAccount(sessionDeps, request.params.id, { actor: request.actor }),
   );
 
   app.post(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type AppConfig } from '../../config.js';
+import { openDatabase, type DbHandle } from '../../db/client.js';
 import authPlugin from '../plugins/auth.js';
 import depsPlugin, { type ApiDeps } from '../plugins/deps.js';
 import { evidenceRoutes } from './evidence.js';
@@ -21,6 +22,8 @@ const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3
 let dataDir: string;
 let config: AppConfig;
 let app: FastifyInstance;
+/** Dashboard sessions live in the database: an embedded one for the login these checks do. */
+let handle: DbHandle;
 const auth = { authorization: `Bearer ${token}` };
 
 beforeAll(async () => {
@@ -52,9 +55,10 @@ beforeAll(async () => {
   await mkdir(third, { recursive: true });
   await symlink(join(dataDir, 'secrets.json'), join(third, 'info.json'));
 
+  handle = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
   app = Fastify();
-  // Auth and the evidence routes read nothing but the config.
-  await app.register(depsPlugin, { config } as ApiDeps);
+  // The evidence routes read nothing but the config; auth looks sessions up in the database.
+  await app.register(depsPlugin, { config, db: handle.db } as ApiDeps);
   await app.register(authPlugin);
   await app.register(evidenceRoutes);
   await app.ready();
@@ -62,6 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await handle?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

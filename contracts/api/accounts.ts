@@ -1,10 +1,11 @@
 /**
- * Platform accounts: the list with session health, pause / resume, session linking (a session file or a
- * password login), on-demand session checks and the account's browser profile.
+ * Platform accounts: the list (grouped by model, keyset-paged, with session health), create / edit / delete,
+ * pause / resume, session linking (a session file or a password login), on-demand session checks and the
+ * account's browser profile.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { IsoTime, Nullable, StringEnum } from './common.js';
-import { accountStatuses, sessionCheckStates } from './statuses.js';
+import { IsoTime, Nullable, Page, PageQuery, StringEnum, Uuid } from './common.js';
+import { accountStatuses, sessionCheckStates, sessionHealthStates } from './statuses.js';
 
 export const AccountStatus = StringEnum(accountStatuses);
 export type AccountStatus = Static<typeof AccountStatus>;
@@ -38,25 +39,112 @@ export const BrowserProfileBody = Type.Object(
 );
 export type BrowserProfileBody = Static<typeof BrowserProfileBody>;
 
+/**
+ * The session at a glance: `ok` (the last check found it logged in), `unchecked` (saved, never checked),
+ * `unknown` (the last check could not tell), `challenge` (the platform asks for a verification), `expired`
+ * (logged out, or the account is session_expired), `no_session` (nothing saved).
+ */
+export const SessionHealthState = StringEnum(sessionHealthStates);
+export type SessionHealthState = Static<typeof SessionHealthState>;
+
+export const SessionHealth = Type.Object({ state: SessionHealthState, checkedAt: Nullable(IsoTime) });
+export type SessionHealth = Static<typeof SessionHealth>;
+
 /** One account of GET /api/accounts; never the session itself. */
 export const Account = Type.Object({
   id: Type.String(),
   modelId: Type.String(),
   modelName: Type.String(),
+  platformId: Type.String(),
   platformName: Type.String(),
   username: Type.String(),
   status: AccountStatus,
+  profileUrl: Nullable(Type.String()),
+  streamUrl: Nullable(Type.String()),
+  trackingUrl: Nullable(Type.String()),
+  /** Publications of this account in any status (an account with any is deactivated, never deleted). */
+  publicationCount: Type.Integer(),
   /** A session is stored (encrypted). */
   sessionSaved: Type.Boolean(),
   lastSessionState: Nullable(Type.String()),
   lastSessionCheckAt: Nullable(IsoTime),
   lastAuthenticatedAt: Nullable(IsoTime),
+  sessionHealth: SessionHealth,
   browserProfile: BrowserProfileView,
 });
 export type Account = Static<typeof Account>;
 
-export const AccountList = Type.Object({ items: Type.Array(Account) });
+/** GET /api/accounts: ordered by model name, platform, username; keyset-paged. */
+export const AccountListQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'part of the username, model or platform name (case-insensitive)' })),
+  modelId: Type.Optional(Uuid),
+  platformId: Type.Optional(Uuid),
+  status: Type.Optional(AccountStatus),
+  health: Type.Optional(SessionHealthState),
+  ...PageQuery,
+});
+export type AccountListQuery = Static<typeof AccountListQuery>;
+
+/**
+ * A page of accounts, and `summary`: every account matching the filters but `health` (all pages) counted by
+ * session health, for the page's at-a-glance line.
+ */
+export const AccountList = Type.Composite([
+  Page(Account),
+  Type.Object({
+    summary: Type.Object({
+      total: Type.Integer(),
+      byHealth: Type.Record(Type.String(), Type.Integer(), { description: 'session health state → accounts' }),
+    }),
+  }),
+]);
 export type AccountList = Static<typeof AccountList>;
+
+const url = (what: string) => Type.String({ minLength: 1, maxLength: 2000, description: `${what} (http or https URL)` });
+
+/** POST /api/accounts. `username` is trimmed and loses a leading @. */
+export const AccountCreateBody = Type.Object(
+  {
+    modelId: Uuid,
+    platformId: Uuid,
+    username: Type.String({ minLength: 1, maxLength: 200 }),
+    profileUrl: Type.Optional(Nullable(url('the public profile'))),
+    streamUrl: Type.Optional(Nullable(url('where she streams'))),
+    trackingUrl: Type.Optional(Nullable(url('the link captions carry'))),
+  },
+  { additionalProperties: false },
+);
+export type AccountCreateBody = Static<typeof AccountCreateBody>;
+
+/**
+ * PATCH /api/accounts/:id: fields left out stay; null clears a URL. `status: 'disabled'` deactivates (its
+ * scheduled publications are held); `'active'` reactivates and releases them (like resume).
+ */
+export const AccountPatchBody = Type.Object(
+  {
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    profileUrl: Type.Optional(Nullable(url('the public profile'))),
+    streamUrl: Type.Optional(Nullable(url('where she streams'))),
+    trackingUrl: Type.Optional(Nullable(url('the link captions carry'))),
+    status: Type.Optional(StringEnum(['active', 'disabled'] as const)),
+  },
+  { additionalProperties: false },
+);
+export type AccountPatchBody = Static<typeof AccountPatchBody>;
+
+/** PATCH answer: the account, and the publications the change held or released. */
+export const AccountUpdate = Type.Composite([
+  Account,
+  Type.Object({ held: Type.Array(Type.String()), released: Type.Array(Type.String()) }),
+]);
+export type AccountUpdate = Static<typeof AccountUpdate>;
+
+/** DELETE /api/accounts/:id: deleted without publications, else deactivated (they keep their history). */
+export const AccountDeleteResult = Type.Object({
+  outcome: StringEnum(['deleted', 'deactivated'] as const),
+  publicationCount: Type.Integer(),
+});
+export type AccountDeleteResult = Static<typeof AccountDeleteResult>;
 
 export const PauseBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 export type PauseBody = Static<typeof PauseBody>;

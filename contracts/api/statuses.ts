@@ -17,9 +17,12 @@ export const contentStatuses = allOf<ContentStatus>()(['new', 'approved', 'rejec
 export const accountStatuses = allOf<AccountStatus>()(['active', 'paused', 'session_expired', 'disabled']);
 /** What a session check found; `pending` = still running when the API stopped waiting (follow its workflow). */
 export const sessionCheckStates = allOf<SessionState | 'pending'>()(['logged_in', 'logged_out', 'challenge', 'unknown', 'pending']);
+/** An account's session at a glance (contracts/api/accounts.ts SessionHealth says what each means). */
+export const sessionHealthStates = ['ok', 'unchecked', 'unknown', 'challenge', 'expired', 'no_session'] as const;
 /** `starting` until the process has finished starting up (in `npm start`: after the demo seed). */
 export const healthStatuses = ['ok', 'degraded', 'starting'] as const;
 
 export type { AccountStatus, ContentStatus, PublicationStatus };
 export type SessionCheckState = (typeof sessionCheckStates)[number];
+export type SessionHealthState = (typeof sessionHealthStates)[number];
 export type HealthStatus = (typeof healthStatuses)[number];

@@ -46,6 +46,7 @@ CREATE TABLE "api_tokens" (
 ALTER TABLE "alert_acknowledgements" ADD CONSTRAINT "alert_acknowledgements_event_id_system_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."system_events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "admin_sessions_expires_idx" ON "admin_sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "api_tokens_name_idx" ON "api_tokens" USING btree ("name");--> statement-breakpoint
+CREATE INDEX "publications_published_at_idx" ON "publications" USING btree ("published_at");--> statement-breakpoint
 CREATE INDEX "system_events_model_id_idx" ON "system_events" USING btree ("model_id","id");--> statement-breakpoint
 CREATE INDEX "system_events_account_id_idx" ON "system_events" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "system_events_type_id_idx" ON "system_events" USING btree ("type","id");

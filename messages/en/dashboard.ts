@@ -76,8 +76,6 @@ export const dashboard = {
   'accounts.col.session': 'Session · last check (UTC)',
   'accounts.col.lastAuth': 'Last authenticated (UTC)',
   'accounts.col.actions': 'Actions',
-  'accounts.noSession': 'No saved session',
-  'accounts.neverChecked': 'Not checked yet',
   'accounts.check': 'Check session',
   'accounts.checking': 'Checking…',
   'accounts.checkResult': 'Check: {state}.',

@@ -73,8 +73,6 @@ const base = {
   'accounts.col.session': 'Sesión · última comprobación (UTC)',
   'accounts.col.lastAuth': 'Última autenticación (UTC)',
   'accounts.col.actions': 'Acciones',
-  'accounts.noSession': 'Sin sesión guardada',
-  'accounts.neverChecked': 'Sin comprobar',
   'accounts.check': 'Comprobar sesión',
   'accounts.checking': 'Comprobando…',
   'accounts.checkResult': 'Comprobación: {state}.',

@@ -25,8 +25,12 @@ export const handle: Handle = async ({ event, resolve }) => {
 
 /**
  * During SSR SvelteKit answers same-origin fetches itself, and it has no /api routes —
- * those belong to Fastify. So send /api/* to Fastify over the network, with the browser's
- * cookie, which is what the same fetch does in the browser.
+ * those belong to Fastify. So send /api/* to Fastify over the network with the browser's
+ * cookie, which is what the same fetch does in the browser. Node's own fetch, not SvelteKit's:
+ * SvelteKit's would add an Origin header (the browser's origin, which the internal address
+ * does not match: Fastify's CSRF check refuses that) and would loop back into SvelteKit when
+ * the browser uses the internal address itself. No Origin header means a server-side call,
+ * which Fastify lets through; the page request that caused it already passed the check.
  */
 export const handleFetch: HandleFetch = async ({ event, request, fetch }) => {
 	const url = new URL(request.url);
@@ -38,8 +42,18 @@ export const handleFetch: HandleFetch = async ({ event, request, fetch }) => {
 		event.request.headers.get('x-internal-api-origin') ||
 		env.INTERNAL_API_ORIGIN ||
 		`http://127.0.0.1:${env.PORT || '3000'}`;
-	const forwarded = new Request(new URL(url.pathname + url.search, apiOrigin), request);
+	const headers = new Headers(request.headers);
+	headers.delete('origin');
 	const cookie = event.request.headers.get('cookie');
-	if (cookie) forwarded.headers.set('cookie', cookie);
-	return fetch(forwarded);
+	if (cookie) headers.set('cookie', cookie);
+	else headers.delete('cookie');
+	const body =
+		request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+	return globalThis.fetch(new URL(url.pathname + url.search, apiOrigin), {
+		method: request.method,
+		headers,
+		body,
+		redirect: 'manual',
+		signal: request.signal
+	});
 };

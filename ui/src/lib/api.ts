@@ -1,7 +1,6 @@
 import {
 	isStatus,
 	type AccountStatusChange,
-	type AccountsResponse,
 	type BrowserProfileInput,
 	type BrowserProfileView,
 	type EvidenceAttempt,
@@ -121,36 +120,9 @@ function toAttempt(raw: unknown): EvidenceAttempt {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Accounts. The page loads with the universal-load fetch (SSR forwards the session cookie); the
-// actions run in the browser with its own fetch, same origin, so the dashboard cookie goes along.
-
-/** GET /api/accounts; never throws. The server shapes each row by its schema (the proxy as host only). */
-export async function getAccounts(fetch: typeof globalThis.fetch): Promise<ApiResult<AccountsResponse>> {
-	try {
-		const res = await fetch('/api/accounts', { headers: { accept: 'application/json' } });
-		if (!res.ok) return await failure(res);
-		const body: unknown = await res.json();
-		const items = (body as { items?: unknown } | null)?.items;
-		if (!Array.isArray(items) || !items.every(isAccountLike)) {
-			return { ok: false, unauthorized: false, message: 'unexpected response shape' };
-		}
-		return { ok: true, data: body as AccountsResponse };
-	} catch (err) {
-		return { ok: false, unauthorized: false, message: String(err) };
-	}
-}
-
-function isAccountLike(raw: unknown): boolean {
-	if (typeof raw !== 'object' || raw === null) return false;
-	const a = raw as Record<string, unknown>;
-	return (
-		typeof a.id === 'string' &&
-		typeof a.username === 'string' &&
-		typeof a.status === 'string' &&
-		typeof a.browserProfile === 'object' &&
-		a.browserProfile !== null
-	);
-}
+// Accounts: the session tools of a row run in the browser with its own fetch, same origin, so the
+// dashboard cookie goes along. (The page itself loads, creates, edits and deletes through its
+// server load and form actions: routes/(app)/accounts/+page.server.ts.)
 
 /** A non-2xx answer as a failure carrying the API's own `{ error, message }` when it sent one. */
 async function failure(res: Response): Promise<{ ok: false; unauthorized: boolean; message: string; code?: string }> {

@@ -1,5 +1,5 @@
 import { t } from '$lib/t';
-import { accountStatusKey, sessionStateKey } from '$lib/accounts';
+import { accountStatusKey, sessionHealthKey, sessionStateKey } from '$lib/accounts';
 
 /** A value this dashboard does not know yet is shown raw rather than hidden. */
 export function accountStatusLabel(status: string): string {
@@ -9,5 +9,10 @@ export function accountStatusLabel(status: string): string {
 
 export function sessionStateLabel(state: string): string {
 	const key = sessionStateKey(state);
+	return key ? t(key) : state;
+}
+
+export function sessionHealthLabel(state: string): string {
+	const key = sessionHealthKey(state);
 	return key ? t(key) : state;
 }
