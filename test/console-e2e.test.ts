@@ -3,6 +3,7 @@
  * demo platform, its session from a password login — publishes a video end to end: no seed row is
  * involved but the demo platform's own record.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ async function call(method: string, path: string, body?: unknown) {
 
 describe('a model created through the API', () => {
   it('publishes on the demo platform', async () => {
-    const username = 'valentina_co';
+    const username = `valentina_${randomBytes(3).toString('hex')}`;
     const password = 'valentina-demo-password';
     const demoUser = await fetch(`${stack.demo.url}/__admin/users`, {
       method: 'POST',
@@ -44,8 +45,9 @@ describe('a model created through the API', () => {
     expect(demo).toBeDefined();
 
     // From the Colombian preset, posting as soon as possible so the test need not wait for prime time.
+    const name = `Valentina ${randomBytes(4).toString('hex')}`;
     const model = await call('POST', '/api/models', {
-      name: 'Valentina',
+      name,
       preset: 'CO',
       distribution: { slots: [], approvalRequired: false, linkPlacement: 'start' },
     });
@@ -80,7 +82,7 @@ describe('a model created through the API', () => {
       { what: 'the publication to be published', timeoutMs: 150_000 },
     );
     expect(publication.accountUsername).toBe(username);
-    expect(publication.modelName).toBe('Valentina');
+    expect(publication.modelName).toBe(name);
 
     // On the platform, under the new account, once.
     const { posts } = (await (await fetch(`${stack.demo.url}/__admin/posts`)).json()) as { posts: { id: string; username: string; caption: string }[] };
@@ -91,7 +93,7 @@ describe('a model created through the API', () => {
     // Link placement `start`: the tracking link is the caption's first line, the marker its last.
     expect(publication.caption.split('\n')[0]).toBe(trackingUrl);
     expect(publication.caption.split('\n').at(-1)).toMatch(/^ref:[0-9a-f]{12}$/);
-    const listed = await call('GET', `/api/models?q=Valentina`);
+    const listed = await call('GET', `/api/models?q=${encodeURIComponent(name)}`);
     expect(listed.body.items).toEqual([expect.objectContaining({ id: modelId, accountCount: 1, lastPublishedAt: expect.any(String) })]);
     await stack.app.temporal.workflow.getHandle(publication.workflowId as string).result();
   });
