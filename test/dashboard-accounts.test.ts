@@ -4,10 +4,11 @@
  * session check, session file upload (a bad file and a real one), password login, pause/resume and
  * the browser profile — each action going through the page's own browser fetch to the API.
  */
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword, demoUsername, loginToDemo } from '../scripts/seed.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { launchDashboardBrowser } from './helpers/dashboard-browser.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -19,11 +20,7 @@ const checkTimeout = 45_000;
 
 beforeAll(async () => {
   stack = await startTestStack({ embedded: false });
-  browser = await chromium.launch({
-    executablePath: stack.app.config.chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchDashboardBrowser(stack);
 });
 afterAll(async () => {
   await context?.close().catch(() => undefined);

@@ -7,11 +7,12 @@
  */
 import { eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regionalPresets } from '../core/presets.js';
 import { models, platformAccounts } from '../db/schema.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { launchDashboardBrowser } from './helpers/dashboard-browser.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -23,11 +24,7 @@ let modelId = '';
 
 beforeAll(async () => {
   stack = await startTestStack({ embedded: false, env: { TELEGRAM_BOT_USERNAME: 'TraficoPanelBot' } });
-  browser = await chromium.launch({
-    executablePath: stack.app.config.chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchDashboardBrowser(stack);
 });
 afterAll(async () => {
   await context?.close().catch(() => undefined);

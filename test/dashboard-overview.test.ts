@@ -5,12 +5,13 @@
  * audit page filtered by kind, and filter by model. The acknowledge form also works without JavaScript.
  */
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Overview } from '../contracts/api/overview.js';
 import type { EventList } from '../contracts/api/events.js';
 import { recordEvent } from '../db/events.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { launchDashboardBrowser } from './helpers/dashboard-browser.js';
 import { createAccount, createAlert, createModel, createPublication } from './helpers/overview-seed.js';
 
 let stack: TestStack;
@@ -29,11 +30,7 @@ let alertId: number;
 
 beforeAll(async () => {
   stack = await startTestStack({ embedded: false });
-  browser = await chromium.launch({
-    executablePath: stack.app.config.chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchDashboardBrowser(stack);
   const db = stack.app.db.db;
   model = await createModel(db, `Panel ${run}`);
   const account = await createAccount(db, { modelId: model.id, platformId: stack.seeded.platformId, username: `panel_${run}`, lastSessionState: 'logged_in' });

@@ -5,10 +5,11 @@
  * rate-limit message. Along the way, no page breaks its Content-Security-Policy (SvelteKit's nonces, helmet's
  * policy on Swagger UI), and an off-site `next` stays home.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCredentials } from '../db/schema.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { launchDashboardBrowser } from './helpers/dashboard-browser.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -18,11 +19,7 @@ const cspViolations: string[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ embedded: false, role: 'web' });
-  browser = await chromium.launch({
-    executablePath: stack.app.config.chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchDashboardBrowser(stack);
 });
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);

@@ -7,12 +7,13 @@
  */
 import { eq } from 'drizzle-orm';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capabilitiesFor } from '../core/platforms.js';
 import { defaultDistributionRules } from '../core/types.js';
 import { contents, models, platforms, publications } from '../db/schema.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { launchDashboardBrowser } from './helpers/dashboard-browser.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: TestStack;
@@ -22,11 +23,7 @@ let page: Page;
 
 beforeAll(async () => {
   stack = await startTestStack({ embedded: false });
-  browser = await chromium.launch({
-    executablePath: stack.app.config.chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchDashboardBrowser(stack);
   context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   page = await context.newPage();
   await login(page, '/accounts');
