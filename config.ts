@@ -60,6 +60,21 @@ const Env = z.object({
   TELEGRAM_LINK_CODE_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 30).default(48)),
   // The bot's @username for t.me deep links; unset = asked once from getMe with TELEGRAM_BOT_TOKEN.
   TELEGRAM_BOT_USERNAME: z.preprocess(emptyAsUnset, z.string().regex(/^@?[A-Za-z0-9_]{5,32}$/, 'TELEGRAM_BOT_USERNAME must be the bot\'s username, e.g. TraficoStudioBot').optional()),
+  // Official-API platforms (activities/publishing/drivers): roots are configurable so tests and self-hosters can point elsewhere.
+  API_JOB_SLOTS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(256).default(16)),
+  X_API_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://api.x.com')),
+  X_AUTHORIZE_URL: z.preprocess(emptyAsUnset, z.string().url().default('https://x.com/i/oauth2/authorize')),
+  X_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
+  X_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  // X bills per post, and more for a post carrying a URL (what the dashboard's cost estimate uses).
+  X_POST_COST_USD: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(100).default(0.015)),
+  X_LINK_POST_COST_USD: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(100).default(0.2)),
+  REDDIT_API_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://oauth.reddit.com')),
+  REDDIT_AUTH_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://www.reddit.com')),
+  REDDIT_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
+  REDDIT_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  BLUESKY_SERVICE: z.preprocess(emptyAsUnset, z.string().url().default('https://bsky.social')),
+  BLUESKY_VIDEO_SERVICE: z.preprocess(emptyAsUnset, z.string().url().default('https://video.bsky.app')),
 });
 
 export interface AppConfig {
@@ -93,6 +108,49 @@ export interface AppConfig {
   workflowBundlePath?: string;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   telegram: TelegramConfig;
+  /** Concurrent jobs of the `api` task queue (official-API drivers: no Chromium, mostly waiting on the network). */
+  apiJobSlots: number;
+  platformApis: PlatformApis;
+}
+
+/** An OAuth client of ours registered with a platform; `clientSecret` is non-enumerable (never printed). */
+export interface OAuthClient {
+  clientId: string;
+  clientSecret?: string;
+}
+
+/**
+ * Where each official API lives (without trailing slashes) and our app's OAuth clients (unset = that
+ * platform connects only through POST /api/accounts/:id/credentials). Telegram channels use `telegram`.
+ */
+export interface PlatformApis {
+  x: { apiRoot: string; authorizeUrl: string; client?: OAuthClient; postCostUsd: number; linkPostCostUsd: number };
+  reddit: { apiRoot: string; authRoot: string; client?: OAuthClient; userAgent: string };
+  bluesky: { service: string; videoService: string };
+}
+
+export function oauthClient(clientId: string | undefined, clientSecret: string | undefined): OAuthClient | undefined {
+  if (!clientId) return undefined;
+  const client: OAuthClient = { clientId };
+  if (clientSecret) Object.defineProperty(client, 'clientSecret', { value: clientSecret, enumerable: false, writable: false });
+  return client;
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+function platformApisFromEnv(e: z.infer<typeof Env>): PlatformApis {
+  return {
+    x: {
+      apiRoot: trimSlash(e.X_API_ROOT), authorizeUrl: e.X_AUTHORIZE_URL, client: oauthClient(e.X_CLIENT_ID, e.X_CLIENT_SECRET),
+      postCostUsd: e.X_POST_COST_USD, linkPostCostUsd: e.X_LINK_POST_COST_USD,
+    },
+    reddit: {
+      apiRoot: trimSlash(e.REDDIT_API_ROOT), authRoot: trimSlash(e.REDDIT_AUTH_ROOT), client: oauthClient(e.REDDIT_CLIENT_ID, e.REDDIT_CLIENT_SECRET),
+      // Reddit's API rules ask for a unique, descriptive User-Agent: <platform>:<app id>:<version> (by /u/<owner>).
+      userAgent: `server:100-trafico:1.0 (client ${e.REDDIT_CLIENT_ID ?? 'none'})`,
+    },
+    bluesky: { service: trimSlash(e.BLUESKY_SERVICE), videoService: trimSlash(e.BLUESKY_VIDEO_SERVICE) },
+  };
 }
 
 /** The cloud Bot API; its downloads stop at 20 MB (a local Bot API server in --local mode has no such limit). */
@@ -285,5 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     logLevel: e.LOG_LEVEL,
     telegram: telegramFromEnv(e),
+    apiJobSlots: e.API_JOB_SLOTS,
+    platformApis: platformApisFromEnv(e),
   };
 }

@@ -102,7 +102,9 @@ export interface EventPayloads {
   /** A session file imported, or a login with credentials (`format: 'login'`). */
   session_linked:
     | { format: SessionFileFormat; username: string; cookieCount: number; fileName: string | null; warnings: string[] }
-    | { format: 'login'; username: string; platform: string };
+    | { format: 'login'; username: string; platform: string }
+    /** An official-API account connected through OAuth or a credentials body (tokens stored encrypted). */
+    | { format: 'oauth' | 'credentials'; username: string; platform: string };
   /** After a publish error (`errorType`), or a session check (`state`). */
   session_expired:
     | { username: string; held: string[]; errorType: string }

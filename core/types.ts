@@ -52,6 +52,29 @@ export const defaultDistributionRules: DistributionRules = {
   linkPlacement: 'end',
 };
 
+/** One subreddit a Reddit account posts to (AccountPublishSettings.reddit). */
+export interface RedditTarget {
+  /** Without the `r/` prefix. */
+  subreddit: string;
+  /** `video`: the clip uploaded to Reddit; `link`: a link post to the tracking URL. */
+  kind: 'video' | 'link';
+  /** Title template (core/captions.ts placeholders); unset = the caption's first line. */
+  titleTemplate?: string;
+  flairId?: string;
+  flairText?: string;
+}
+
+/**
+ * Per-account publishing settings of official-API platforms (platform_accounts.publish_settings jsonb).
+ * Browser accounts leave it empty.
+ */
+export interface AccountPublishSettings {
+  /** X: the tracking link goes in a reply to the post instead of the post (X charges much more for a post carrying a URL). */
+  linkInReply?: boolean;
+  /** Reddit: the subreddits each publication is submitted to (activities/publishing/drivers/reddit.ts). */
+  subreddits?: RedditTarget[];
+}
+
 /** What a platform accepts (platforms.capabilities jsonb). */
 export interface PlatformCapabilities {
   maxDurationSeconds: number;

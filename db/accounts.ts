@@ -284,3 +284,26 @@ export async function accountsToCheck(db: Db) {
     .where(and(isNotNull(platformAccounts.authData), inArray(platformAccounts.status, ['active', 'paused', 'session_expired']), eq(platforms.active, true)))
     .orderBy(platformAccounts.id);
 }
+
+/**
+ * Runs `fn` with the account's row locked and its encrypted `auth_data` as it is now; what `fn` returns as
+ * `next` is stored before the lock is released. Two workers refreshing one account's tokens queue here, so a
+ * rotated refresh token is never spent twice.
+ */
+export async function withLockedAuthData<T>(
+  db: Db, accountId: string, fn: (authData: string | null) => Promise<{ next?: string; result: T }>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select({ authData: platformAccounts.authData }).from(platformAccounts)
+      .where(eq(platformAccounts.id, accountId)).for('update');
+    if (!row) throw new Error(`account ${accountId} not found`);
+    const { next, result } = await fn(row.authData);
+    if (next !== undefined) await tx.update(platformAccounts).set({ authData: next, sessionSaved: true }).where(eq(platformAccounts.id, accountId));
+    return result;
+  });
+}
+
+export async function readAuthData(db: Db, accountId: string): Promise<string | null> {
+  const [row] = await db.select({ authData: platformAccounts.authData }).from(platformAccounts).where(eq(platformAccounts.id, accountId));
+  return row?.authData ?? null;
+}

@@ -6,7 +6,7 @@ import {
   bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, text,
   timestamp, unique, uuid, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { BrowserProfile, CaptionDrafts, DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
+import type { AccountPublishSettings, BrowserProfile, CaptionDrafts, DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
 import { eventKinds } from '../contracts/events.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -35,6 +35,8 @@ export const models = pgTable('models', {
   telegramUserId: bigint('telegram_user_id', { mode: 'number' }).unique(),
   telegramLinkCode: text('telegram_link_code').unique(),
   telegramLinkExpiresAt: ts('telegram_link_expires_at'),
+  /** Her content is adult/sensitive by default: drivers apply each platform's label (a content may say otherwise). */
+  sensitive: boolean('sensitive').notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -63,7 +65,7 @@ export const platformAccounts = pgTable(
     status: accountStatus('status').notNull().default('active'),
     sessionSaved: boolean('session_saved').notNull().default(false),
     lastAuthenticatedAt: ts('last_authenticated_at'),
-    /** Playwright storageState, AES-256-GCM encrypted (db/crypto.ts); never stored in clear. */
+    /** Browser drivers: the Playwright storageState; API drivers: the tokens (ApiCredentials). AES-256-GCM encrypted, never in clear. */
     authData: text('auth_data'),
     /** Stable locale/timezone/viewport of this account's browser (core BrowserProfile). */
     browserProfile: jsonb('browser_profile').$type<BrowserProfile>(),
@@ -72,6 +74,8 @@ export const platformAccounts = pgTable(
     lastSessionCheckAt: ts('last_session_check_at'),
     /** Result of the last checkSession: logged_in | logged_out | challenge | unknown. */
     lastSessionState: text('last_session_state'),
+    /** Official-API platforms: how this account publishes there (core AccountPublishSettings). */
+    publishSettings: jsonb('publish_settings').$type<AccountPublishSettings>(),
     scraperEnabled: boolean('scraper_enabled').notNull().default(true),
     trackerEnabled: boolean('tracker_enabled').notNull().default(true),
     createdAt: createdAt(),
@@ -99,6 +103,8 @@ export const contents = pgTable(
     context: text('context'),
     generatedCaption: text('generated_caption'),
     generatedTags: text('generated_tags').array(),
+    /** Adult/sensitive: null = as the model says (models.sensitive). */
+    sensitive: boolean('sensitive'),
     /** Per platform name, the caption the admin approves (or edits) before scheduling. */
     captionDrafts: jsonb('caption_drafts').$type<CaptionDrafts>(),
     status: contentStatus('status').notNull().default('new'),
@@ -411,3 +417,13 @@ export type TelegramUpload = typeof telegramUploads.$inferSelect;
 export type AdminSession = typeof adminSessions.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 
+
+/**
+ * Rate-limit counters of the official APIs (rate-limiter-flexible's RateLimiterDrizzle layout), shared by every
+ * worker process: keys are `<platform>:app` and `<platform>:account:<id>`.
+ */
+export const apiRateLimits = pgTable('api_rate_limits', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: ts('expire'),
+});

@@ -49,9 +49,11 @@ export const events = {
     p.change === 'browser_profile' ? `browser profile of @${p.username} changed` : `Telegram link code created (valid until ${p.expiresAt})`,
   strategy_changed: (p) => `strategy changed: ${p.change}`,
   session_linked: (p) =>
-    p.format === 'login'
+    'cookieCount' in p
+      ? `session imported for @${p.username} (${p.format}, ${p.cookieCount} cookies)`
+      : p.format === 'login'
       ? `@${p.username} logged in on ${p.platform} with credentials`
-      : `session imported for @${p.username} (${p.format}, ${p.cookieCount} cookies)`,
+      : `@${p.username} connected to ${p.platform}'s API (${p.format === 'oauth' ? 'OAuth' : 'credentials'})`,
   session_expired: (p) =>
     'errorType' in p
       ? `@${p.username} session_expired after ${p.errorType}; ${p.held.length} scheduled publication(s) held`

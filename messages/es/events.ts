@@ -55,9 +55,11 @@ export const events = {
     p.change === 'browser_profile' ? `se cambió el perfil de navegador de @${p.username}` : `código de enlace de Telegram creado (válido hasta ${p.expiresAt})`,
   strategy_changed: (p) => `estrategia cambiada: ${p.change}`,
   session_linked: (p) =>
-    p.format === 'login'
+    'cookieCount' in p
+      ? `sesión importada para @${p.username} (${p.format}, ${p.cookieCount} cookies)`
+      : p.format === 'login'
       ? `@${p.username} inició sesión en ${p.platform} con usuario y contraseña`
-      : `sesión importada para @${p.username} (${p.format}, ${p.cookieCount} cookies)`,
+      : `@${p.username} conectada a la API de ${p.platform} (${p.format === 'oauth' ? 'OAuth' : 'credenciales'})`,
   session_expired: (p) =>
     'errorType' in p
       ? `sesión de @${p.username} caducada tras ${p.errorType}; ${held(p.held.length, true)}`
