@@ -9,6 +9,7 @@ import { loadConfig, type AppConfig } from './config.js';
 import { openDatabase, type DbHandle } from './db/client.js';
 import { BrowserRuntime } from './activities/publishing/browser.js';
 import { ensureSessionHealthSchedule } from './services/sessions.js';
+import { registerApiPlatforms } from './services/platforms.js';
 import { startWorkers, type RunningWorkers } from './worker/index.js';
 import { buildApi } from './api/server.js';
 import { createTelegramBot, type TelegramBot } from './bot/index.js';
@@ -50,6 +51,7 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
 export async function startApp(config: AppConfig, role: Role, log: Logger = createLogger(config), options: StartOptions = {}): Promise<RunningApp> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: `${config.dataDir}/pglite` });
   log.info({ kind: db.kind }, 'database ready (migrations applied)');
+  await registerApiPlatforms(db.db, config);
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
   await ensureSearchAttributes(temporal);
 

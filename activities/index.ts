@@ -5,6 +5,7 @@ import { heartbeating } from './heartbeat.js';
 import { createMediaActivities as createMediaSteps } from './media/index.js';
 import { createMetricsActivities } from './metrics/index.js';
 import { createPublishingActivities } from './publishing/index.js';
+import { createApiActivities as createApiSteps } from './publishing/api.js';
 import { createSessionActivities } from './sessions/index.js';
 import { createStoreActivities } from './store/index.js';
 
@@ -14,9 +15,11 @@ export const createPipelineActivities = (deps: ActivityDeps) => ({
 export const createBrowserActivities = (deps: ActivityDeps) =>
   heartbeating({ ...createPublishingActivities(deps), ...createMetricsActivities(deps) });
 export const createMediaActivities = (deps: ActivityDeps) => heartbeating(createMediaSteps(deps));
+export const createApiActivities = (deps: ActivityDeps) => heartbeating(createApiSteps(deps));
 
 export type PipelineActivities = ReturnType<typeof createPipelineActivities>;
 export type MediaActivities = ReturnType<typeof createMediaActivities>;
 export type BrowserActivities = ReturnType<typeof createBrowserActivities>;
+export type ApiActivities = ReturnType<typeof createApiActivities>;
 export type { ScheduledPublication } from './store/index.js';
 export type { IngestResult } from './media/index.js';

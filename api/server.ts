@@ -13,6 +13,7 @@ import depsPlugin, { type ApiDeps } from './plugins/deps.js';
 import openapiPlugin from './plugins/openapi.js';
 import readinessPlugin from './plugins/readiness.js';
 import { accountRoutes } from './routes/accounts.js';
+import { connectionRoutes } from './routes/connections.js';
 import { authRoutes } from './routes/auth.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { contentRoutes } from './routes/contents.js';
@@ -89,6 +90,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(publicationRoutes);
   await app.register(evidenceRoutes);
   await app.register(accountRoutes);
+  await app.register(connectionRoutes);
   await app.register(modelRoutes);
   await app.register(platformRoutes);
   await app.register(overviewRoutes);

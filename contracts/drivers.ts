@@ -28,3 +28,9 @@ export function driverKindOf(driver: string): DriverKind {
 export function isOAuthDriver(driver: string): driver is OAuthDriverKey {
   return (oauthDrivers as readonly string[]).includes(driver);
 }
+
+/** What our app asks each OAuth platform for: posting with media, reading the account's posts and their counters, and a refresh token. */
+export const oauthScopes: Record<OAuthDriverKey, string[]> = {
+  x: ['tweet.read', 'tweet.write', 'users.read', 'media.write', 'offline.access'],
+  reddit: ['identity', 'submit', 'read', 'history', 'flair'],
+};

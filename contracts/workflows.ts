@@ -6,11 +6,12 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { LifecycleOptions } from '../core/lifecycle.js';
 import type { PublicationStatus } from '../core/types.js';
+import type { DriverKind } from './drivers.js';
 
 // ── Task queues and ids ─────────────────────────────────────────────────────────────────────
 
-/** Temporal task queues (DESIGN "Task queues"): workflows + db on pipeline, ffmpeg on media, Playwright on browser. */
-export const TaskQueues = { pipeline: 'pipeline', media: 'media', browser: 'browser' } as const;
+/** Temporal task queues (DESIGN "Task queues"): workflows + db on pipeline, ffmpeg on media, Playwright on browser, official APIs on api. */
+export const TaskQueues = { pipeline: 'pipeline', media: 'media', browser: 'browser', api: 'api' } as const;
 export type TaskQueueName = (typeof TaskQueues)[keyof typeof TaskQueues];
 
 export const contentWorkflowId = (contentId: string) => `content-${contentId}`;
@@ -101,6 +102,10 @@ export interface SessionCheckInput {
   actor: string;
   /** Username/password encrypted with the app key (never in clear in the history); present = log in first. */
   credentials?: string;
+  /** Which workers check it: `api` for official-API platforms; absent = `browser` (inputs from before API drivers). */
+  driverKind?: DriverKind;
+  /** API accounts: a credentials body or an OAuth code (activities/publishing/api.ts ConnectRequest), encrypted; present = connect first. */
+  connect?: string;
   /** Activity timeouts (heartbeat, database); absent = the defaults. */
   options?: Partial<LifecycleOptions>;
 }

@@ -6,6 +6,14 @@ export const defaultCapabilities: Record<string, PlatformCapabilities> = {
   tiktok: { maxDurationSeconds: 600, maxSizeBytes: 4 * 1024 ** 3, aspect: '9:16', maxCaptionLength: 2200, maxHashtags: 10, linksAllowed: false, minLeadMinutes: 0, maxLeadDays: 30 },
   instagram: { maxDurationSeconds: 90, maxSizeBytes: 1024 ** 3, aspect: '9:16', maxCaptionLength: 2200, maxHashtags: 30, linksAllowed: false, minLeadMinutes: 0, maxLeadDays: 30 },
   youtube: { maxDurationSeconds: 180, maxSizeBytes: 2 * 1024 ** 3, aspect: '9:16', maxCaptionLength: 5000, maxHashtags: 15, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
+  // X: 140 s and 512 MB per video for ordinary accounts; 280 characters (a URL counts 23).
+  x: { maxDurationSeconds: 140, maxSizeBytes: 512 * 1024 ** 2, aspect: '9:16', maxCaptionLength: 280, maxHashtags: 3, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
+  // Bluesky: videos up to 3 minutes and 100 MB; posts of 300 graphemes.
+  bluesky: { maxDurationSeconds: 180, maxSizeBytes: 100 * 1024 ** 2, aspect: '9:16', maxCaptionLength: 300, maxHashtags: 5, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
+  // Reddit: videos up to 15 minutes and 1 GB; the caption becomes a title of at most 300 characters; no hashtags there.
+  reddit: { maxDurationSeconds: 900, maxSizeBytes: 1024 ** 3, aspect: '9:16', maxCaptionLength: 300, maxHashtags: 0, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
+  // Telegram channels: captions of 1,024 characters; the cloud Bot API uploads at most 50 MB (a local Bot API server 2,000 MB).
+  telegram: { maxDurationSeconds: 3600, maxSizeBytes: 50 * 1024 ** 2, aspect: '9:16', maxCaptionLength: 1024, maxHashtags: 10, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
 };
 
 export function capabilitiesFor(driver: string, overrides: Partial<PlatformCapabilities> = {}): PlatformCapabilities {

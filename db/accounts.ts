@@ -70,12 +70,13 @@ function accountFilter(filter: AccountListFilter): SQL[] {
 const accountViewColumns = {
   account: platformAccounts,
   platformName: platforms.name,
+  driver: sql<string>`${platforms.technicalConfig}->>'driver'`,
   modelName: models.name,
   publicationCount: sql<number>`(select count(*)::int from ${publications} where ${publications.accountId} = ${platformAccounts.id})`,
   sessionHealth: sessionHealthSql,
 };
 
-export type AccountViewRow = { account: PlatformAccount; platformName: string; modelName: string; publicationCount: number; sessionHealth: SessionHealthState };
+export type AccountViewRow = { account: PlatformAccount; platformName: string; driver: string; modelName: string; publicationCount: number; sessionHealth: SessionHealthState };
 
 /** A page of accounts for the admin, ordered by model name, platform, username (then id), after `after`. */
 export async function listAccountsPage(db: Db, filter: AccountListFilter, page: { limit: number; after?: AccountListKey }): Promise<AccountViewRow[]> {
@@ -146,7 +147,7 @@ export async function lockAccountWithContext(tx: Db, accountId: string) {
 }
 
 export async function updateAccountFields(
-  db: Db, accountId: string, values: Partial<Pick<PlatformAccount, 'username' | 'profileUrl' | 'streamUrl' | 'trackingUrl' | 'status'>>,
+  db: Db, accountId: string, values: Partial<Pick<PlatformAccount, 'username' | 'profileUrl' | 'streamUrl' | 'trackingUrl' | 'status' | 'publishSettings'>>,
 ) {
   await db.update(platformAccounts).set(values).where(eq(platformAccounts.id, accountId));
 }
@@ -278,7 +279,7 @@ export async function recordSessionState(db: Db, accountId: string, state: strin
 /** Accounts the periodic session check visits: a saved session and not disabled. */
 export async function accountsToCheck(db: Db) {
   return db
-    .select({ id: platformAccounts.id })
+    .select({ id: platformAccounts.id, driver: sql<string>`${platforms.technicalConfig}->>'driver'` })
     .from(platformAccounts)
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
     .where(and(isNotNull(platformAccounts.authData), inArray(platformAccounts.status, ['active', 'paused', 'session_expired']), eq(platforms.active, true)))

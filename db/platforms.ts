@@ -90,3 +90,17 @@ export async function releasePlatformPublications(tx: Db, platformId: string): P
   return withLinks(tx, moved);
 }
 
+
+/**
+ * Registers a platform the code knows (at every start): created with its default capabilities and driver when
+ * missing; otherwise only its base URL follows the configuration, so an admin's edits (capabilities, enabled) stay.
+ */
+export async function registerPlatform(db: Db, values: Pick<Platform, 'name' | 'capabilities' | 'technicalConfig'>) {
+  await db
+    .insert(platforms)
+    .values(values)
+    .onConflictDoUpdate({
+      target: platforms.name,
+      set: { technicalConfig: sql`jsonb_set(${platforms.technicalConfig}, '{baseUrl}', to_jsonb(${values.technicalConfig.baseUrl}::text))` },
+    });
+}

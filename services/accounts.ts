@@ -10,7 +10,9 @@ import type {
   Account, AccountCreateBody, AccountDeleteResult, AccountList, AccountListQuery, AccountPatchBody, AccountUpdate,
 } from '../contracts/api/accounts.js';
 import { sessionHealthStates } from '../contracts/api/statuses.js';
-import type { BrowserProfile } from '../core/types.js';
+import type { AccountPublishSettings, BrowserProfile } from '../core/types.js';
+import type { PlatformApis } from '../config.js';
+import { driverKindOf, isOAuthDriver } from '../contracts/drivers.js';
 import { inTransaction, type Db } from '../db/client.js';
 import { decryptJson, encryptJson } from '../crypto/secrets.js';
 import {
@@ -99,14 +101,35 @@ export async function setBrowserProfile(
   return view;
 }
 
-/** What account commands need: the database, the Temporal client (releasing signals workflows) and the key of secrets at rest. */
-export type AccountServiceDeps = PublicationServiceDeps & { encryptionKey: Buffer };
+/**
+ * What account commands need: the database, the Temporal client (releasing signals workflows), the key of secrets
+ * at rest and, for X's cost estimate, the platform API settings.
+ */
+export type AccountServiceDeps = PublicationServiceDeps & AccountViewDeps;
+type AccountViewDeps = { db: Db; encryptionKey: Buffer; platformApis?: PlatformApis };
+
+/** How an account links, by its driver. */
+function connectWays(driver: string): Account['connectWays'] {
+  if (driverKindOf(driver) === 'browser') return ['session'];
+  return isOAuthDriver(driver) ? ['oauth', 'credentials'] : ['credentials'];
+}
+
+/**
+ * X bills each post, and a post carrying a URL much more. The link in the post: one such post. The link in a
+ * reply: a plain post plus a reply carrying the URL — it costs more, and is chosen because X shows posts with
+ * links to fewer people.
+ */
+export function estimatedXCostUsd(x: PlatformApis['x'], settings: AccountPublishSettings | null, hasLink: boolean): number {
+  if (!hasLink) return x.postCostUsd;
+  return settings?.linkInReply ? x.postCostUsd + x.linkPostCostUsd : x.linkPostCostUsd;
+}
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 /** An account as the admin sees it: session health, status, links, browser profile; never the session itself. */
-function accountView(encryptionKey: Buffer, row: AccountViewRow): Account {
+function accountView(deps: AccountViewDeps, row: AccountViewRow): Account {
   const { account } = row;
+  const { encryptionKey } = deps;
   return {
     id: account.id,
     modelId: account.modelId,
@@ -125,15 +148,22 @@ function accountView(encryptionKey: Buffer, row: AccountViewRow): Account {
     lastAuthenticatedAt: iso(account.lastAuthenticatedAt),
     sessionHealth: { state: row.sessionHealth, checkedAt: iso(account.lastSessionCheckAt) },
     browserProfile: { ...(account.browserProfile ?? {}), proxy: proxyView(encryptionKey, account.proxyEncrypted) },
+    driver: row.driver,
+    publishesVia: driverKindOf(row.driver),
+    connectWays: connectWays(row.driver),
+    publishSettings: account.publishSettings ?? {},
+    estimatedCostUsd: row.driver === 'x' && deps.platformApis
+      ? estimatedXCostUsd(deps.platformApis.x, account.publishSettings, account.trackingUrl !== null)
+      : null,
   };
 }
 
 const notFound = (accountId: string) => new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
 
-async function mustAccountView(deps: { db: Db; encryptionKey: Buffer }, accountId: string): Promise<Account> {
+async function mustAccountView(deps: AccountViewDeps, accountId: string): Promise<Account> {
   const row = await findAccountView(deps.db, accountId);
   if (!row) throw notFound(accountId);
-  return accountView(deps.encryptionKey, row);
+  return accountView(deps, row);
 }
 
 // ── The list ─────────────────────────────────────────────────────────────────────────────────
@@ -161,7 +191,7 @@ function decodeCursor(cursor: string): AccountListKey {
  * Accounts ordered by model name, platform, username (the page groups them by model), one keyset page at a
  * time, plus every account matching the other filters counted by session health.
  */
-export async function listAccounts(deps: { db: Db; encryptionKey: Buffer }, query: AccountListQuery): Promise<AccountList> {
+export async function listAccounts(deps: AccountViewDeps, query: AccountListQuery): Promise<AccountList> {
   const limit = query.limit ?? 50;
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   const filter = { q: query.q, modelId: query.modelId, platformId: query.platformId, status: query.status, health: query.health };
@@ -173,7 +203,7 @@ export async function listAccounts(deps: { db: Db; encryptionKey: Buffer }, quer
   const byHealth: Record<string, number> = Object.fromEntries(sessionHealthStates.map((state) => [state, 0]));
   for (const { health, n } of counts) byHealth[health] = n;
   return {
-    items: page.map((row) => accountView(deps.encryptionKey, row)),
+    items: page.map((row) => accountView(deps, row)),
     nextCursor: rows.length > limit && last
       ? encodeCursor({ modelName: last.modelName, platformName: last.platformName, username: last.account.username, id: last.account.id })
       : null,
@@ -304,6 +334,12 @@ export async function updateAccount(deps: AccountServiceDeps, accountId: string,
           changed.push(key);
         }
       }
+      if (input.publishSettings !== undefined) {
+        const problems = publishSettingsProblems(platform.technicalConfig.driver, input.publishSettings);
+        if (Object.keys(problems).length > 0) invalidFields(problems);
+        values.publishSettings = input.publishSettings;
+        changed.push('publishSettings');
+      }
       if (Object.keys(values).length > 0) await updateAccountFields(tx, account.id, values);
       let held: string[] = [];
       let released: string[] = [];
@@ -356,4 +392,14 @@ export async function deleteAccount(deps: { db: Db }, accountId: string, input: 
     }
     return { outcome: 'deactivated' as const, publicationCount };
   });
+}
+
+/** Settings that only make sense on one platform are refused elsewhere, naming the field. */
+function publishSettingsProblems(driver: string, settings: AccountPublishSettings): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (settings.linkInReply !== undefined && driver !== 'x') problems['publishSettings.linkInReply'] = 'only X accounts put the link in a reply';
+  if (settings.subreddits !== undefined && driver !== 'reddit') problems['publishSettings.subreddits'] = 'only Reddit accounts post to subreddits';
+  const names = (settings.subreddits ?? []).map((t) => t.subreddit.toLowerCase());
+  if (new Set(names).size !== names.length) problems['publishSettings.subreddits'] = 'each subreddit once';
+  return problems;
 }

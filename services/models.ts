@@ -156,6 +156,7 @@ function summaryOf(row: { model: Model; accountCount: number; lastPublishedAt: D
     accountCount: row.accountCount,
     lastPublishedAt: row.lastPublishedAt,
     telegramLinked: model.telegramUserId !== null,
+    sensitive: model.sensitive,
   };
 }
 
@@ -219,6 +220,7 @@ export async function createModel(db: Db, input: CreateModelInput, opts: { actor
 export interface UpdateModelInput {
   name?: string;
   status?: ModelStatus;
+  sensitive?: boolean;
   distribution?: DistributionInput;
 }
 
@@ -233,7 +235,11 @@ export async function updateModel(deps: ModelServiceDeps, id: string, input: Upd
   const model = await findModel(db, id);
   if (!model) throw new ServiceError('not_found', 'not_found', `model ${id} not found`);
   const changed: string[] = [];
-  const row: { name?: string; status?: ModelStatus; distribution?: DistributionRules } = {};
+  const row: { name?: string; status?: ModelStatus; distribution?: DistributionRules; sensitive?: boolean } = {};
+  if (input.sensitive !== undefined && input.sensitive !== model.sensitive) {
+    row.sensitive = input.sensitive;
+    changed.push('sensitive');
+  }
 
   if (input.name !== undefined) {
     const name = checkName(input.name);

@@ -7,13 +7,14 @@
  * holds and signals their workflows, as resuming a model does.
  */
 import type { Platform, PlatformList, PlatformListQuery, PlatformPatchBody, PlatformUpdate } from '../contracts/api/platforms.js';
-import { isPlatformDriver, platformDrivers } from '../contracts/drivers.js';
+import { isPlatformDriver, platformDrivers, type PlatformDriverKey } from '../contracts/drivers.js';
+import { TELEGRAM_LOCAL_FILE_LIMIT_BYTES, type AppConfig } from '../config.js';
 import { capabilitiesFor, parseAspect } from '../core/platforms.js';
 import type { PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
 import { inTransaction, type Db } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import {
-  countPlatformAccounts, holdPlatformPublications, listPlatformsPage, lockPlatform, releasePlatformPublications, updatePlatform,
+  countPlatformAccounts, holdPlatformPublications, listPlatformsPage, lockPlatform, registerPlatform, releasePlatformPublications, updatePlatform,
   type MovedPublication,
 } from '../db/platforms.js';
 import { platformCapabilities } from '../db/publishing-context.js';
@@ -183,4 +184,27 @@ export async function updatePlatformSettings(
   // After the commit: released publications' workflows wait for their time again (one that already stopped is started again).
   await releasePublications(deps, released, input.actor);
   return { ...platformView(platform, accountCount), held, released };
+}
+
+/**
+ * The official-API platforms, registered at every start (as the demo is by its seed) so accounts can be
+ * created on them from the dashboard and the API. Their base URL shows the configured API root; the drivers
+ * read the roots from the configuration itself. A Telegram channel can take larger videos only through a local
+ * Bot API server, so that platform's size limit follows TELEGRAM_API_ROOT when it is first registered.
+ */
+export async function registerApiPlatforms(db: Db, config: Pick<AppConfig, 'platformApis' | 'telegram'>): Promise<void> {
+  const { x, reddit, bluesky } = config.platformApis;
+  const registered: { name: PlatformDriverKey; baseUrl: string; capabilities?: Partial<PlatformCapabilities> }[] = [
+    { name: 'x', baseUrl: x.apiRoot },
+    { name: 'bluesky', baseUrl: bluesky.service },
+    { name: 'reddit', baseUrl: reddit.apiRoot },
+    { name: 'telegram', baseUrl: config.telegram.apiRoot, capabilities: { maxSizeBytes: config.telegram.localApi ? TELEGRAM_LOCAL_FILE_LIMIT_BYTES : 50 * 1024 * 1024 } },
+  ];
+  for (const platform of registered) {
+    await registerPlatform(db, {
+      name: platform.name,
+      capabilities: capabilitiesFor(platform.name, platform.capabilities),
+      technicalConfig: { driver: platform.name, baseUrl: platform.baseUrl },
+    });
+  }
 }

@@ -4,7 +4,8 @@
  * on demand, and keep the Temporal Schedule that checks every saved session. Shared by the API, the
  * dashboard and the bot.
  */
-import { ScheduleAlreadyRunning, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, ScheduleAlreadyRunning, WorkflowFailedError, type Client } from '@temporalio/client';
+import { driverKindOf } from '../contracts/drivers.js';
 import type { LifecycleOptions } from '../core/lifecycle.js';
 import { parseSessionFile, SessionImportError } from '../core/session-import.js';
 import {
@@ -30,18 +31,33 @@ const checkWaitMs = 90_000;
 
 export type CheckReply = SessionCheckOutcome | { accountId: string; state: 'pending'; workflowId: string };
 
-async function mustAccount(db: Db, accountId: string) {
+/** Session files and password logins are for browser platforms; an API account connects (services/connections.ts). */
+function refuseApiAccount(platform: { name: string; technicalConfig: { driver: string } }) {
+  if (driverKindOf(platform.technicalConfig.driver) === 'api') {
+    throw new ServiceError('conflict', 'api_platform', `${platform.name} publishes through its official API: connect the account (OAuth or POST /api/accounts/:id/credentials) instead of a browser session`);
+  }
+}
+
+export async function mustAccount(db: Db, accountId: string) {
   const found = await findAccountWithPlatform(db, accountId);
   if (!found) throw new ServiceError('not_found', 'not_found', `account ${accountId} not found`);
   return found;
 }
 
-/** Runs one session check (after a login when credentials are given) and waits a bounded time for it. */
-async function runCheck(deps: SessionServiceDeps, accountId: string, actor: string, credentials?: string): Promise<CheckReply> {
-  const workflowId = sessionCheckWorkflowId(accountId, `${credentials ? 'login' : 'manual'}-${Date.now()}`);
+/**
+ * Runs one session check (after a login when credentials are given, or after connecting an API account) and
+ * waits a bounded time for it. A refused connection fails with `CredentialsRejected` naming the field.
+ */
+export async function runCheck(
+  deps: SessionServiceDeps, accountId: string, actor: string,
+  extra: { driver: string; credentials?: string; connect?: string },
+): Promise<CheckReply> {
+  const { credentials, connect } = extra;
+  const workflowId = sessionCheckWorkflowId(accountId, `${credentials ? 'login' : connect ? 'connect' : 'manual'}-${Date.now()}`);
   const handle = await viaTemporal('the session check', () =>
     deps.temporal.workflow.start<SessionCheckWorkflow>(WorkflowTypes.sessionCheck, {
-      taskQueue: TaskQueues.pipeline, workflowId, args: [{ accountId, actor, credentials, options: deps.lifecycle }],
+      taskQueue: TaskQueues.pipeline, workflowId,
+      args: [{ accountId, actor, credentials, connect, driverKind: driverKindOf(extra.driver), options: deps.lifecycle }],
     }),
   );
   let timer: NodeJS.Timeout | undefined;
@@ -51,6 +67,10 @@ async function runCheck(deps: SessionServiceDeps, accountId: string, actor: stri
   } catch (error) {
     if (error instanceof WorkflowFailedError) {
       const cause = (error.cause?.cause ?? error.cause) as Error | undefined;
+      if (cause instanceof ApplicationFailure && cause.type === 'CredentialsRejected') {
+        const field = (cause.details?.[0] as { field?: string } | undefined)?.field ?? 'credentials';
+        throw new ServiceError('invalid', 'credentials_rejected', cause.message, { fields: { [field]: cause.message } });
+      }
       throw new ServiceError('conflict', 'session_check_failed', `the session check failed: ${cause?.message ?? error.message}`);
     }
     throw error;
@@ -70,6 +90,7 @@ export async function importAccountSession(
   input: { fileText: string; fileName?: string; actor: string },
 ) {
   const { account, platform } = await mustAccount(deps.db, accountId);
+  refuseApiAccount(platform);
   let parsed;
   try {
     parsed = parseSessionFile(input.fileText, { platformBaseUrl: platform.technicalConfig.baseUrl });
@@ -83,7 +104,7 @@ export async function importAccountSession(
   }, { accountId, modelId: account.modelId, actor: input.actor });
   const imported = { format: parsed.format, cookieCount: parsed.cookieCount, warnings: parsed.warnings };
   try {
-    return { accountId, imported, check: await runCheck(deps, accountId, input.actor) };
+    return { accountId, imported, check: await runCheck(deps, accountId, input.actor, { driver: platform.technicalConfig.driver }) };
   } catch (error) {
     if (error instanceof ServiceError) return { accountId, imported, check: null, checkError: error.message };
     throw error;
@@ -92,9 +113,9 @@ export async function importAccountSession(
 
 /** Asks the platform, with the account's saved session, whether it is still logged in. */
 export async function checkAccountSession(deps: SessionServiceDeps, accountId: string, input: { actor: string }): Promise<CheckReply> {
-  const { account } = await mustAccount(deps.db, accountId);
-  if (!account.authData) throw new ServiceError('conflict', 'no_session', `@${account.username} has no saved session; import one or log in first`);
-  return runCheck(deps, accountId, input.actor);
+  const { account, platform } = await mustAccount(deps.db, accountId);
+  if (!account.authData) throw new ServiceError('conflict', 'no_session', `@${account.username} has no saved session; import one, log in or connect it first`);
+  return runCheck(deps, accountId, input.actor, { driver: platform.technicalConfig.driver });
 }
 
 /**
@@ -103,8 +124,9 @@ export async function checkAccountSession(deps: SessionServiceDeps, accountId: s
  */
 export async function loginAccount(deps: SessionServiceDeps, accountId: string, input: { username?: string; password: string; actor: string }) {
   const { account, platform } = await mustAccount(deps.db, accountId);
+  refuseApiAccount(platform);
   const credentials = encryptJson(deps.encryptionKey, { username: input.username ?? account.username, password: input.password });
-  const reply = await runCheck(deps, accountId, input.actor, credentials);
+  const reply = await runCheck(deps, accountId, input.actor, { driver: platform.technicalConfig.driver, credentials });
   if (reply.state === 'logged_in') {
     await recordEvent(deps.db, 'session_linked', { format: 'login', username: account.username, platform: platform.name }, {
       accountId, modelId: account.modelId, actor: input.actor,

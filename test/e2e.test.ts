@@ -50,7 +50,7 @@ describe('a video posted through the API (PostgreSQL)', () => {
     expect(response.status).toBe(200);
     const health = (await response.json()) as { status: string; workers: Record<string, { ok: boolean }> };
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.workers).sort()).toEqual(['browser', 'media', 'pipeline']);
+    expect(Object.keys(health.workers).sort()).toEqual(['api', 'browser', 'media', 'pipeline']);
   });
 
   it('shows the publication on the dashboard only after login', async () => {

@@ -180,7 +180,7 @@ describe('GET /api/overview', () => {
     expect(o.blockedAccounts.total - before.blockedAccounts.total).toBe(Object.keys(blocked).length);
 
     expect(o.health.status).toBe('ok');
-    expect(Object.keys(o.health.workers).sort()).toEqual(['browser', 'media', 'pipeline']);
+    expect(Object.keys(o.health.workers).sort()).toEqual(['api', 'browser', 'media', 'pipeline']);
   });
 });
 

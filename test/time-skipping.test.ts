@@ -200,8 +200,8 @@ function publicationThatFails(opts: { inMs: number; refusals: number }) {
   let refusals = opts.refusals;
   const scheduledTime = new Date(Date.now() + opts.inMs).toISOString();
   mocks = {
-    publicationPlan: async () => ({ status: 'scheduled', scheduledTime, postUrl: null, publishedAt: null }),
-    beginPublication: async () => ({ state: 'go' }),
+    publicationPlan: async () => ({ status: 'scheduled', scheduledTime, postUrl: null, publishedAt: null, driverKind: 'browser' }),
+    beginPublication: async () => ({ state: 'go', driverKind: 'browser' }),
     prepareMedia: async () => ({ mediaPath: '/dev/null' }),
     publishPublication: async () => {
       if (refusals-- > 0) throw ApplicationFailure.nonRetryable('the platform refused the video', 'RejectedByPlatform');
@@ -312,7 +312,7 @@ describe('metrics schedule', () => {
         // Published when the first run reads its plan (by the server's clock, which the workflow's follows);
         // each later run reads the same plan again.
         publishedAt ||= new Date(Context.current().info.currentAttemptScheduledTimestampMs).toISOString();
-        return { status: 'published', scheduledTime: publishedAt, postUrl, publishedAt };
+        return { status: 'published', scheduledTime: publishedAt, postUrl, publishedAt, driverKind: 'browser' };
       },
       readPublicationMetrics: async () => ({ state: 'live', metrics: { views: 10 * (callsOf('readPublicationMetrics').length + 1) }, source: 'mock', unreadable: [] }),
       storeMetrics: async () => undefined,

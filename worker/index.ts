@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { cpus } from 'node:os';
-import { createBrowserActivities, createMediaActivities, createPipelineActivities } from '../activities/index.js';
+import { createApiActivities, createBrowserActivities, createMediaActivities, createPipelineActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import { TaskQueues, type TaskQueueName } from '../contracts/workflows.js';
 
@@ -66,7 +66,7 @@ export async function startWorkers(
   opts: { address: string; namespace: string; queues?: TaskQueueName[] },
 ): Promise<RunningWorkers> {
   installRuntime(deps);
-  const queues = opts.queues ?? [TaskQueues.pipeline, TaskQueues.media, TaskQueues.browser];
+  const queues = opts.queues ?? [TaskQueues.pipeline, TaskQueues.media, TaskQueues.browser, TaskQueues.api];
   const connection = await NativeConnection.connect({ address: opts.address });
   const common = { connection, namespace: opts.namespace };
   const workers: Worker[] = [];
@@ -93,6 +93,15 @@ export async function startWorkers(
       taskQueue: TaskQueues.browser,
       activities: createBrowserActivities(deps),
       maxConcurrentActivityTaskExecutions: deps.config.browserSlots,
+    }));
+  }
+  if (queues.includes(TaskQueues.api)) {
+    workers.push(await Worker.create({
+      ...common,
+      taskQueue: TaskQueues.api,
+      activities: createApiActivities(deps),
+      // No Chromium here: jobs mostly wait on the network, so many run at once (rate limits pace them).
+      maxConcurrentActivityTaskExecutions: deps.config.apiJobSlots,
     }));
   }
   const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);

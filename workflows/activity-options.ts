@@ -3,7 +3,7 @@
  * all from LifecycleOptions (which travel in workflow inputs, since workflows cannot read config).
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { BrowserActivities, MediaActivities, PipelineActivities } from '../activities/index.js';
+import type { ApiActivities, BrowserActivities, MediaActivities, PipelineActivities } from '../activities/index.js';
 import { defaultLifecycleOptions, type LifecycleOptions } from '../core/lifecycle.js';
 import { nonRetryablePublishErrors } from '../core/publish-errors.js';
 import { TaskQueues } from '../contracts/workflows.js';
@@ -50,6 +50,19 @@ export function browserActivityOptions(options: LifecycleOptions): ActivityOptio
   };
 }
 
+/**
+ * Official APIs on the api queue (publish, metrics, token check, connect). The same typed errors stop at once;
+ * a 429 comes back at the time the API names (nextRetryDelay), so more attempts than the browser's are cheap.
+ */
+export function apiActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return {
+    taskQueue: TaskQueues.api,
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: options.heartbeatTimeoutMs,
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['NotFound', 'CredentialsRejected', ...nonRetryablePublishErrors] },
+  };
+}
+
 /** Activity proxies for one workflow run, one per task queue. */
 export function activitiesFor(options: LifecycleOptions) {
   return {
@@ -57,6 +70,7 @@ export function activitiesFor(options: LifecycleOptions) {
     captions: proxyActivities<Pick<PipelineActivities, 'generateCaptions'>>(captionActivityOptions(options)),
     media: proxyActivities<MediaActivities>(mediaActivityOptions(options)),
     browser: proxyActivities<BrowserActivities>(browserActivityOptions(options)),
+    api: proxyActivities<ApiActivities>(apiActivityOptions(options)),
   };
 }
 

@@ -4,6 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { LifecycleOptions } from '../core/lifecycle.js';
 import type { PublicationStatus } from '../core/types.js';
+import type { DriverKind } from '../contracts/drivers.js';
 import { PublicationStatusKey } from '../contracts/search-attributes.js';
 import {
   cancelSignal, publicationStateQuery, publishNowSignal, releaseSignal, rescheduleSignal, retrySignal,
@@ -48,6 +49,8 @@ interface Run {
   };
   post?: { url: string; publishedAt: string };
   lastError?: string;
+  /** Which queue publishes and reads metrics: the account's platform driver kind (browser until an activity says otherwise). */
+  driverKind: DriverKind;
 }
 
 function startRun(input: PublicationWorkflowInput): Run {
@@ -58,6 +61,7 @@ function startRun(input: PublicationWorkflowInput): Run {
     activities: activitiesFor(options),
     state: { phase: 'waiting', status: 'scheduled', scheduledTime: null, metricsReads: 0 },
     requests: {},
+    driverKind: 'browser',
   };
   const { requests } = run;
   setHandler(cancelSignal, (a) => void (requests.canceled ??= a));
@@ -73,6 +77,8 @@ function startRun(input: PublicationWorkflowInput): Run {
 async function untilPublished(run: Run): Promise<PublicationWorkflowResult | undefined> {
   const plan = await run.activities.pipeline.publicationPlan(run.publicationId);
   run.state.scheduledTime = plan.scheduledTime;
+  // Histories from before API drivers carry no kind: they were all browser publications.
+  run.driverKind = plan.driverKind ?? 'browser';
   if (plan.status === 'canceled') return { status: 'canceled' };
   if (plan.postUrl) run.post = { url: plan.postUrl, publishedAt: plan.publishedAt! };
   if (plan.status !== 'published') {
@@ -109,8 +115,9 @@ async function waitForSlot(run: Run): Promise<Next> {
 
 /** At the time: a paused account or model holds it; otherwise a per-platform variant, the post, and its record. */
 async function publish(run: Run): Promise<Next> {
-  const { pipeline, media, browser } = run.activities;
+  const { pipeline, media } = run.activities;
   const begin = await pipeline.beginPublication(run.publicationId);
+  if (begin.driverKind) run.driverKind = begin.driverKind;
   if (begin.state === 'held') {
     setStatus(run, 'held');
     return 'stopped';
@@ -123,7 +130,7 @@ async function publish(run: Run): Promise<Next> {
   setStatus(run, 'processing');
   try {
     await media.prepareMedia(run.publicationId);
-    const result = await browser.publishPublication(run.publicationId);
+    const result = await publisherOf(run).publishPublication(run.publicationId);
     const recorded = await pipeline.recordPublished(run.publicationId, result);
     run.post = { url: result.url, publishedAt: recorded.publishedAt };
     setStatus(run, 'published');
@@ -172,7 +179,7 @@ async function waitForPerson(run: Run): Promise<Next> {
  * lock as publishing. Stops when the post is deleted; a long history continues in a fresh run.
  */
 async function pollMetrics(run: Run, input: PublicationWorkflowInput): Promise<PublicationWorkflowResult> {
-  const { pipeline, browser } = run.activities;
+  const { pipeline } = run.activities;
   const post = run.post!;
   run.state.phase = 'polling';
   const offsets = run.options.metricsPollOffsetsMs;
@@ -181,7 +188,7 @@ async function pollMetrics(run: Run, input: PublicationWorkflowInput): Promise<P
     const waitMs = publishedAtMs + offsets[index]! - Date.now();
     if (waitMs > 0) await sleep(waitMs, { summary: `metrics read ${index + 1}/${offsets.length}` });
     try {
-      const read = await browser.readPublicationMetrics(run.publicationId);
+      const read = await publisherOf(run).readPublicationMetrics(run.publicationId);
       if (read.state === 'deleted') break;
       // Reads recorded before `state` existed carry none: they were all live reads.
       if (read.state !== 'missing' && Object.keys(read.metrics).length > 0) {
@@ -198,6 +205,11 @@ async function pollMetrics(run: Run, input: PublicationWorkflowInput): Promise<P
   }
   run.state.phase = 'done';
   return { status: 'published', postUrl: post.url };
+}
+
+/** The browser queue for browser drivers, the api queue for official APIs. */
+function publisherOf(run: Run): Pick<Activities['browser'], 'publishPublication' | 'readPublicationMetrics'> {
+  return run.driverKind === 'api' ? run.activities.api : run.activities.browser;
 }
 
 function setStatus(run: Run, status: PublicationStatus) {

@@ -6,6 +6,7 @@ import { recordEvent } from '../../db/events.js';
 import { publicationContext } from '../../db/publications.js';
 import type { ActivityDeps } from '../deps.js';
 import { driverFor } from '../publishing/drivers/index.js';
+import type { MetricsRead } from '../publishing/drivers/types.js';
 import { PublishError } from '../publishing/errors.js';
 import { driverContext, toFailure } from '../publishing/index.js';
 
@@ -17,6 +18,43 @@ export type MetricsReadResult =
   | { state: 'live'; metrics: Partial<PostMetrics>; source: string; unreadable: (keyof PostMetrics)[] }
   | { state: 'missing' | 'deleted'; metrics: Partial<PostMetrics>; source: string };
 
+type PublicationContext = NonNullable<Awaited<ReturnType<typeof publicationContext>>>;
+
+/**
+ * One read of a post's counters, whatever reads them (a browser page or an API): a post reported gone twice in a
+ * row is deleted, and counters merge with the last good values so a failed parse never writes zeros.
+ */
+export async function readMetricsWith(
+  { db }: Pick<ActivityDeps, 'db'>, ctx: PublicationContext, source: string, readCounters: () => Promise<MetricsRead>,
+): Promise<MetricsReadResult> {
+  const { publication, account, model } = ctx;
+  const publicationId = publication.id;
+  const url = publication.postUrl ?? '';
+  const ids = { publicationId, accountId: account.id, contentId: publication.contentId, modelId: model.id };
+  let read;
+  try {
+    read = await readCounters();
+  } catch (error) {
+    if (!(error instanceof PublishError && error.type === 'PostUnavailable')) throw toFailure(error);
+    const { missingChecks, deleted } = await recordPostMissing(db, publicationId);
+    if (deleted) {
+      await recordEvent(db, 'post_deleted', { url, missingChecks }, ids);
+      await recordEvent(db, 'alert', { kind: 'post_deleted', url, username: account.username, platform: ctx.platform.name }, ids);
+      return { state: 'deleted', metrics: {}, source };
+    }
+    await recordEvent(db, 'post_missing', { url, missingChecks }, ids);
+    return { state: 'missing', metrics: {}, source };
+  }
+  await recordPostSeen(db, publicationId);
+  const { metrics, missing } = mergeMetrics(await latestMetrics(db, publicationId), read);
+  if (missing.length > 0) {
+    await recordEvent(db, 'metrics_parse_failed', { url, unreadable: missing, read }, ids);
+  }
+  // Nothing readable means nothing learned: no row that would only repeat the last one.
+  const learnedSomething = Object.keys(read).length > missing.length;
+  return { state: 'live', metrics: learnedSomething ? metrics : {}, source, unreadable: missing };
+}
+
 export function createMetricsActivities(deps: ActivityDeps) {
   const { db, browser } = deps;
   return {
@@ -26,32 +64,9 @@ export function createMetricsActivities(deps: ActivityDeps) {
       if (!ctx?.publication.postUrl || !ctx.publication.externalId) {
         throw ApplicationFailure.nonRetryable(`publication ${publicationId} has no post yet`, 'NotFound');
       }
-      const { publication, account, model } = ctx;
       const post = { url: ctx.publication.postUrl, externalId: ctx.publication.externalId };
-      const source = `scraper:${ctx.platform.technicalConfig.driver}`;
-      const ids = { publicationId, accountId: account.id, contentId: publication.contentId, modelId: model.id };
-      let read;
-      try {
-        read = await browser.withAccount(account.id, (job) => driverFor(job.platform.technicalConfig.driver).readMetrics(driverContext(deps, job), post));
-      } catch (error) {
-        if (!(error instanceof PublishError && error.type === 'PostUnavailable')) throw toFailure(error);
-        const { missingChecks, deleted } = await recordPostMissing(db, publicationId);
-        if (deleted) {
-          await recordEvent(db, 'post_deleted', { url: post.url, missingChecks }, ids);
-          await recordEvent(db, 'alert', { kind: 'post_deleted', url: post.url, username: account.username, platform: ctx.platform.name }, ids);
-          return { state: 'deleted', metrics: {}, source };
-        }
-        await recordEvent(db, 'post_missing', { url: post.url, missingChecks }, ids);
-        return { state: 'missing', metrics: {}, source };
-      }
-      await recordPostSeen(db, publicationId);
-      const { metrics, missing } = mergeMetrics(await latestMetrics(db, publicationId), read);
-      if (missing.length > 0) {
-        await recordEvent(db, 'metrics_parse_failed', { url: post.url, unreadable: missing, read }, ids);
-      }
-      // Nothing readable means nothing learned: no row that would only repeat the last one.
-      const learnedSomething = Object.keys(read).length > missing.length;
-      return { state: 'live', metrics: learnedSomething ? metrics : {}, source, unreadable: missing };
+      return readMetricsWith(deps, ctx, `scraper:${ctx.platform.technicalConfig.driver}`, () =>
+        browser.withAccount(ctx.account.id, (job) => driverFor(job.platform.technicalConfig.driver).readMetrics(driverContext(deps, job), post)));
     },
   };
 }

@@ -5,11 +5,18 @@ import { setAccountStatusMoving } from '../../db/accounts.js';
 import { recordEvent } from '../../db/events.js';
 import type { SessionCheckOutcome, SessionState } from '../../contracts/workflows.js';
 import type { ActivityDeps } from '../deps.js';
+import { driverKindOf, type DriverKind } from '../../contracts/drivers.js';
 
 export function createSessionActivities({ db }: ActivityDeps) {
   return {
+    /** Kept for sweeps that started before API drivers (workflows/session.ts patch). */
     async listAccountsToCheck(): Promise<string[]> {
       return (await accountsToCheck(db)).map((row) => row.id);
+    },
+
+    /** Every saved session or token to check, with the queue that checks it. */
+    async listSessionChecks(): Promise<{ accountId: string; driverKind: DriverKind }[]> {
+      return (await accountsToCheck(db)).map((row) => ({ accountId: row.id, driverKind: driverKindOf(row.driver) }));
     },
 
     /**

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
 import { platformSkipReason } from '../../core/platforms.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
+import { driverKindOf, type DriverKind } from '../../contracts/drivers.js';
 import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
 import { publicationWorkflowId, type Actor, type ApproveInput, type RejectInput } from '../../contracts/workflows.js';
 import type { CaptionDrafts, PostMetrics, PublicationStatus } from '../../core/types.js';
@@ -151,10 +152,12 @@ export function createStoreActivities({ db }: ActivityDeps) {
       });
     },
 
-    async publicationPlan(publicationId: string): Promise<{ status: PublicationStatus; scheduledTime: string | null; postUrl: string | null; publishedAt: string | null }> {
-      const publication = await findPublication(db, publicationId);
-      if (!publication) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
+    async publicationPlan(publicationId: string): Promise<{
+      status: PublicationStatus; scheduledTime: string | null; postUrl: string | null; publishedAt: string | null; driverKind: DriverKind;
+    }> {
+      const { publication, platform } = await mustPublication(publicationId);
       return {
+        driverKind: driverKindOf(platform.technicalConfig.driver),
         status: publication.status,
         scheduledTime: publication.scheduledTime?.toISOString() ?? null,
         postUrl: publication.postUrl,
@@ -163,11 +166,14 @@ export function createStoreActivities({ db }: ActivityDeps) {
     },
 
     /** At the scheduled time: go ahead, or hold the publication while its account is not active, its model paused or its platform disabled. */
-    async beginPublication(publicationId: string): Promise<{ state: 'go' | 'held' | 'published'; reason?: string; postUrl?: string; publishedAt?: string }> {
+    async beginPublication(publicationId: string): Promise<{
+      state: 'go' | 'held' | 'published'; reason?: string; postUrl?: string; publishedAt?: string; driverKind: DriverKind;
+    }> {
       const ctx = await mustPublication(publicationId);
       const { publication, account, model, platform } = ctx;
+      const driverKind = driverKindOf(platform.technicalConfig.driver);
       if (publication.status === 'published') {
-        return { state: 'published', postUrl: publication.postUrl ?? undefined, publishedAt: publication.publishedAt?.toISOString() };
+        return { state: 'published', postUrl: publication.postUrl ?? undefined, publishedAt: publication.publishedAt?.toISOString(), driverKind };
       }
       const held: EventPayloads['publication_held'] | undefined = account.status !== 'active'
         ? { cause: 'account', username: account.username, accountStatus: account.status }
@@ -178,11 +184,11 @@ export function createStoreActivities({ db }: ActivityDeps) {
           await updatePublication(db, publicationId, { status: 'held' });
           await publicationEvent(ctx, 'publication_held', held);
         }
-        return { state: 'held', reason: describeEvent('publication_held', held) };
+        return { state: 'held', reason: describeEvent('publication_held', held), driverKind };
       }
       await updatePublication(db, publicationId, { status: 'processing', publishStep: publication.publishStep ?? 'prepared' });
       await publicationEvent(ctx, 'publication_started', { platform: platform.name, username: account.username });
-      return { state: 'go' };
+      return { state: 'go', driverKind };
     },
 
     async recordPublished(publicationId: string, post: { url: string; externalId: string }): Promise<{ publishedAt: string }> {

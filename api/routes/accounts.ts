@@ -23,7 +23,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
   const { db, temporal, config } = app.deps;
   const deps = { db, temporal, lifecycle: config.lifecycle };
-  const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey, lifecycle: config.lifecycle };
+  const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey, lifecycle: config.lifecycle, platformApis: config.platformApis };
 
   app.get(
     '/api/accounts',

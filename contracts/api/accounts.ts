@@ -8,6 +8,27 @@ import { IsoTime, Nullable, Page, PageQuery, StringEnum, Uuid } from './common.j
 import { accountStatuses, sessionCheckStates, sessionHealthStates } from './statuses.js';
 
 export const AccountStatus = StringEnum(accountStatuses);
+
+/** One subreddit a Reddit account posts to. */
+export const RedditTarget = Type.Object(
+  {
+    subreddit: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_]{1,20}$', description: 'without r/' }),
+    kind: StringEnum(['video', 'link'] as const),
+    titleTemplate: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    flairId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    flairText: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Official-API platforms: how the account publishes there (core AccountPublishSettings). */
+export const PublishSettings = Type.Object(
+  {
+    linkInReply: Type.Optional(Type.Boolean({ description: 'X: the tracking link goes in a reply, keeping the post itself free of URLs' })),
+    subreddits: Type.Optional(Type.Array(RedditTarget, { maxItems: 10, description: 'Reddit: one submission per subreddit' })),
+  },
+  { additionalProperties: false },
+);
 export type AccountStatus = Static<typeof AccountStatus>;
 export const SessionCheckState = StringEnum(sessionCheckStates);
 export type SessionCheckState = Static<typeof SessionCheckState>;
@@ -71,6 +92,14 @@ export const Account = Type.Object({
   lastAuthenticatedAt: Nullable(IsoTime),
   sessionHealth: SessionHealth,
   browserProfile: BrowserProfileView,
+  /** The platform's driver, and whether it publishes with a browser session or through the platform's official API. */
+  driver: Type.String(),
+  publishesVia: StringEnum(['browser', 'api'] as const),
+  /** How the account links: `session` (file or password login), `oauth` (GET /api/accounts/:id/connect), `credentials` (POST …/credentials). */
+  connectWays: Type.Array(StringEnum(['session', 'oauth', 'credentials'] as const)),
+  publishSettings: PublishSettings,
+  /** X only: what one publication is estimated to cost with X's per-post billing (a post carrying a URL costs more); null elsewhere. */
+  estimatedCostUsd: Nullable(Type.Number()),
 });
 export type Account = Static<typeof Account>;
 
@@ -127,6 +156,7 @@ export const AccountPatchBody = Type.Object(
     streamUrl: Type.Optional(Nullable(url('where she streams'))),
     trackingUrl: Type.Optional(Nullable(url('the link captions carry'))),
     status: Type.Optional(StringEnum(['active', 'disabled'] as const)),
+    publishSettings: Type.Optional(PublishSettings),
   },
   { additionalProperties: false },
 );
@@ -191,3 +221,31 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 export type LoginBody = Static<typeof LoginBody>;
+
+/**
+ * POST /api/accounts/:id/credentials: what each official-API platform takes (the worker's driver checks it at once
+ * against the API and names the wrong field): Bluesky `{ identifier, appPassword }` (only the session's refresh
+ * token is stored, never the password), Telegram channel `{ chatId }` (the bot must be an admin there with
+ * "Post messages"), X / Reddit `{ accessToken, refreshToken?, expiresAt? }`.
+ */
+export const CredentialsBody = Type.Object(
+  {
+    identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'Bluesky: handle, e-mail or DID' })),
+    appPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Bluesky: an app password (Settings → App passwords), never the main password' })),
+    chatId: Type.Optional(Type.Union([Type.Integer(), Type.String({ minLength: 2, maxLength: 64 })], { description: 'Telegram: the channel id (-100…) or @username' })),
+    accessToken: Type.Optional(Type.String({ minLength: 8, maxLength: 4096, description: 'X / Reddit: an OAuth 2.0 user access token' })),
+    refreshToken: Type.Optional(Type.String({ minLength: 8, maxLength: 4096, description: 'X / Reddit: its refresh token, so the account keeps working after the access token expires' })),
+    expiresAt: Type.Optional(IsoTime),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type CredentialsBody = Static<typeof CredentialsBody>;
+
+/** GET /oauth/callback/:platform: what the provider sends back (RFC 6749 §4.1.2). */
+export const OAuthCallbackQuery = Type.Object({
+  code: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  state: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  error: Type.Optional(Type.String({ maxLength: 200 })),
+  error_description: Type.Optional(Type.String({ maxLength: 1000 })),
+});
+export type OAuthCallbackQuery = Static<typeof OAuthCallbackQuery>;

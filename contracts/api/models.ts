@@ -93,6 +93,8 @@ export const ModelSummary = Type.Object({
   accountCount: Type.Integer(),
   lastPublishedAt: Nullable(IsoTime),
   telegramLinked: Type.Boolean(),
+  /** Her content is adult/sensitive: each platform's label is applied (Bluesky self-label, Reddit NSFW, Telegram spoiler). */
+  sensitive: Type.Boolean(),
 });
 export type ModelSummary = Static<typeof ModelSummary>;
 
@@ -147,6 +149,7 @@ export const UpdateModelBody = Type.Object(
   {
     name: Type.Optional(ModelName),
     status: Type.Optional(ModelStatusSchema),
+    sensitive: Type.Optional(Type.Boolean({ description: 'adult/sensitive content: drivers apply each platform\'s label' })),
     distribution: Type.Optional(DistributionPatch),
   },
   { additionalProperties: false, description: 'everything is checked before anything is written; paused/active go through pause/resume' },

@@ -15,8 +15,33 @@
  * length limits, edits of a missing or unchanged message are a 400, callback queries are answered once, and in
  * cloud mode getFile refuses files over 20 MB ("file is too big"). `mode: 'local'` behaves like a local Bot API
  * server (--local): any size, and getFile answers an absolute path on this machine's disk.
+ *
+ * Channels (the Telegram channel publishing driver): `addChannel` makes a channel (public with a username, or
+ * private) where the bot is an administrator with "Post messages" unless told otherwise; `setBotMember`,
+ * `makeBotAdmin` and `removeBot` change that later. `getChat`, `getChatMember` and `sendVideo` (multipart upload or
+ * a file_id, caption, inline URL buttons, has_spoiler, supports_streaming) check what Telegram checks: '@username'
+ * chat ids, the bot's rights in the channel (403 kicked / not a member, 400 "need administrator rights"), the
+ * 50 MB upload limit of the cloud API (413 "Request Entity Too Large"; none in `local` mode), and 429 answers
+ * carry `Retry-After` like `parameters.retry_after`. `loseNextAnswer` performs a call and then drops the
+ * connection without answering (the message exists; the caller never learns it).
+ *
+ * Written from (fetched 2026):
+ *   https://core.telegram.org/bots/api#making-requests            answers, error_code, ResponseParameters.retry_after
+ *   https://core.telegram.org/bots/api#sending-files              multipart upload vs file_id; 50 MB for other files
+ *   https://core.telegram.org/bots/api#using-a-local-bot-api-server  uploads up to 2000 MB in --local mode
+ *   https://core.telegram.org/bots/api#sendvideo                  parameters; "caption 0-1024 characters after entities parsing"
+ *   https://core.telegram.org/bots/api#getchat                    ChatFullInfo (id, type, title, username, accent_color_id…)
+ *   https://core.telegram.org/bots/api#getchatmember, #chatmember ChatMemberOwner/Administrator(can_post_messages)/Member/
+ *                                                                 Restricted/Left/Banned
+ *   https://core.telegram.org/bots/api#inlinekeyboardbutton       url buttons
+ *   https://core.telegram.org/bots/api#message                    channel posts: sender_chat, no from; has_media_spoiler
+ *   tdlib/telegram-bot-api Client.cpp check_chat_access (error texts: "bot was kicked from the channel chat", "bot is
+ *   not a member of the channel chat"), HttpConnection.cpp (Retry-After header), Query.cpp ("Too Many Requests: retry
+ *   after N"); "Bad Request: need administrator rights in the channel chat" (400) as reported in
+ *   https://github.com/teloxide/teloxide/issues/450; 413 body as in https://github.com/tdlib/telegram-bot-api/issues/720;
+ *   dotless button hosts refused with BUTTON_URL_INVALID: https://github.com/rubenlagus/TelegramBots/issues/302.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -29,11 +54,13 @@ export type Json = Record<string, any>;
 export interface RecordedCall {
   method: string;
   params: Json;
-  /** Files sent in a multipart body: field → { name, size, type }. */
-  files: Record<string, { name: string; size: number; type: string }>;
+  /** Files sent in a multipart body: field → { name, size, type, sha256 of the bytes }. */
+  files: Record<string, { name: string; size: number; type: string; sha256: string }>;
   at: number;
   status: number;
   response: Json;
+  /** The call was performed but its answer never left (loseNextAnswer): the connection was dropped instead. */
+  lost?: boolean;
 }
 
 export interface FakeFile {
@@ -60,12 +87,19 @@ export interface TgChat {
   username?: string;
 }
 
+/** The statuses of https://core.telegram.org/bots/api#chatmember. */
+export type ChatMemberStatus = 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked';
+
 export interface FakeTelegramOptions {
   /** cloud (default): 20 MB getFile limit and relative file paths; local: a local Bot API server in --local mode. */
   mode?: 'cloud' | 'local';
 }
 
 const CLOUD_FILE_LIMIT = 20 * 1024 * 1024;
+/** "Bots can currently send video files of up to 50 MB in size" (sendVideo); a local server takes up to 2000 MB. */
+export const CLOUD_UPLOAD_LIMIT = 50 * 1024 * 1024;
+/** Room for the other multipart fields before a body counts as over the upload limit. */
+const UPLOAD_BODY_SLACK = 1024 * 1024;
 
 const allowedTags = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
 
@@ -172,6 +206,12 @@ class ApiError extends Error {
   }
 }
 
+/** The body was over the cloud API's upload limit: answered 413 like api.telegram.org does. */
+class TooLarge extends Error {}
+
+/** What the bot may do in a chat (Client.cpp check_chat_access: read for getChat/getChatMember(self), write to send). */
+type Access = 'read' | 'write';
+
 export class FakeTelegram extends EventEmitter {
   readonly token: string;
   readonly bot: TgUser;
@@ -198,6 +238,11 @@ export class FakeTelegram extends EventEmitter {
   private filesByPath = new Map<string, FakeFile>();
   private openQueries = new Set<string>();
   private failures: { method: string; error: { error_code: number; description: string; parameters?: Json }; remaining: number }[] = [];
+  /** The bot's ChatMember record per chat (channels made with addChannel, or changed with setBotMember). */
+  private botMembers = new Map<number, Json>();
+  /** Messages the bot posted in channels (they carry sender_chat, not from). */
+  private botPosts = new Set<string>();
+  private lostAnswers: { method: string; remaining: number }[] = [];
   private poll: { res: ServerResponse; finish: () => void } | undefined;
   private webhookQueue: Promise<void> = Promise.resolve();
 
@@ -243,6 +288,40 @@ export class FakeTelegram extends EventEmitter {
   /** A chat the bot can write to without having had an update from it (e.g. the admin group). */
   addChat(chat: TgChat) {
     this.knownChats.set(chat.id, chat);
+  }
+
+  /**
+   * A channel (`type: 'channel'`; public when it has a username, else private) with a Bot API id like
+   * -1001234567890. The bot is an administrator with "Post messages" unless `bot` says otherwise.
+   */
+  addChannel(channel: { title: string; username?: string; id?: number }, bot: { status?: ChatMemberStatus; canPostMessages?: boolean } = {}): TgChat {
+    const id = channel.id ?? -(1_000_000_000_000 + randomInt(1_000_000_000, 2_000_000_000));
+    const chat: TgChat = { id, type: 'channel', title: channel.title, ...(channel.username ? { username: channel.username } : {}) };
+    this.knownChats.set(id, chat);
+    this.setBotMember(id, bot.status ?? 'administrator', { canPostMessages: bot.canPostMessages ?? true });
+    return chat;
+  }
+
+  /** The bot's status in a chat, as getChatMember(chat, bot) will answer it and as sending checks it. */
+  setBotMember(chatId: number, status: ChatMemberStatus, opts: { canPostMessages?: boolean } = {}) {
+    const chat = this.knownChats.get(chatId);
+    if (!chat) throw new Error(`setBotMember: unknown chat ${chatId} (addChannel or addChat first)`);
+    this.botMembers.set(chatId, this.memberRecord(chat, status, opts.canPostMessages ?? true));
+  }
+
+  /** The channel's owner makes the bot an administrator (with or without "Post messages"). */
+  makeBotAdmin(chatId: number, opts: { canPostMessages?: boolean } = {}) {
+    this.setBotMember(chatId, 'administrator', opts);
+  }
+
+  /** The channel's owner removes the bot ('left') or bans it ('kicked'). */
+  removeBot(chatId: number, how: 'left' | 'kicked' = 'left') {
+    this.setBotMember(chatId, how);
+  }
+
+  /** The next `times` calls of `method` are performed (the message is sent) but the connection drops before the answer. */
+  loseNextAnswer(method: string, times = 1) {
+    this.lostAnswers.push({ method, remaining: times });
   }
 
   /** A file the bot can fetch with getFile: bytes, or a path on disk (for big files); `size` overrides what Telegram reports. */
@@ -396,16 +475,23 @@ export class FakeTelegram extends EventEmitter {
     const [, token, method] = match;
     let params: Json = {};
     let files: RecordedCall['files'] = {};
-    try {
-      ({ params, files } = await this.readParams(req, url));
-    } catch (error) {
-      return this.reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${(error as Error).message}` });
-    }
-    const record = (status: number, response: Json) => {
-      const call: RecordedCall = { method: method!, params, files, at: Date.now(), status, response };
+    let bytes: Record<string, Buffer> = {};
+    const record = (status: number, response: Json, lost?: boolean) => {
+      const call: RecordedCall = { method: method!, params, files, at: Date.now(), status, response, ...(lost ? { lost } : {}) };
       this.calls.push(call);
       this.emit('call', call);
     };
+    try {
+      ({ params, files, bytes } = await this.readParams(req, url));
+    } catch (error) {
+      if (error instanceof TooLarge) {
+        // api.telegram.org's front refuses the body before the Bot API sees it (no token check, plain 413).
+        const body = { ok: false, error_code: 413, description: 'Request Entity Too Large' };
+        record(413, body);
+        return this.reply(res, 413, body);
+      }
+      return this.reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${(error as Error).message}` });
+    }
     if (token !== this.token) {
       const body = { ok: false, error_code: 401, description: 'Unauthorized' };
       record(401, body);
@@ -420,8 +506,16 @@ export class FakeTelegram extends EventEmitter {
     }
     if (method === 'getUpdates') return this.getUpdates(params, req, res, record);
     try {
-      const result = this.call(method!, params, files);
+      const result = this.call(method!, params, files, bytes);
       const body = { ok: true, result };
+      const lose = this.lostAnswers.find((l) => l.method === method && l.remaining > 0);
+      if (lose) {
+        // Done, but the answer never leaves: what a caller sees when a connection dies mid-answer.
+        lose.remaining--;
+        record(200, body, true);
+        req.socket.destroy();
+        return;
+      }
       record(200, body);
       return this.reply(res, 200, body);
     } catch (error) {
@@ -435,18 +529,29 @@ export class FakeTelegram extends EventEmitter {
   private reply(res: ServerResponse, status: number, body: Json) {
     if (res.destroyed || res.headersSent) return;
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    // The Bot API server sends Retry-After beside parameters.retry_after (telegram-bot-api HttpConnection.cpp).
+    const retryAfter = body.ok === false && typeof body.parameters?.retry_after === 'number' ? { 'retry-after': String(body.parameters.retry_after) } : {};
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...retryAfter });
     res.end(text);
   }
 
-  private async readParams(req: IncomingMessage, url: URL): Promise<{ params: Json; files: RecordedCall['files'] }> {
+  private async readParams(req: IncomingMessage, url: URL): Promise<{ params: Json; files: RecordedCall['files']; bytes: Record<string, Buffer> }> {
     const params: Json = Object.fromEntries(url.searchParams);
     const files: RecordedCall['files'] = {};
+    const bytes: Record<string, Buffer> = {};
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    // The cloud API takes uploads up to 50 MB; past that the body is read to the end (so the client gets the
+    // answer rather than a reset) but not kept.
+    const limit = this.mode === 'cloud' ? CLOUD_UPLOAD_LIMIT + UPLOAD_BODY_SLACK : Infinity;
+    let received = 0;
+    for await (const chunk of req) {
+      received += (chunk as Buffer).length;
+      if (received <= limit) chunks.push(chunk as Buffer);
+    }
+    if (received > limit) throw new TooLarge();
     const body = Buffer.concat(chunks);
     const type = req.headers['content-type'] ?? '';
-    if (body.length === 0) return { params, files };
+    if (body.length === 0) return { params, files, bytes };
     if (type.includes('application/json')) {
       Object.assign(params, JSON.parse(body.toString('utf8')));
     } else if (type.includes('application/x-www-form-urlencoded')) {
@@ -456,7 +561,9 @@ export class FakeTelegram extends EventEmitter {
         if (part.filename === undefined) {
           params[part.name] = part.data.toString('utf8');
         } else {
-          files[part.name] = { name: part.filename, size: part.data.length, type: part.type ?? 'application/octet-stream' };
+          if (this.mode === 'cloud' && part.data.length > CLOUD_UPLOAD_LIMIT) throw new TooLarge();
+          files[part.name] = { name: part.filename, size: part.data.length, type: part.type ?? 'application/octet-stream', sha256: createHash('sha256').update(part.data).digest('hex') };
+          bytes[part.name] = part.data;
           params[part.name] = `attach://${part.name}`;
         }
       }
@@ -475,9 +582,12 @@ export class FakeTelegram extends EventEmitter {
     }
     // Files referenced as attach://name inside other fields.
     for (const [key, value] of Object.entries(params)) {
-      if (typeof value === 'string' && value.startsWith('attach://') && files[value.slice(9)] && key !== value.slice(9)) files[key] = files[value.slice(9)]!;
+      if (typeof value === 'string' && value.startsWith('attach://') && files[value.slice(9)] && key !== value.slice(9)) {
+        files[key] = files[value.slice(9)]!;
+        bytes[key] = bytes[value.slice(9)]!;
+      }
     }
-    return { params, files };
+    return { params, files, bytes };
   }
 
   private serveFile(token: string, path: string, res: ServerResponse) {
@@ -571,13 +681,64 @@ export class FakeTelegram extends EventEmitter {
 
   // ── Methods ───────────────────────────────────────────────────────────────────────────────
 
-  private chatFor(chatIdParam: unknown): TgChat {
+  private chatFor(chatIdParam: unknown, access: Access = 'write'): TgChat {
+    // "Unique identifier for the target chat or username of the target channel (in the format @channelusername)".
+    if (typeof chatIdParam === 'string' && chatIdParam.startsWith('@')) {
+      const name = chatIdParam.slice(1).toLowerCase();
+      const chat = [...this.knownChats.values()].find((c) => c.type !== 'private' && c.username?.toLowerCase() === name);
+      if (!chat) throw new ApiError(400, 'Bad Request: chat not found');
+      return this.checkAccess(chat, access);
+    }
     const chatId = Number(chatIdParam);
     if (chatIdParam === undefined || chatIdParam === '' || !Number.isFinite(chatId)) throw new ApiError(400, 'Bad Request: chat_id is empty');
     const chat = this.knownChats.get(chatId);
     if (!chat) throw new ApiError(400, 'Bad Request: chat not found');
     if (this.blocked.has(chatId)) throw new ApiError(403, 'Forbidden: bot was blocked by the user');
+    return this.checkAccess(chat, access);
+  }
+
+  /**
+   * The bot's rights in a channel (Client.cpp check_chat_access): banned → 403 for anything; not a member → 403 to
+   * write, and to read a private channel; a member without "Post messages" → 400 when it posts. Other chats, and
+   * channels known only from updates (a bot gets channel posts only as an administrator), pass as before.
+   */
+  private checkAccess(chat: TgChat, access: Access): TgChat {
+    if (chat.type !== 'channel') return chat;
+    const member = this.botMembers.get(chat.id);
+    if (!member) return chat;
+    if (member.status === 'kicked') throw new ApiError(403, 'Forbidden: bot was kicked from the channel chat');
+    const isMember = member.status === 'creator' || member.status === 'administrator' || member.status === 'member' || (member.status === 'restricted' && member.is_member);
+    if (!isMember && (access === 'write' || !chat.username)) throw new ApiError(403, 'Forbidden: bot is not a member of the channel chat');
+    const canPost = member.status === 'creator' || (member.status === 'administrator' && member.can_post_messages === true);
+    if (access === 'write' && !canPost) throw new ApiError(400, 'Bad Request: need administrator rights in the channel chat');
     return chat;
+  }
+
+  /** A ChatMember object for the bot (https://core.telegram.org/bots/api#chatmember). */
+  private memberRecord(chat: TgChat, status: ChatMemberStatus, canPostMessages: boolean): Json {
+    const user = { id: this.bot.id, is_bot: true, first_name: this.bot.first_name, username: this.bot.username };
+    const channel = chat.type === 'channel';
+    switch (status) {
+      case 'creator':
+        return { status, user, is_anonymous: false };
+      case 'administrator':
+        return {
+          status, user, can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: channel, can_manage_video_chats: false,
+          can_restrict_members: false, can_promote_members: false, can_change_info: false, can_invite_users: true, can_post_stories: false,
+          can_edit_stories: false, can_delete_stories: false,
+          ...(channel ? { can_post_messages: canPostMessages, can_edit_messages: canPostMessages } : { can_pin_messages: false }),
+        };
+      case 'restricted':
+        return {
+          status, user, is_member: true, can_send_messages: false, can_send_audios: false, can_send_documents: false, can_send_photos: false,
+          can_send_videos: false, can_send_video_notes: false, can_send_voice_notes: false, can_send_polls: false, can_send_other_messages: false,
+          can_add_web_page_previews: false, can_change_info: false, can_invite_users: false, can_pin_messages: false, can_manage_topics: false, until_date: 0,
+        };
+      case 'kicked':
+        return { status, user, until_date: 0 };
+      default:
+        return { status, user };
+    }
   }
 
   private visible(text: unknown, parseMode: unknown, what: 'text' | 'caption', limit: number): string {
@@ -604,9 +765,22 @@ export class FakeTelegram extends EventEmitter {
         for (const button of row) {
           if (typeof button.text !== 'string' || button.text === '') throw new ApiError(400, 'Bad Request: text buttons are unallowed in the inline keyboard');
           if (button.callback_data !== undefined && Buffer.byteLength(String(button.callback_data)) > 64) throw new ApiError(400, 'Bad Request: BUTTON_DATA_INVALID');
+          if (button.url !== undefined) this.checkButtonUrl(String(button.url));
         }
       }
     }
+  }
+
+  /** URL buttons: http(s) or tg:// links; Telegram refuses hosts without a dot, such as localhost. */
+  private checkButtonUrl(url: string) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ApiError(400, 'Bad Request: BUTTON_URL_INVALID');
+    }
+    if (!['http:', 'https:', 'tg:'].includes(parsed.protocol)) throw new ApiError(400, `Bad Request: inline keyboard button URL '${url}' is invalid: Unsupported URL protocol`);
+    if (parsed.protocol !== 'tg:' && !parsed.hostname.includes('.')) throw new ApiError(400, 'Bad Request: BUTTON_URL_INVALID');
   }
 
   private replyTarget(chat: TgChat, params: Json): Json | undefined {
@@ -619,26 +793,76 @@ export class FakeTelegram extends EventEmitter {
 
   private newMessage(chat: TgChat, fields: Json, params: Json): Json {
     const replyTo = this.replyTarget(chat, params);
+    // A channel post is sent on behalf of the channel: `sender_chat` is the channel and there is no `from`.
+    const sender = chat.type === 'channel' ? { sender_chat: chat } : { from: this.bot };
     const message: Json = {
-      message_id: this.nextMessageId(chat.id), from: this.bot, chat, date: Math.floor(Date.now() / 1000), ...fields,
+      message_id: this.nextMessageId(chat.id), ...sender, chat, date: Math.floor(Date.now() / 1000), ...fields,
       ...(replyTo ? { reply_to_message: replyTo } : {}),
       ...(liveMarkup(params.reply_markup) ? { reply_markup: liveMarkup(params.reply_markup) } : {}),
     };
     this.messages.set(`${chat.id}:${message.message_id}`, message);
+    if (chat.type === 'channel') this.botPosts.add(`${chat.id}:${message.message_id}`);
     return message;
   }
 
   private editable(params: Json): Json {
     const chat = this.chatFor(params.chat_id);
-    const message = this.messages.get(`${chat.id}:${Number(params.message_id)}`);
-    if (!message || message.from?.id !== this.bot.id) throw new ApiError(400, 'Bad Request: message to edit not found');
+    const key = `${chat.id}:${Number(params.message_id)}`;
+    const message = this.messages.get(key);
+    if (!message || (message.from?.id !== this.bot.id && !this.botPosts.has(key))) throw new ApiError(400, 'Bad Request: message to edit not found');
     return message;
   }
 
-  private call(method: string, params: Json, files: RecordedCall['files']): unknown {
+  /** sendVideo's `video`: an upload (kept as a file the bot can reuse by file_id) or the file_id of a known file. */
+  private videoFor(params: Json, upload: RecordedCall['files'][string] | undefined, data: Buffer | undefined): FakeFile {
+    if (upload) {
+      if (upload.size === 0 || !data) throw new ApiError(400, 'Bad Request: file must be non-empty');
+      const path = join(this.dir, `upload_${this.files.size + 1}.mp4`);
+      writeFileSync(path, data);
+      return this.addFile({ path });
+    }
+    const id = params.video;
+    if (typeof id !== 'string' || id === '') throw new ApiError(400, 'Bad Request: there is no video in the request');
+    if (/^https?:\/\//i.test(id)) throw new ApiError(400, 'Bad Request: sending a video by URL is not supported by this fake');
+    const file = this.files.get(id);
+    if (!file) throw new ApiError(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+    return file;
+  }
+
+  private call(method: string, params: Json, files: RecordedCall['files'], bytes: Record<string, Buffer>): unknown {
     switch (method) {
       case 'getMe':
         return { ...this.bot, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false };
+      case 'getChat': {
+        const chat = this.chatFor(params.chat_id, 'read');
+        // ChatFullInfo: the Chat fields plus accent_color_id and max_reaction_count (always present).
+        return { ...chat, accent_color_id: 0, max_reaction_count: 11, ...(chat.username ? { active_usernames: [chat.username] } : {}) };
+      }
+      case 'getChatMember': {
+        const chat = this.chatFor(params.chat_id, 'read');
+        const userId = Number(params.user_id);
+        if (params.user_id === undefined || params.user_id === '' || !Number.isSafeInteger(userId)) throw new ApiError(400, 'Bad Request: invalid user_id specified');
+        // This fake keeps only the bot's own membership; asking about anyone else is what Telegram says of a stranger.
+        if (userId !== this.bot.id) throw new ApiError(400, 'Bad Request: user not found');
+        return this.botMembers.get(chat.id) ?? this.memberRecord(chat, chat.type === 'channel' ? 'administrator' : 'member', true);
+      }
+      case 'sendVideo': {
+        const chat = this.chatFor(params.chat_id);
+        const file = this.videoFor(params, files.video, bytes.video);
+        if (params.caption !== undefined) this.visible(params.caption, params.parse_mode, 'caption', 1024);
+        this.checkMarkup(params.reply_markup);
+        const flag = (value: unknown) => value === true || value === 'true';
+        const video = {
+          file_id: file.file_id, file_unique_id: file.file_unique_id,
+          width: Number(params.width ?? 0), height: Number(params.height ?? 0), duration: Number(params.duration ?? 0),
+          ...(files.video ? { file_name: files.video.name } : {}), mime_type: 'video/mp4', file_size: file.file_size,
+        };
+        return this.newMessage(chat, {
+          video,
+          ...(params.caption !== undefined ? { caption: params.caption } : {}),
+          ...(flag(params.has_spoiler) ? { has_media_spoiler: true } : {}),
+        }, params);
+      }
       case 'setWebhook': {
         if (typeof params.url !== 'string') throw new ApiError(400, 'Bad Request: bad webhook: URL must be specified');
         if (params.url === '') {
