@@ -156,6 +156,8 @@ function platformApisFromEnv(e: z.infer<typeof Env>): PlatformApis {
 /** The cloud Bot API; its downloads stop at 20 MB (a local Bot API server in --local mode has no such limit). */
 export const TELEGRAM_CLOUD_API_ROOT = 'https://api.telegram.org';
 export const TELEGRAM_CLOUD_FILE_LIMIT_BYTES = 20 * 1024 * 1024;
+/** What the cloud Bot API accepts as a multipart upload (sendVideo). */
+export const TELEGRAM_CLOUD_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
 /** What a local Bot API server (--local) lets a bot download. */
 export const TELEGRAM_LOCAL_FILE_LIMIT_BYTES = 2000 * 1024 * 1024;
 
@@ -175,6 +177,8 @@ export interface TelegramConfig {
   localApi: boolean;
   /** Largest video the bot accepts (what getFile can serve). */
   fileLimitBytes: number;
+  /** Largest file the bot can upload (sendVideo to a channel): 50 MB on the cloud Bot API, 2,000 MB on a local server. */
+  uploadLimitBytes: number;
   /** Set = webhook mode (POST to url's path on the API port); unset = long polling. */
   webhook?: { url: string; path: string; secret: string };
   alertCooldownMs: number;
@@ -185,7 +189,7 @@ export interface TelegramConfig {
   botUsername?: string;
 }
 
-export function telegramConfig(settings: Omit<TelegramConfig, 'token' | 'webhook' | 'fileLimitBytes'> & {
+export function telegramConfig(settings: Omit<TelegramConfig, 'token' | 'webhook' | 'fileLimitBytes' | 'uploadLimitBytes'> & {
   token?: string; webhook?: { url: string; secret: string }; fileLimitBytes?: number;
 }): TelegramConfig {
   const { token, webhook, ...visible } = settings;
@@ -193,6 +197,7 @@ export function telegramConfig(settings: Omit<TelegramConfig, 'token' | 'webhook
     ...visible,
     apiRoot: visible.apiRoot.replace(/\/+$/, ''),
     fileLimitBytes: settings.fileLimitBytes ?? (visible.localApi ? TELEGRAM_LOCAL_FILE_LIMIT_BYTES : TELEGRAM_CLOUD_FILE_LIMIT_BYTES),
+    uploadLimitBytes: visible.localApi ? TELEGRAM_LOCAL_FILE_LIMIT_BYTES : TELEGRAM_CLOUD_UPLOAD_LIMIT_BYTES,
   };
   if (token) Object.defineProperty(config, 'token', { value: token, enumerable: false, writable: false });
   if (webhook) {

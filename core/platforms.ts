@@ -9,7 +9,7 @@ export const defaultCapabilities: Record<string, PlatformCapabilities> = {
   // X: 140 s and 512 MB per video for ordinary accounts; 280 characters (a URL counts 23).
   x: { maxDurationSeconds: 140, maxSizeBytes: 512 * 1024 ** 2, aspect: '9:16', maxCaptionLength: 280, maxHashtags: 3, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
   // Bluesky: videos up to 3 minutes and 100 MB; posts of 300 graphemes.
-  bluesky: { maxDurationSeconds: 180, maxSizeBytes: 100 * 1024 ** 2, aspect: '9:16', maxCaptionLength: 300, maxHashtags: 5, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
+  bluesky: { maxDurationSeconds: 180, maxSizeBytes: 100_000_000, aspect: '9:16', maxCaptionLength: 300, maxHashtags: 5, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
   // Reddit: videos up to 15 minutes and 1 GB; the caption becomes a title of at most 300 characters; no hashtags there.
   reddit: { maxDurationSeconds: 900, maxSizeBytes: 1024 ** 3, aspect: '9:16', maxCaptionLength: 300, maxHashtags: 0, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
   // Telegram channels: captions of 1,024 characters; the cloud Bot API uploads at most 50 MB (a local Bot API server 2,000 MB).

@@ -68,7 +68,8 @@ export async function connectUrl(deps: ConnectionDeps, accountId: string, input:
     client_id: client.clientId,
     redirect_uri: oauthRedirectUri(deps.config, driver),
     scope: oauthScopes[driver].join(' '),
-    state: Buffer.from(encryptJson(deps.encryptionKey, state)).toString('base64url'),
+    // The envelope is URL-safe already (base64url parts); X refuses a state over 500 characters.
+    state: encryptJson(deps.encryptionKey, state),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   });
@@ -84,7 +85,7 @@ export async function connectUrl(deps: ConnectionDeps, accountId: string, input:
 function readState(deps: ConnectionDeps, raw: string, platform: string): OAuthState {
   let state: OAuthState;
   try {
-    state = decryptJson<OAuthState>(deps.encryptionKey, Buffer.from(raw, 'base64url').toString('utf8'));
+    state = decryptJson<OAuthState>(deps.encryptionKey, raw);
   } catch {
     throw new ServiceError('invalid', 'oauth_state_invalid', 'the OAuth state is not one this server issued', { fields: { state: 'not issued by this server' } });
   }

@@ -8,7 +8,7 @@
  */
 import type { Platform, PlatformList, PlatformListQuery, PlatformPatchBody, PlatformUpdate } from '../contracts/api/platforms.js';
 import { isPlatformDriver, platformDrivers, type PlatformDriverKey } from '../contracts/drivers.js';
-import { TELEGRAM_LOCAL_FILE_LIMIT_BYTES, type AppConfig } from '../config.js';
+import type { AppConfig } from '../config.js';
 import { capabilitiesFor, parseAspect } from '../core/platforms.js';
 import type { PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
 import { inTransaction, type Db } from '../db/client.js';
@@ -198,7 +198,7 @@ export async function registerApiPlatforms(db: Db, config: Pick<AppConfig, 'plat
     { name: 'x', baseUrl: x.apiRoot },
     { name: 'bluesky', baseUrl: bluesky.service },
     { name: 'reddit', baseUrl: reddit.apiRoot },
-    { name: 'telegram', baseUrl: config.telegram.apiRoot, capabilities: { maxSizeBytes: config.telegram.localApi ? TELEGRAM_LOCAL_FILE_LIMIT_BYTES : 50 * 1024 * 1024 } },
+    { name: 'telegram', baseUrl: config.telegram.apiRoot, capabilities: { maxSizeBytes: config.telegram.uploadLimitBytes } },
   ];
   for (const platform of registered) {
     await registerPlatform(db, {

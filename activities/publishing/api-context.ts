@@ -68,9 +68,10 @@ export class ApiRateLimits {
 }
 
 /** fetch with a deadline; a timeout or a network failure is a retryable PublishError. */
-export function deadlineFetch(timeoutMs: number, before?: () => Promise<void>) {
-  return async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
+export function deadlineFetch(defaultTimeoutMs: number, before?: () => Promise<void>) {
+  return async (input: string | URL, init: RequestInit = {}, opts: { timeoutMs?: number } = {}): Promise<Response> => {
     await before?.();
+    const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     try {
       return await fetch(input, { ...init, signal });

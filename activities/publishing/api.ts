@@ -9,6 +9,7 @@ import { decryptJson, encryptJson } from '../../crypto/secrets.js';
 import { accountContext, storeAccountSession } from '../../db/accounts.js';
 import { recordEvent } from '../../db/events.js';
 import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/publications.js';
+import { effectiveRules } from '../../core/rules.js';
 import type { ActivityDeps } from '../deps.js';
 import { readMetricsWith } from '../metrics/index.js';
 import { ApiRateLimits, apiDriverContext, apiSetupContext, type ApiContextOptions } from './api-context.js';
@@ -72,6 +73,7 @@ export function createApiActivities(deps: ActivityDeps) {
         marker: publication.idempotencyMarker,
         trackingUrl: account.trackingUrl,
         sensitive: content.sensitive ?? model.sensitive,
+        language: effectiveRules(model.distribution).language,
         media: { durationSeconds: content.durationSeconds ?? 0, width: content.width ?? 0, height: content.height ?? 0, sizeBytes: content.sizeBytes ?? 0 },
       };
       try {

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { PlatformApis } from '../../../config.js';
 import type { TelegramConfig } from '../../../config.js';
-import type { AccountPublishSettings } from '../../../core/types.js';
+import type { AccountPublishSettings, Language } from '../../../core/types.js';
 import type { MetricsRead, PostRef, SessionState } from './types.js';
 
 /** What an account's encrypted `auth_data` holds for an API driver; each driver narrows it. */
@@ -35,8 +35,11 @@ export interface ApiSetupContext {
   apps: ApiApps;
   log: Logger;
   timeoutMs: number;
-  /** fetch with the deadline and the rate limits of this account and app (waits for a slot; a long wait throws Retryable). */
-  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * fetch with the deadline and the rate limits of this account and app (waits for a slot; a long wait throws
+   * Retryable). `timeoutMs` overrides the deadline for one call (a big upload).
+   */
+  fetch(input: string | URL, init?: RequestInit, opts?: { timeoutMs?: number }): Promise<Response>;
 }
 
 export interface ApiDriverContext<C extends ApiCredentials = ApiCredentials> extends ApiSetupContext {
@@ -61,6 +64,8 @@ export interface ApiPost {
   trackingUrl: string | null;
   /** Adult/sensitive content: the driver applies the platform's flag. */
   sensitive: boolean;
+  /** The model's caption language (her distribution rules); drivers that need one and lack it guess from the caption. */
+  language?: Language;
   media: { durationSeconds: number; width: number; height: number; sizeBytes: number };
 }
 

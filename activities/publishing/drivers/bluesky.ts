@@ -30,7 +30,7 @@ import { PublishError } from '../errors.js';
 import {
   CredentialsRejected, type ApiCredentials, type ApiDriverContext, type ApiPlatformDriver, type ApiPost, type ApiSetupContext,
 } from './api-types.js';
-import { httpFailure, resetAtEpochHeaderMs, retryAfterHeaderMs } from './http.js';
+import { httpFailure, mediaUploadTimeoutMs, resetAtEpochHeaderMs, retryAfterHeaderMs } from './http.js';
 import type { MetricsRead, PostRef, SessionState } from './types.js';
 
 export interface BlueskyCredentials extends ApiCredentials {
@@ -72,8 +72,8 @@ function xrpcUrl(base: string, nsid: string, params: Record<string, string | str
 }
 
 /** One XRPC exchange; the body is read whatever the status (XRPC errors are `{ error, message }`). */
-async function send(ctx: ApiSetupContext, url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await ctx.fetch(url, init);
+async function send(ctx: ApiSetupContext, url: string, init: RequestInit = {}, opts: { timeoutMs?: number } = {}): Promise<Answer> {
+  const res = await ctx.fetch(url, init, opts);
   let text: string;
   try {
     text = await res.text();
@@ -401,7 +401,7 @@ async function uploadVideo(ctx: ApiDriverContext<BlueskyCredentials>, post: ApiP
     method: 'POST',
     headers: { authorization: `Bearer ${uploadToken}`, 'content-type': 'video/mp4' },
     body: bytes,
-  });
+  }, { timeoutMs: mediaUploadTimeoutMs });
   const job = jobStatusOf(upload.body);
   // `already_exists` (the same clip processed before) still names the earlier job, whose status has the blob.
   if (job.blob) return job.blob;

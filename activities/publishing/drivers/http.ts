@@ -4,6 +4,9 @@
  */
 import { PublishError, type PublishErrorType } from '../errors.js';
 
+/** The deadline of one request that carries a whole video (the ordinary one, BROWSER_WAIT_TIMEOUT_MS, is for small calls). */
+export const mediaUploadTimeoutMs = 10 * 60_000;
+
 /** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3). */
 export function retryAfterHeaderMs(headers: Headers, now = Date.now()): number | undefined {
   const value = headers.get('retry-after');

@@ -28,7 +28,7 @@ import { PublishError, sessionExpired } from '../errors.js';
 import {
   CredentialsRejected, type ApiApps, type ApiCredentials, type ApiDriverContext, type ApiPlatformDriver, type ApiPost, type ApiSetupContext,
 } from './api-types.js';
-import { httpFailure, resetInSecondsHeaderMs, retryAfterHeaderMs } from './http.js';
+import { httpFailure, mediaUploadTimeoutMs, resetInSecondsHeaderMs, retryAfterHeaderMs } from './http.js';
 import type { MetricsRead, PostRef, SessionState } from './types.js';
 
 export interface RedditCredentials extends ApiCredentials {
@@ -83,7 +83,7 @@ export function redditTitle(target: Pick<RedditTarget, 'titleTemplate'>, post: P
     : firstLine;
   const text = filled.split(post.marker).join('').replace(/\s+/g, ' ').trim();
   const body = truncateText(text, REDDIT_TITLE_MAX - post.marker.length - 1);
-  return body || post.marker;
+  return body ? `${body} ${post.marker}` : post.marker;
 }
 
 /** GET /api/v1/{subreddit}/post_requirements, the keys the driver checks (Reddit sends more). */
@@ -159,13 +159,13 @@ interface Answer {
 }
 
 /** One request with our User-Agent (and a bearer token); a body that cannot be read is a retryable failure. */
-async function send(ctx: ApiSetupContext, url: string, init: RequestInit & { token?: string; basic?: string } = {}): Promise<Answer> {
-  const { token, basic, ...rest } = init;
+async function send(ctx: ApiSetupContext, url: string, init: RequestInit & { token?: string; basic?: string; timeoutMs?: number } = {}): Promise<Answer> {
+  const { token, basic, timeoutMs, ...rest } = init;
   const headers = new Headers(rest.headers);
   headers.set('user-agent', ctx.apps.apis.reddit.userAgent);
   if (token) headers.set('authorization', `bearer ${token}`);
   if (basic) headers.set('authorization', `Basic ${basic}`);
-  const response = await ctx.fetch(url, { ...rest, headers });
+  const response = await ctx.fetch(url, { ...rest, headers }, { timeoutMs });
   let text: string;
   try {
     text = await response.text();
@@ -183,7 +183,7 @@ async function send(ctx: ApiSetupContext, url: string, init: RequestInit & { tok
 
 /** How long Reddit asks us to wait: the rate-limit window's reset (seconds), else Retry-After. */
 function waitMs(headers: Headers): number | undefined {
-  return retryAfterHeaderMs(headers);
+  return resetInSecondsHeaderMs(headers, 'x-ratelimit-reset') ?? retryAfterHeaderMs(headers);
 }
 
 function failure(where: string, answer: Answer): PublishError {
@@ -292,7 +292,7 @@ async function uploadMedia(ctx: ApiDriverContext<RedditCredentials>, path: strin
   const form = new FormData();
   for (const field of fields) form.append(field.name, field.value);
   form.append('file', await openAsBlob(path, { type: mimetype }), basename(path));
-  const upload = await send(ctx, action, { method: 'POST', body: form });
+  const upload = await send(ctx, action, { method: 'POST', body: form, timeoutMs: mediaUploadTimeoutMs });
   if (upload.status >= 300) {
     const code = /<Code>([^<]+)<\/Code>/.exec(upload.text)?.[1] ?? `HTTP ${upload.status}`;
     const message = /<Message>([^<]+)<\/Message>/.exec(upload.text)?.[1] ?? '';
@@ -510,7 +510,7 @@ export const redditDriver: ApiPlatformDriver<RedditCredentials> = {
       throw new PublishError('RejectedByPlatform', 'a Reddit link post needs a tracking URL, and this account has none');
     }
     const posted = await submittedWithMarker(ctx, post.marker);
-    const pending: Plan[] = targets.map((target) => ({ target, title: redditTitle(target, post) }));
+    const pending: Plan[] = targets.filter((t) => !posted.has(t.subreddit.toLowerCase())).map((target) => ({ target, title: redditTitle(target, post) }));
 
     // Every subreddit's rules first: a refusal in the last one must not leave the first ones posted.
     const problems: string[] = [];

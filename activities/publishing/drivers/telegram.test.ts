@@ -57,6 +57,7 @@ function post(overrides: Partial<ApiPost> = {}): ApiPost {
     marker,
     trackingUrl,
     sensitive: false,
+    language: 'es',
     media: { durationSeconds: 2, width: 360, height: 640, sizeBytes: statSync(video).size },
     ...overrides,
   };
@@ -161,7 +162,7 @@ describe('publishing (sendVideo)', () => {
   it('posts to a private channel: URL t.me/c/<id without -100>/<id>; a sensitive video goes behind a spoiler', async () => {
     const chat = privateChannel();
     const ctx = testApiContext(driver, apps, credentialsOf(chat));
-    const ref = await driver.publish(ctx, post({ sensitive: true }));
+    const ref = await driver.publish(ctx, post({ sensitive: true, language: 'en' }));
 
     const call = lastSendVideo();
     const messageId = call.response.result.message_id as number;
@@ -170,6 +171,8 @@ describe('publishing (sendVideo)', () => {
     expect(ref.externalId).toBe(`${chat.id}:${messageId}`);
     expect(call.params.has_spoiler).toBe('true');
     expect(tg.message(chat.id, messageId)!.has_media_spoiler).toBe(true);
+    // The button speaks the model's caption language.
+    expect(call.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'Watch live', url: trackingUrl }]] });
   });
 
   it('posts without a button when there is no tracking URL, and trims a long caption keeping the marker last', async () => {

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { truncateText } from '../../../core/captions.js';
+import type { Language } from '../../../core/types.js';
 import { PublishError } from '../errors.js';
 import { retryAfterHeaderMs } from './http.js';
 import {
@@ -42,8 +43,13 @@ export const TELEGRAM_CAPTION_LIMIT = 1024;
 export const TELEGRAM_CLOUD_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
 /** A local Bot API server (--local) uploads "files up to 2000 MB" (#using-a-local-bot-api-server). */
 export const TELEGRAM_LOCAL_UPLOAD_LIMIT_BYTES = 2000 * 1024 * 1024;
-/** The inline button under the video that opens the tracking link. */
-export const LIVE_BUTTON_TEXT = 'Ver en vivo';
+/** The inline button under the video that opens the tracking link, in the model's caption language. */
+export const LIVE_BUTTON_TEXT: Record<Language, string> = { es: 'Ver en vivo', en: 'Watch live' };
+/**
+ * The slowest upload we wait for: 1 MiB/s (8 Mbit/s) on top of the usual deadline, so a 50 MB video gets about
+ * 50 s more and a stalled connection still ends.
+ */
+const UPLOAD_FLOOR_BYTES_PER_SECOND = 1024 * 1024;
 
 interface TgUser { id: number; is_bot: boolean; first_name: string; username?: string }
 interface TgChat { id: number; type: 'private' | 'group' | 'supergroup' | 'channel'; title?: string; username?: string }
@@ -64,13 +70,13 @@ function botToken(ctx: ApiSetupContext): string | undefined {
  * status, Telegram's description and `parameters.retry_after`; throws a Retryable PublishError when no answer came
  * (deadlineFetch) or the body is not the Bot API's JSON (a proxy page): then nobody knows what happened.
  */
-async function call<T>(ctx: ApiSetupContext, token: string, method: string, body: Record<string, unknown> | Blob = {}): Promise<Answer<T>> {
+async function call<T>(ctx: ApiSetupContext, token: string, method: string, body: Record<string, unknown> | Blob = {}, timeoutMs?: number): Promise<Answer<T>> {
   // A Blob body is a multipart/form-data body from `multipart` (its type carries the boundary).
   const init: RequestInit = body instanceof Blob
     ? { method: 'POST', body }
     : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   // The URL holds the token: it goes to fetch only, never into a message or a log line.
-  const response = await ctx.fetch(`${ctx.apps.telegram.apiRoot}/bot${token}/${method}`, init);
+  const response = await ctx.fetch(`${ctx.apps.telegram.apiRoot}/bot${token}/${method}`, init, timeoutMs !== undefined ? { timeoutMs } : {});
   let json: { ok?: boolean; result?: T; error_code?: number; description?: string; parameters?: { retry_after?: number } };
   try {
     json = await response.json() as typeof json;
@@ -203,7 +209,7 @@ export const telegramChannelDriver: ApiPlatformDriver<TelegramChannelCredentials
     const refused = (what: string, answer: { status: number; description: string; retryAfterMs?: number }) => {
       if (answer.status === 401) return new CredentialsRejected('chatId', `Telegram refuses the bot token (TELEGRAM_BOT_TOKEN): ${answer.description}`);
       if (definite(answer.status) && answer.status !== 429) return new CredentialsRejected('chatId', `${what}: ${answer.description}`);
-      return apiFailure(`Telegram ${what}`, answer);
+      return apiFailure(what.startsWith('Telegram') ? what : `Telegram ${what}`, answer);
     };
 
     const me = await getMe(ctx, token);
@@ -294,13 +300,16 @@ export const telegramChannelDriver: ApiPlatformDriver<TelegramChannelCredentials
     // taps it, which is the closest thing: nobody sees sensitive content by scrolling past.
     if (post.sensitive) fields.has_spoiler = 'true';
     const button = buttonUrl(post.trackingUrl);
-    if (button) fields.reply_markup = JSON.stringify({ inline_keyboard: [[{ text: LIVE_BUTTON_TEXT, url: button }]] });
+    if (button) fields.reply_markup = JSON.stringify({ inline_keyboard: [[{ text: LIVE_BUTTON_TEXT[post.language ?? 'es'], url: button }]] });
     else if (post.trackingUrl) ctx.log.warn({ trackingUrl: post.trackingUrl }, 'tracking URL not usable as a Telegram button (needs http(s) and a public host); posting without it');
     // The file's bytes are read from disk when the request is sent; the name tells Telegram nothing about us.
     const body = multipart(fields, { field: 'video', filename: 'video.mp4', type: 'video/mp4', blob: await openAsBlob(post.videoPath) });
 
+    // One call uploads and posts: its deadline grows with the file, or a slow uplink would cut every big upload
+    // short and leave it `unconfirmed`.
+    const uploadMs = ctx.timeoutMs + Math.ceil(body.size / UPLOAD_FLOOR_BYTES_PER_SECOND) * 1000;
     await ctx.step('submitting');
-    const sent = await call<TgMessage>(ctx, token, 'sendVideo', body);
+    const sent = await call<TgMessage>(ctx, token, 'sendVideo', body, uploadMs);
     if (!sent.ok) {
       // An ok:false 4xx/429 means Telegram refused it: nothing was posted, a retry may post. A 5xx says nothing.
       if (definite(sent.status)) await ctx.step('prepared');

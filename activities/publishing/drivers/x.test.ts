@@ -346,7 +346,7 @@ describe('publishing', () => {
     const ctx = context(creds);
     const error = await failureOf(xDriver.publish(ctx, newPost())) as PublishError;
     expect(error.type).toBe('Retryable');
-    expect(error.retryAfterMs).toBeGreaterThan(117_000);
+    expect(error.retryAfterMs).toBeGreaterThan(110_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(120_000);
     const refused = x.requestsTo('POST /2/tweets')[0]!;
     expect(refused.status).toBe(429);
