@@ -121,6 +121,7 @@ export const dashboardSetup = {
   'accounts.settings.add': '+ Add subreddit',
   'accounts.settings.max': 'At most {n} subreddits.',
   'accounts.settings.subredditRequired': 'Type the subreddit (without r/).',
+  'accounts.settings.subredditInvalid': 'Only letters, digits and _ (2 to 21), without r/.',
   'accounts.settings.redditHint': 'One post per subreddit. In the template, {caption} is the caption’s first line and {tags} the hashtags; empty = the first line. The flair text is used only with a flair id.',
   'accounts.settings.noSubreddits': 'Without subreddits, this account’s publications have nowhere to go.',
   'accounts.settings.submit': 'Save settings',

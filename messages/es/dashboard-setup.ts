@@ -124,6 +124,7 @@ export const dashboardSetup = {
   'accounts.settings.add': '+ Añadir subreddit',
   'accounts.settings.max': 'Como máximo {n} subreddits.',
   'accounts.settings.subredditRequired': 'Escribe el subreddit (sin r/).',
+  'accounts.settings.subredditInvalid': 'Solo letras, números y _ (de 2 a 21), sin r/.',
   'accounts.settings.redditHint': 'Una publicación por subreddit. En la plantilla, {caption} es la primera línea del texto y {tags} los hashtags; vacía = la primera línea. El texto del flair solo se usa con un flair id.',
   'accounts.settings.noSubreddits': 'Sin subreddits, las publicaciones de esta cuenta no tienen dónde ir.',
   'accounts.settings.submit': 'Guardar ajustes',

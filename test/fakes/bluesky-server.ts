@@ -318,6 +318,13 @@ export class FakeBluesky extends EventEmitter {
     for (const [id, row] of this.refreshRows) if (row.did === did && row.appPassword === name) this.refreshRows.delete(id);
   }
 
+  /** The owner created another app password (Settings → App passwords → Add), e.g. to reconnect after revoking one. */
+  addAppPassword(did: string, name = `trafico-${randomBytes(2).toString('hex')}`): string {
+    const appPassword = base32(randomBytes(10)).slice(0, 16).match(/.{4}/g)!.join('-');
+    this.account(did).appPasswords.set(appPassword, name);
+    return appPassword;
+  }
+
   /** Bluesky's moderation took the account down. */
   takedown(did: string) {
     this.account(did).takendown = true;

@@ -4,8 +4,19 @@ import { apiGet, apiSend } from '$lib/load';
 import { translate } from '$lib/i18n';
 import { isSessionHealth } from '$lib/accounts';
 import { isAccountStatus, type Account, type AccountsResponse } from '$lib/types';
-import type { AccountDeleteResult, AccountUpdate } from '$contracts/api/accounts';
+import type { AccountDeleteResult, AccountUpdate, SessionCheckResult } from '$contracts/api/accounts';
+import type { ModelDetail } from '$contracts/api/models';
 import type { PlatformList } from '$contracts/api/platforms';
+import { DEFAULT_ZONE, ZONE_COOKIE, pickZone } from '$lib/components/overview/zone';
+import {
+	connectFlash,
+	credentialValues,
+	credentialsFromForm,
+	rowsFromForm,
+	settingsFieldsForForm,
+	subredditsFromRows,
+	SUBREDDIT_LIMIT
+} from '$lib/components/accounts/connections';
 
 /** What GET /api/models answers (another part of the console builds that route); only what this page reads. */
 interface ModelOption {
@@ -69,12 +80,14 @@ export const load: PageServerLoad = async ({ fetch, url }) => {
 		filters,
 		cursor,
 		modelNotFound,
+		// After an OAuth round trip the API sends the admin back here with ?connected= or ?connectError=.
+		flash: connectFlash(params),
 		platforms: platforms.ok ? platforms.data.items : [],
 		// The datalist's first suggestions; typing asks the API for more (when the models route answers).
 		models: models.ok ? models.data.items.map((m) => ({ id: m.id, name: m.name })) : []
 	};
 	if (modelNotFound) {
-		return { ...base, loadFailed: false as const, items: [] as Account[], nextCursor: null, summary: null };
+		return { ...base, loadFailed: false as const, items: [] as Account[], nextCursor: null, summary: null, sensitiveModelIds: [] as string[] };
 	}
 	const list = await apiGet<AccountsResponse>(fetch, url, `/api/accounts?${query}`);
 	if (!list.ok) return { ...base, loadFailed: true as const };
@@ -83,9 +96,23 @@ export const load: PageServerLoad = async ({ fetch, url }) => {
 		loadFailed: false as const,
 		items: list.data.items,
 		nextCursor: list.data.nextCursor,
-		summary: list.data.summary
+		summary: list.data.summary,
+		sensitiveModelIds: await sensitiveXModels(fetch, url, list.data.items)
 	};
 };
+
+/**
+ * The models of this page's X accounts whose content is sensitive: the X API has no per-post label, so their rows
+ * remind the admin of the account setting. One model read per such model (a page holds a handful).
+ */
+async function sensitiveXModels(fetch: typeof globalThis.fetch, url: URL, items: Account[]): Promise<string[]> {
+	const ids = [...new Set(items.filter((a) => a.driver === 'x').map((a) => a.modelId))];
+	const models = await Promise.all(ids.map((id) => apiGet<ModelDetail>(fetch, url, `/api/models/${encodeURIComponent(id)}`)));
+	return ids.filter((_, i) => {
+		const model = models[i]!;
+		return model.ok && model.data.sensitive;
+	});
+}
 
 const text = (data: FormData, name: string) => {
 	const value = data.get(name);
@@ -102,6 +129,58 @@ const typedValues = (data: FormData, action: string) => {
 const urlFields = ['profileUrl', 'streamUrl', 'trackingUrl'] as const;
 
 export const actions: Actions = {
+	/**
+	 * Connects an official-API account with its platform's credentials (Bluesky app password, Telegram channel,
+	 * X / Reddit tokens); the API checks them with the platform at once and names a wrong field. Secrets are never
+	 * sent back to the page.
+	 */
+	credentials: async ({ request, fetch, url, locals, cookies }) => {
+		const data = await request.formData();
+		const id = text(data, 'id');
+		const driver = text(data, 'driver');
+		const values = { action: 'credentials', id, ...credentialValues(driver, data) };
+		const zone = pickZone(cookies.get(ZONE_COOKIE)) ?? DEFAULT_ZONE;
+		const { body, problems } = credentialsFromForm(driver, data, zone);
+		const named = Object.entries(problems);
+		if (named.length > 0) {
+			const fields = Object.fromEntries(named.map(([name, key]) => [name, translate(locals.lang, key)]));
+			return fail(400, { error: 'invalid_request', message: Object.values(fields)[0]!, fields, values });
+		}
+		const sent = await apiSend<SessionCheckResult>(fetch, url, 'POST', `/api/accounts/${encodeURIComponent(id)}/credentials`, body, values);
+		if (!sent.ok) return sent.failure;
+		return { action: 'credentials', ok: true, id, state: sent.data.state, workflowId: sent.data.workflowId ?? null };
+	},
+
+	/** X: the link in a reply; Reddit: the subreddits (rows of the editor; removed and empty ones left out). */
+	publishSettings: async ({ request, fetch, url, locals }) => {
+		const data = await request.formData();
+		const id = text(data, 'id');
+		const driver = text(data, 'driver');
+		const values = typedValues(data, 'publishSettings');
+		let publishSettings: AccountUpdate['publishSettings'];
+		let rowOf: number[] = [];
+		if (driver === 'x') {
+			publishSettings = { linkInReply: data.get('linkInReply') === 'on' };
+		} else if (driver === 'reddit') {
+			const plan = subredditsFromRows(rowsFromForm(data));
+			const named = Object.entries(plan.problems);
+			if (named.length > 0) {
+				const fields = Object.fromEntries(named.map(([name, key]) => [name, translate(locals.lang, key, { n: SUBREDDIT_LIMIT })]));
+				return fail(400, { error: 'invalid_request', message: Object.values(fields)[0]!, fields, values });
+			}
+			publishSettings = { subreddits: plan.targets };
+			rowOf = plan.rowOf;
+		} else {
+			return fail(400, { error: 'invalid_request', message: `no publishing settings for ${driver || 'this platform'}`, values });
+		}
+		const sent = await apiSend<AccountUpdate>(fetch, url, 'PATCH', `/api/accounts/${encodeURIComponent(id)}`, { publishSettings }, values);
+		if (!sent.ok) {
+			const refusal = sent.failure.data as { fields?: Record<string, string> };
+			return fail(sent.failure.status, { ...sent.failure.data, fields: settingsFieldsForForm(refusal.fields, rowOf) });
+		}
+		return { action: 'publishSettings', ok: true, id, estimatedCostUsd: sent.data.estimatedCostUsd };
+	},
+
 	/** A new account: the model by name (typed with the datalist), the platform chosen from the list. */
 	create: async ({ request, fetch, url, locals }) => {
 		const data = await request.formData();

@@ -67,6 +67,15 @@ export const actions: Actions = {
 		return { action: 'rules', ok: true };
 	},
 
+	/** Sensitive / adult content: each publishing driver applies its platform's label. */
+	sensitive: async ({ request, fetch, url, params }) => {
+		const data = await request.formData();
+		const sensitive = data.get('sensitive') === 'on';
+		const sent = await apiSend<ModelDetail>(fetch, url, 'PATCH', `/api/models/${encodeURIComponent(params.id)}`, { sensitive }, { action: 'sensitive' });
+		if (!sent.ok) return sent.failure;
+		return { action: 'sensitive', ok: true, sensitive: sent.data.sensitive };
+	},
+
 	telegram: async ({ fetch, url, params }) => {
 		const sent = await apiSend<TelegramLinkCode>(fetch, url, 'POST', `/api/models/${encodeURIComponent(params.id)}/telegram-link`, {}, { action: 'telegram' });
 		if (!sent.ok) return sent.failure;

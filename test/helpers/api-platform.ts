@@ -1,0 +1,101 @@
+/**
+ * End-to-end helpers for official-API platforms: a model that publishes at once, an account on the platform
+ * created and connected through the API (as the dashboard does), and a video followed from POST /api/contents
+ * to its publication's end. The test file starts the platform's fake and points the stack at it through `env`.
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { eventsOf } from '../../db/events.js';
+import { findPublication, publicationsOfContent } from '../../db/publications.js';
+import { makeTestVideo } from './media.js';
+import { uploadVideo, type TestStack } from './stack.js';
+import { waitFor } from './wait.js';
+
+type Stack = Pick<TestStack, 'url' | 'apiToken' | 'app' | 'dataDir'>;
+
+export async function api<T = Record<string, unknown>>(stack: Stack, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }> {
+  const response = await fetch(`${stack.url}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: { authorization: `Bearer ${stack.apiToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+}
+
+export async function platformIdOf(stack: Stack, name: string): Promise<string> {
+  const { body } = await api<{ items: { id: string; name: string }[] }>(stack, 'GET', '/api/platforms?limit=100');
+  const found = body.items.find((p) => p.name === name);
+  if (!found) throw new Error(`platform ${name} is not registered (got ${body.items.map((p) => p.name).join(', ')})`);
+  return found.id;
+}
+
+/** A model that posts as soon as possible to `platform` only, and an account of hers there (not yet connected). */
+export async function createApiAccount(
+  stack: Stack, platform: string, opts: { username?: string; sensitive?: boolean; publishSettings?: Record<string, unknown>; trackingUrl?: string } = {},
+): Promise<{ modelId: string; accountId: string; username: string }> {
+  const run = randomBytes(3).toString('hex');
+  const model = await api<{ id: string }>(stack, 'POST', '/api/models', {
+    name: `${platform} ${run}`,
+    distribution: { slots: [], minSpacingMinutes: 0, maxPostsPerDay: 500, approvalRequired: false, allowedPlatforms: [platform], hashtags: ['envivo'] },
+  });
+  if (model.status !== 201) throw new Error(`model not created: ${model.status} ${JSON.stringify(model.body)}`);
+  if (opts.sensitive) await api(stack, 'PATCH', `/api/models/${model.body.id}`, { sensitive: true });
+  const username = opts.username ?? `cuenta_${run}`;
+  const account = await api<{ id: string }>(stack, 'POST', '/api/accounts', {
+    modelId: model.body.id, platformId: await platformIdOf(stack, platform), username,
+    trackingUrl: opts.trackingUrl ?? `https://trafico.example/t/${run}`,
+  });
+  if (account.status !== 201) throw new Error(`account not created: ${account.status} ${JSON.stringify(account.body)}`);
+  if (opts.publishSettings) {
+    const patched = await api(stack, 'PATCH', `/api/accounts/${account.body.id}`, { publishSettings: opts.publishSettings });
+    if (patched.status !== 200) throw new Error(`publish settings refused: ${patched.status} ${JSON.stringify(patched.body)}`);
+  }
+  return { modelId: model.body.id, accountId: account.body.id, username };
+}
+
+/**
+ * OAuth round trip as the admin's browser makes it: GET /api/accounts/:id/connect → the provider's authorize URL;
+ * `approve` plays the provider's consent page and returns where it redirects; the callback is then followed.
+ */
+export async function connectWithOAuth(stack: Stack, accountId: string, approve: (authorizeUrl: string) => Promise<string> | string) {
+  const start = await api(stack, 'GET', `/api/accounts/${accountId}/connect`);
+  if (start.status !== 302) throw new Error(`connect did not redirect: ${start.status} ${JSON.stringify(start.body)}`);
+  const authorizeUrl = start.headers.get('location')!;
+  const callback = new URL(await approve(authorizeUrl));
+  const back = await api(stack, 'GET', `${callback.pathname}${callback.search}`);
+  return { authorizeUrl, callbackStatus: back.status, location: back.headers.get('location') };
+}
+
+/** Sends a fresh test clip for the model and waits until its one publication ends (published, failed, held, unconfirmed). */
+export async function publishClip(stack: Stack, modelId: string, context = 'Esta noche en vivo') {
+  const video = readFileSync(await makeTestVideo(join(stack.dataDir, `clip-${randomBytes(3).toString('hex')}.mp4`), { seconds: 2, width: 360, height: 640 }));
+  const created = await uploadVideo(stack, { modelId, context, file: { data: video, name: 'clip.mp4' } });
+  if (created.status !== 202) throw new Error(`upload refused: ${created.status} ${JSON.stringify(created.body)}`);
+  const contentId = created.body.id as string;
+  const db = stack.app.db.db;
+  const publicationId = await waitFor(async () => (await publicationsOfContent(db, contentId))[0]?.id, { what: 'the publication', timeoutMs: 60_000 });
+  return { contentId, publicationId };
+}
+
+export async function waitForStatus(stack: Stack, publicationId: string, statuses: string[], timeoutMs = 90_000) {
+  return waitFor(async () => {
+    const publication = await findPublication(stack.app.db.db, publicationId);
+    return publication && statuses.includes(publication.status) ? publication : undefined;
+  }, { what: `publication ${publicationId} to be ${statuses.join(' or ')}`, timeoutMs });
+}
+
+/** The stored metrics rows of a publication (waits for at least one). */
+export async function waitForMetrics(stack: Stack, publicationId: string) {
+  return waitFor(async () => {
+    const events = await eventsOf(stack.app.db.db, { publicationId });
+    const read = events.filter((e) => e.type === 'metrics_read');
+    return read.length > 0 ? read : undefined;
+  }, { what: 'a metrics read', timeoutMs: 60_000 });
+}
+
+export async function alertsOf(stack: Stack, accountId: string) {
+  return (await eventsOf(stack.app.db.db, { accountId })).filter((e) => e.type === 'alert');
+}
