@@ -3,6 +3,7 @@
  * and the API's error type.
  */
 import type { Content } from '../contracts/api/contents.js';
+import { en } from '../messages/en/index.js';
 import type { Publication } from '../contracts/api/publications.js';
 import type { getContentWithPublications } from '../services/contents.js';
 import type { PublicationRow } from '../services/publication-views.js';
@@ -61,5 +62,7 @@ export function contentView(found: NonNullable<Awaited<ReturnType<typeof getCont
     duplicateOfId: c.duplicateOfId,
     captions: c.captionDrafts ?? {},
     publications: found.publications.map(publicationView),
+    sensitive: found.sensitive,
+    warnings: found.warnings.map((w) => ({ ...w, message: en.notices.approvalWarning[w.code] })),
   };
 }

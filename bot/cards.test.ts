@@ -39,6 +39,14 @@ function content(patch: Partial<Content> = {}): Content {
 }
 
 describe('approval card', () => {
+  it('lists where each platform labels the content or would refuse it, escaped, still within the limit', () => {
+    const body = approvalCardBody(content(), { name: 'Ana' }, 800, ['Reddit: marked NSFW <r/x>', 'Telegram: spoiler']);
+    expect(body.length).toBeLessThanOrEqual(800);
+    const parsed = parseTelegramHtml(body);
+    if ('error' in parsed) throw new Error(parsed.error);
+    expect(parsed.text).toContain('⚠️ Reddit: marked NSFW <r/x>\n⚠️ Telegram: spoiler');
+  });
+
   it('shows the model, context, media facts and the caption per platform, escaped, within the photo caption limit', () => {
     const body = approvalCardBody(content(), { name: 'Ana & Co' }, 800);
     expect(body.length).toBeLessThanOrEqual(800);

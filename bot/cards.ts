@@ -36,7 +36,8 @@ export const approvalKeyboard = (contentId: string) =>
   new InlineKeyboard().text(adminTexts.card.approve, callbackData.approve(contentId)).text(adminTexts.card.reject, callbackData.reject(contentId));
 
 /** The card's text (HTML), within the limit of where it goes. */
-export function approvalCardBody(content: Content, model: Pick<Model, 'name'>, limit: number): string {
+/** `warnings`: what each target platform will do with the content or refuse (core/labels.ts), already in the admin's words. */
+export function approvalCardBody(content: Content, model: Pick<Model, 'name'>, limit: number, warnings: string[] = []): string {
   const facts = [
     content.durationSeconds !== null ? `${Math.round(content.durationSeconds)} s` : undefined,
     content.width && content.height ? `${content.width}×${content.height}` : undefined,
@@ -47,6 +48,7 @@ export function approvalCardBody(content: Content, model: Pick<Model, 'name'>, l
     `👤 ${esc(model.name)}`,
     content.context ? `💬 ${esc(clip(content.context, 200))}` : undefined,
     facts ? `🎞 ${facts}` : undefined,
+    ...warnings.map((w) => `⚠️ ${esc(clip(w, 160))}`),
   ].filter(Boolean).join('\n');
   const drafts = Object.entries(content.captionDrafts ?? {});
   if (drafts.length === 0 && content.generatedCaption) drafts.push(['caption', { caption: content.generatedCaption, tags: content.generatedTags ?? [], source: 'template' }]);
@@ -61,11 +63,11 @@ export function approvalCardBody(content: Content, model: Pick<Model, 'name'>, l
 }
 
 /** Sends the card (photo when the thumbnail is readable here, text otherwise) and remembers it. */
-export async function sendApprovalCard(deps: BotDeps, api: Api, chatId: number, content: Content, model: Pick<Model, 'name'>) {
+export async function sendApprovalCard(deps: BotDeps, api: Api, chatId: number, content: Content, model: Pick<Model, 'name'>, warnings: string[] = []) {
   if (await findCard(deps.db, content.id)) return;
   const keyboard = approvalKeyboard(content.id);
   if (content.thumbnailPath && existsSync(content.thumbnailPath)) {
-    const body = approvalCardBody(content, model, photoBodyLimit);
+    const body = approvalCardBody(content, model, photoBodyLimit, warnings);
     try {
       const sent = await api.sendPhoto(chatId, new InputFile(content.thumbnailPath), { caption: body, parse_mode: 'HTML', reply_markup: keyboard });
       await insertCard(deps.db, { contentId: content.id, chatId, messageId: sent.message_id, kind: 'photo', body });
@@ -76,7 +78,7 @@ export async function sendApprovalCard(deps: BotDeps, api: Api, chatId: number, 
       logError(deps, error, 'approval card photo refused; sending text', { contentId: content.id });
     }
   }
-  const body = approvalCardBody(content, model, textBodyLimit);
+  const body = approvalCardBody(content, model, textBodyLimit, warnings);
   const sent = await api.sendMessage(chatId, body, { parse_mode: 'HTML', reply_markup: keyboard, link_preview_options: { is_disabled: true } });
   await insertCard(deps.db, { contentId: content.id, chatId, messageId: sent.message_id, kind: 'text', body });
 }

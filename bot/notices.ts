@@ -17,6 +17,7 @@ import { findModel } from '../db/models.js';
 import { publicationContext } from '../db/publications.js';
 import { alertsToRefresh, contentForNotice, findAlert, findCard, foldAlert, markAlertShown, saveAlert } from '../db/telegram.js';
 import { messagesFor } from '../messages/index.js';
+import { contentLabels } from '../services/contents.js';
 import { callbackData, decisionLine, markCard, sendApprovalCard } from './cards.js';
 import { logError, type BotDeps } from './deps.js';
 import { clip, esc, shortId, textsFor } from './messages.js';
@@ -125,7 +126,8 @@ export class Notices implements OutboxHandler {
     if (this.adminChatId === undefined || !event.contentId) return;
     const found = await contentForNotice(this.deps.db, event.contentId);
     if (!found || found.content.status !== 'new') return;
-    await sendApprovalCard(this.deps, this.api, this.adminChatId, found.content, found.model);
+    const { warnings } = await contentLabels(this.deps.db, found.content);
+    await sendApprovalCard(this.deps, this.api, this.adminChatId, found.content, found.model, warnings.map((w) => texts.approvalWarning[w.code]));
   }
 
   private async approvalReminder(event: EventOf<'approval_reminder'>) {

@@ -1,4 +1,6 @@
 /** Content commands and queries shared by the API, the bot and the dashboard. */
+import { approvalWarnings, type ApprovalWarning } from '../core/labels.js';
+import { loadPublishingContext } from '../db/publishing-context.js';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { LifecycleOptions } from '../core/lifecycle.js';
@@ -62,7 +64,24 @@ export async function submitContent(deps: ContentServiceDeps, input: SubmitConte
 export async function getContentWithPublications(db: Db, id: string) {
   const content = await findContent(db, id);
   if (!content) return undefined;
-  return { content, publications: await listPublications(db, { contentId: id }) };
+  return { content, publications: await listPublications(db, { contentId: id }), ...(await contentLabels(db, content)) };
+}
+
+/**
+ * Where the content's platforms label it or would refuse it (core/labels.ts), for the approval view: its accounts'
+ * targets as the scheduler will see them, and its label (the content's own, else the model's).
+ */
+export async function contentLabels(
+  db: Db, content: { id: string; sensitive: boolean | null; sizeBytes: number | null },
+): Promise<{ sensitive: boolean; warnings: ApprovalWarning[] }> {
+  const ctx = await loadPublishingContext(db, { contentId: content.id });
+  if (!ctx) return { sensitive: content.sensitive ?? false, warnings: [] };
+  const targets = ctx.targets.map((t) => ({
+    platform: t.platform.name, driver: t.platform.technicalConfig.driver, username: t.account.username,
+    settings: t.account.publishSettings, maxSizeBytes: t.capabilities.maxSizeBytes,
+  }));
+  const sensitive = content.sensitive ?? ctx.model.sensitive;
+  return { sensitive, warnings: approvalWarnings({ sensitive, sizeBytes: content.sizeBytes }, targets) };
 }
 
 /** A content can be decided while it is new (still ingesting, captioning or waiting for approval). */

@@ -49,7 +49,15 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 302: Redirect, ...errorReplies },
       },
     },
-    async (request, reply) => reply.redirect(await connectUrl(deps, request.params.id, { actor: request.actor }), 302),
+    async (request, reply) => {
+      try {
+        return reply.redirect(await connectUrl(deps, request.params.id, { actor: request.actor }), 302);
+      } catch (error) {
+        // The dashboard's "Conectar" is a top-level navigation: send the admin back to the page with the reason, not to a JSON page.
+        if (!(error instanceof ServiceError) || error.kind === 'unavailable' || !request.headers.accept?.includes('text/html')) throw error;
+        return reply.redirect(`/accounts?connectError=${encodeURIComponent(error.code)}`, 302);
+      }
+    },
   );
 
   app.get(

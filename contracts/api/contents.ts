@@ -56,6 +56,12 @@ export const Content = Type.Object({
   /** Per platform name: the caption drafted (or edited) before scheduling. */
   captions: Type.Record(Type.String(), CaptionDraft),
   publications: Type.Array(Publication),
+  /** Adult/sensitive (the content's own label, else her model's): drivers apply each platform's flag. */
+  sensitive: Type.Boolean(),
+  /** Per target account, how its platform labels the content or why it would refuse it (core/labels.ts). */
+  warnings: Type.Array(Type.Object({
+    platform: Type.String(), username: Type.String(), code: Type.String(), message: Type.String({ description: 'English; the dashboard and bot say it in the admin\'s language' }),
+  })),
 });
 export type Content = Static<typeof Content>;
 

@@ -21,6 +21,14 @@ export const notices = {
     title: '🔐 <b>Session expired</b>',
     body: 'The account is paused and its scheduled publications wait. Link the session again from the dashboard and resume the account.',
   },
+  approvalWarning: {
+    x_sensitive_setting: 'X: the API cannot flag a post; turn on "Mark media you post as having material that may be sensitive" for the account',
+    bluesky_adult_label: 'Bluesky: it carries the adult label (only people who opted in see it)',
+    reddit_nsfw: 'Reddit: marked NSFW; subreddits that do not allow NSFW refuse it',
+    reddit_no_subreddits: 'Reddit: the account has no subreddit configured; it will not be posted',
+    telegram_spoiler: 'Telegram: the video goes behind a spoiler',
+    telegram_too_big: 'Telegram: bigger than the cloud Bot API uploads (50 MB); a local Bot API server is needed',
+  },
   accountPaused: {
     title: '⏸ <b>Account paused</b>',
     body: 'The platform held the account back; its scheduled publications wait until you resume it.',

