@@ -100,7 +100,8 @@ describe('publishing', () => {
 
   it('obeys a 429: the next try waits for the time ratelimit-reset names', async () => {
     const { modelId, person } = await connectedAccount();
-    const resetAt = Math.ceil(Date.now() / 1000) + 3;
+    // Further than the api queue's first retry (5 s): only obeying the header can wait this long.
+    const resetAt = Math.ceil(Date.now() / 1000) + 9;
     bsky.failNext('com.atproto.repo.createRecord', {
       status: 429, headers: { 'ratelimit-limit': '5000', 'ratelimit-remaining': '0', 'ratelimit-reset': String(resetAt), 'ratelimit-policy': '5000;w=3600' },
     });

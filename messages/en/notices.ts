@@ -19,7 +19,7 @@ export const notices = {
   },
   sessionExpired: {
     title: '🔐 <b>Session expired</b>',
-    body: 'The account is paused and its scheduled publications wait. Link the session again from the dashboard and resume the account.',
+    body: 'The account is paused and its scheduled publications wait. Link the session again (or, for an API account, Reconnect it under Accounts) from the dashboard.',
   },
   approvalWarning: {
     x_sensitive_setting: 'X: the API cannot flag a post; turn on "Mark media you post as having material that may be sensitive" for the account',

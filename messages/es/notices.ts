@@ -23,7 +23,7 @@ export const notices = {
   },
   sessionExpired: {
     title: '🔐 <b>Sesión caducada</b>',
-    body: 'La cuenta quedó en pausa y sus publicaciones programadas esperan. Vuelve a vincular la sesión desde el dashboard y reanuda la cuenta.',
+    body: 'La cuenta quedó en pausa y sus publicaciones programadas esperan. Vuelve a vincular la sesión (o, si publica por API, pulsa Reconectar en Cuentas) desde el dashboard.',
   },
   /** Avisos de la tarjeta de aprobación por plataforma (core/labels.ts): cómo etiqueta el contenido adulto o por qué lo rechazaría. */
   approvalWarning: {
