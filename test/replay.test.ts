@@ -4,7 +4,7 @@
  *   workflows: a change that would break them fails CI. Re-record on purpose with RECORD_HISTORIES=1
  *   only when old runs can no longer exist (or after adding patches).
  * - Histories recorded in this very run (auto-approve → publish → metrics, approval with a caption edit,
- *   reject, reschedule then cancel) replay too.
+ *   reject, reschedule then cancel, an official-API account connected and publishing on the api queue) replay too.
  */
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -18,6 +18,9 @@ import { workflowBundle } from '../worker/index.js';
 import { postJson, publicationOf as publicationOfContent, setModelRules, slotFarAway, uploadClip } from './helpers/lifecycle.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
+import { startFakeBluesky, type FakeBluesky } from './fakes/bluesky-server.js';
+import { api as apiCall, createApiAccount, publishClip, waitForStatus } from './helpers/api-platform.js';
+import { sessionCheckWorkflowId } from '../contracts/workflows.js';
 
 const fixturesDir = fileURLToPath(new URL('./fixtures/histories', import.meta.url));
 const { History } = temporal.api.history.v1;
@@ -27,10 +30,16 @@ const toJson = (history: temporal.api.history.v1.IHistory) =>
 const fromJson = (text: string) => History.fromObject(JSON.parse(text));
 let stack: TestStack;
 
+let bsky: FakeBluesky;
+
 beforeAll(async () => {
-  stack = await startTestStack({ embedded: false });
+  bsky = await startFakeBluesky();
+  stack = await startTestStack({ embedded: false, env: { BLUESKY_SERVICE: bsky.url, BLUESKY_VIDEO_SERVICE: bsky.videoUrl } });
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  await bsky?.close();
+});
 
 async function replay(histories: { workflowId: string; history: unknown }[]) {
   const bundle = await workflowBundle();
@@ -89,6 +98,23 @@ it('histories of this run (every lifecycle path) replay without non-determinism'
   await stack.app.temporal.workflow.getHandle(scheduled.workflowId).result();
   recorded['publication-rescheduled-then-canceled'] = scheduled.workflowId;
   await setRules({});
+
+  // An official-API account: connected through a session-check workflow (the worker exchanges the credentials), then a
+  // publication whose publish and metrics activities run on the api queue.
+  const person = bsky.addAccount({ handle: `replay${Date.now().toString(36)}.bsky.social` });
+  const apiAccount = await createApiAccount(stack, 'bluesky', { username: person.handle });
+  const connected = await apiCall(stack, 'POST', `/api/accounts/${apiAccount.accountId}/credentials`, { identifier: person.handle, appPassword: person.appPassword });
+  expect(connected.status).toBe(200);
+  const { executions } = await stack.app.temporal.workflowService.listWorkflowExecutions({
+    namespace: stack.app.config.temporal.namespace, query: `WorkflowId STARTS_WITH '${sessionCheckWorkflowId(apiAccount.accountId, 'connect')}'`,
+  });
+  expect(executions).toHaveLength(1);
+  recorded['session-check-connect-api'] = executions[0]!.execution!.workflowId!;
+  const { publicationId: apiPublication } = await publishClip(stack, apiAccount.modelId, 'replay: api');
+  expect((await waitForStatus(stack, apiPublication, ['published', 'failed'])).status).toBe('published');
+  const apiWorkflowId = `publication-${apiPublication}`;
+  await stack.app.temporal.workflow.getHandle(apiWorkflowId).result();
+  recorded['publication-api-published-with-metrics'] = apiWorkflowId;
 
   const histories = [];
   for (const [name, workflowId] of Object.entries(recorded)) {
