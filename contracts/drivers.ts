@@ -32,5 +32,5 @@ export function isOAuthDriver(driver: string): driver is OAuthDriverKey {
 /** What our app asks each OAuth platform for: posting with media, reading the account's posts and their counters, and a refresh token. */
 export const oauthScopes: Record<OAuthDriverKey, string[]> = {
   x: ['tweet.read', 'tweet.write', 'users.read', 'media.write', 'offline.access'],
-  reddit: ['identity', 'submit', 'read', 'history', 'flair'],
+  reddit: ['identity', 'submit', 'read', 'history'],
 };

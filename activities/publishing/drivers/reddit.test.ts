@@ -15,7 +15,7 @@ import { apiApps, setupContext, testApiContext } from '../../../test/helpers/api
 import { startFakeReddit, type FakeReddit } from '../../../test/fakes/reddit-server.js';
 import { CredentialsRejected, type ApiApps, type ApiPost } from './api-types.js';
 import { PublishError } from '../errors.js';
-import { postRequirementProblems, redditAuthorizeUrl, redditDriver, redditTitle, type RedditCredentials } from './reddit.js';
+import { postRequirementProblems, redditDriver, redditScopes, redditTitle, type RedditCredentials } from './reddit.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -82,7 +82,10 @@ describe('connecting an account', () => {
   it('exchanges an authorization code for a permanent grant and refreshes it without rotating the refresh token', async () => {
     const redirectUri = 'https://trafico.example/oauth/callback/reddit';
     const state = randomUUID();
-    const url = new URL(redditAuthorizeUrl(apps, { state, redirectUri }));
+    // The consent URL as services/connections.ts builds it.
+    const url = new URL(`${reddit.authRoot}/api/v1/authorize?${new URLSearchParams({
+      client_id: apps.apis.reddit.client!.clientId, response_type: 'code', state, redirect_uri: redirectUri, duration: 'permanent', scope: redditScopes.join(' '),
+    })}`);
     expect(url.origin).toBe(reddit.authRoot);
     expect(url.searchParams.get('duration')).toBe('permanent');
     expect(url.searchParams.get('response_type')).toBe('code');

@@ -17,6 +17,7 @@
  * worker then stops), otherwise `publish` completes the missing ones. All subreddit rules are checked before
  * anything is posted, so a refusal does not leave a publication half posted.
  */
+import { oauthScopes } from '../../../contracts/drivers.js';
 import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ import type { RedditTarget } from '../../../core/types.js';
 import { makeThumbnail } from '../../media/probe.js';
 import { PublishError, sessionExpired } from '../errors.js';
 import {
-  CredentialsRejected, type ApiApps, type ApiCredentials, type ApiDriverContext, type ApiPlatformDriver, type ApiPost, type ApiSetupContext,
+  CredentialsRejected, type ApiCredentials, type ApiDriverContext, type ApiPlatformDriver, type ApiPost, type ApiSetupContext,
 } from './api-types.js';
 import { httpFailure, mediaUploadTimeoutMs, resetInSecondsHeaderMs, retryAfterHeaderMs } from './http.js';
 import type { MetricsRead, PostRef, SessionState } from './types.js';
@@ -39,25 +40,12 @@ export interface RedditCredentials extends ApiCredentials {
   username: string;
 }
 
-/** What the driver needs: who the account is, posting, reading posts, and the account's own submissions. */
-export const redditScopes = ['identity', 'submit', 'read', 'history'] as const;
+/** What the driver needs (asked for by services/connections.ts): who the account is, posting, reading posts, and the account's own submissions. */
+export const redditScopes = oauthScopes.reddit;
 
 /** Reddit's limit on a submission title. */
 export const REDDIT_TITLE_MAX = 300;
 const PUBLIC_ORIGIN = 'https://www.reddit.com';
-
-/**
- * The consent page the admin is sent to (for the service that starts the OAuth flow). `duration=permanent` is
- * what gives a refresh token; Reddit's OAuth does not document PKCE, so no code challenge is sent.
- */
-export function redditAuthorizeUrl(apps: ApiApps, opts: { state: string; redirectUri: string }): string {
-  const { authRoot, client } = apps.apis.reddit;
-  if (!client) throw new CredentialsRejected('platform', 'Reddit is not configured: set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET');
-  const query = new URLSearchParams({
-    client_id: client.clientId, response_type: 'code', state: opts.state, redirect_uri: opts.redirectUri, duration: 'permanent', scope: redditScopes.join(' '),
-  });
-  return `${authRoot}/api/v1/authorize?${query}`;
-}
 
 // ── Titles and subreddit rules (pure) ────────────────────────────────────────────────────────
 
@@ -106,7 +94,6 @@ const hostMatches = (host: string, domain: string) => host === domain.toLowerCas
  */
 export function postRequirementProblems(requirements: RedditPostRequirements, submission: { title: string; flairId?: string | null; url?: string | null }): string[] {
   const problems: string[] = [];
-  if (problems.length === 0) return problems;
   const title = submission.title.toLowerCase();
   const length = [...submission.title].length;
   const required = requirements.title_required_strings ?? [];
@@ -184,7 +171,7 @@ async function send(ctx: ApiSetupContext, url: string, init: RequestInit & { tok
 
 /** How long Reddit asks us to wait: the rate-limit window's reset (seconds), else Retry-After. */
 function waitMs(headers: Headers): number | undefined {
-  return undefined;
+  return resetInSecondsHeaderMs(headers, 'x-ratelimit-reset') ?? retryAfterHeaderMs(headers);
 }
 
 function failure(where: string, answer: Answer): PublishError {
@@ -345,7 +332,7 @@ async function waitForVideoPost(ctx: ApiDriverContext<RedditCredentials>, plan: 
 async function submitOne(ctx: ApiDriverContext<RedditCredentials>, plan: Plan, post: ApiPost): Promise<Listed> {
   const { target, title } = plan;
   const form: Record<string, string> = {
-    api_type: 'json', sr: target.subreddit, kind: target.kind, title, nsfw: 'false', spoiler: 'false',
+    api_type: 'json', sr: target.subreddit, kind: target.kind, title, nsfw: String(post.sensitive), spoiler: 'false',
     sendreplies: 'true', resubmit: 'true', validate_on_submit: 'true',
   };
   // Reddit takes flair_text only with a flair template (flair_id).
@@ -473,7 +460,7 @@ export const redditDriver: ApiPlatformDriver<RedditCredentials> = {
     if (answer.status === 401) throw new PublishError('RejectedByPlatform', 'Reddit refused our OAuth client while refreshing (HTTP 401): check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET');
     // Reddit answers token errors as {"error": …}, often with HTTP 200.
     if (typeof answer.body?.error === 'string') {
-      throw new PublishError('Retryable', `Reddit refused the refresh token of u/${credentials.username} (${answer.body.error}: revoked, or the app was removed): reconnect the account`);
+      throw sessionExpired(`Reddit refused the refresh token of u/${credentials.username} (${answer.body.error}: revoked, or the app was removed): reconnect the account`);
     }
     if (answer.status >= 400) throw failure('/api/v1/access_token', answer);
     if (typeof answer.body?.access_token !== 'string') throw new PublishError('Retryable', 'Reddit /api/v1/access_token: the answer has no access token');
@@ -511,7 +498,7 @@ export const redditDriver: ApiPlatformDriver<RedditCredentials> = {
       throw new PublishError('RejectedByPlatform', 'a Reddit link post needs a tracking URL, and this account has none');
     }
     const posted = await submittedWithMarker(ctx, post.marker);
-    const pending: Plan[] = targets.map((target) => ({ target, title: redditTitle(target, post) }));
+    const pending: Plan[] = targets.filter((t) => !posted.has(t.subreddit.toLowerCase())).map((target) => ({ target, title: redditTitle(target, post) }));
 
     // Every subreddit's rules first: a refusal in the last one must not leave the first ones posted.
     const problems: string[] = [];
@@ -541,7 +528,7 @@ export const redditDriver: ApiPlatformDriver<RedditCredentials> = {
   async findByMarker(ctx, post) {
     const targets = targetsOf(ctx);
     if (targets.length === 0) return null;
-    const posted = new Map<string, Listed>();
+    const posted = await submittedWithMarker(ctx, post.marker);
     const missing = targets.filter((t) => !posted.has(t.subreddit.toLowerCase()));
     if (missing.length > 0) {
       // Some subreddits still lack the post: publish() completes them (it skips the ones found here).
