@@ -39,6 +39,7 @@
  * status: 403 }` (akrherz/iembot#163), the `x-app-limit-24hour-*` headers of POST /2/tweets (read by twitter-api-v2).
  * The refusal of a text over 280 is not documented: this fake answers a 400 invalid-request problem.
  */
+import { xUrlPattern, xWeightedLength } from '../../core/x-text.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -228,39 +229,7 @@ const unauthorized = () => problem(401, 'Unauthorized', 'Unauthorized');
 
 const tokenError = (status: number, error: string, description: string) => new HttpError(status, { error, error_description: description });
 
-// ── Counting characters (https://docs.x.com/fundamentals/counting-characters) ────────────────────────
-
-const urlPattern = /\b(?:https?:\/\/|www\.)[^\s<>"]+/giu;
-/** Code points weighing 1 (twitter-text config v3); everything else weighs 2. */
-const lightRanges: [number, number][] = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/** X's weighted length: NFC, every URL 23, every emoji 2, Latin 1, CJK and other scripts 2. */
-export function weightedLength(text: string): number {
-  const nfc = text.normalize('NFC');
-  let total = 0;
-  let last = 0;
-  for (const match of nfc.matchAll(urlPattern)) {
-    total += weighSpan(nfc.slice(last, match.index)) + 23;
-    last = match.index + match[0].length;
-  }
-  return total + weighSpan(nfc.slice(last));
-}
-
-function weighSpan(text: string): number {
-  let total = 0;
-  for (const { segment } of segmenter.segment(text)) {
-    if (/\p{Extended_Pictographic}/u.test(segment)) {
-      total += 2;
-      continue;
-    }
-    for (const char of segment) {
-      const cp = char.codePointAt(0)!;
-      total += lightRanges.some(([from, to]) => cp >= from && cp <= to) ? 1 : 2;
-    }
-  }
-  return total;
-}
+// Counting characters: X's published rule (https://docs.x.com/fundamentals/counting-characters), core/x-text.ts.
 
 const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -777,7 +746,7 @@ export class FakeX extends EventEmitter {
       throw invalidRequest('media.media_ids must hold 1 to 4 media ids', 'media.media_ids');
     }
     if (text.trim() === '' && mediaIds.length === 0) throw invalidRequest('Post text or media is required.', 'text');
-    if (weightedLength(text) > 280) throw invalidRequest('Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.', 'text');
+    if (xWeightedLength(text) > 280) throw invalidRequest('Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.', 'text');
     for (const id of mediaIds) {
       const upload = this.uploads.get(id);
       if (!upload || upload.userId !== user.id || upload.state !== 'succeeded' || upload.expiresAt < Date.now()) throw invalidRequest('Your media IDs are invalid.', 'media.media_ids');
@@ -804,7 +773,7 @@ export class FakeX extends EventEmitter {
 
   private createPost(authorId: string, text: string, mediaIds: string[], replyTo: XPost | undefined): XPost {
     const tco = () => `https://t.co/${randomBytes(8).toString('base64url').slice(0, 10)}`;
-    const served = escapeText(text.replace(urlPattern, () => tco())) + (mediaIds.length > 0 ? `${text ? ' ' : ''}${tco()}` : '');
+    const served = escapeText(text.replace(xUrlPattern, () => tco())) + (mediaIds.length > 0 ? `${text ? ' ' : ''}${tco()}` : '');
     const post: XPost = {
       id: this.snowflake(), authorId, textSent: text, text: served, mediaIds, createdAt: new Date(), deleted: false,
       ...(replyTo ? { inReplyToTweetId: replyTo.id, inReplyToUserId: replyTo.authorId } : {}),

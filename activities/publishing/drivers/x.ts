@@ -17,6 +17,7 @@ import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { PlatformApis } from '../../../config.js';
 import { oauthScopes } from '../../../contracts/drivers.js';
+import { xWeightedLength } from '../../../core/x-text.js';
 import { PublishError } from '../errors.js';
 import {
   CredentialsRejected, type ApiCredentials, type ApiDriverContext, type ApiPlatformDriver, type ApiPost, type ApiSetupContext, type OAuthExchange,
@@ -49,40 +50,6 @@ const MAX_POLL_WAIT_MS = 30_000;
 /** The dashboard's cost of one post: X bills a post carrying a URL at a higher rate (https://docs.x.com/x-api/getting-started/pricing). */
 export function xPostCostUsd(x: PlatformApis['x'], hasUrl: boolean): number {
   return hasUrl ? x.linkPostCostUsd : x.postCostUsd;
-}
-
-// ── Counting characters as X does ──────────────────────────────────────────────────────────────────
-
-const urlPattern = /\b(?:https?:\/\/|www\.)[^\s<>"]+/giu;
-/** Code points that weigh 1 (twitter-text's v3 configuration); every other one weighs 2. */
-const lightRanges: [number, number][] = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/** X's weighted length: NFC text, each URL 23, each emoji 2, Latin 1, CJK and most other scripts 2. */
-export function xWeightedLength(text: string): number {
-  const nfc = text.normalize('NFC');
-  let total = 0;
-  let last = 0;
-  for (const match of nfc.matchAll(urlPattern)) {
-    total += spanWeight(nfc.slice(last, match.index)) + 23;
-    last = match.index + match[0].length;
-  }
-  return total + spanWeight(nfc.slice(last));
-}
-
-function spanWeight(text: string): number {
-  let total = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    if (/\p{Extended_Pictographic}/u.test(segment)) {
-      total += 2;
-      continue;
-    }
-    for (const char of segment) {
-      const cp = char.codePointAt(0)!;
-      total += lightRanges.some(([from, to]) => cp >= from && cp <= to) ? 1 : 2;
-    }
-  }
-  return total;
 }
 
 // ── Answers ──────────────────────────────────────────────────────────────────────────────────────
@@ -514,3 +481,5 @@ async function replyWithLink(session: Session, postId: string, text: string): Pr
     session.ctx.log.warn({ postId, err: error }, 'the reply with the tracking link failed; the post stands without it');
   }
 }
+
+export { xWeightedLength };
