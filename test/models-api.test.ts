@@ -53,7 +53,7 @@ describe('GET /api/models', () => {
     const first = await api('GET', `/api/models?q=${encodeURIComponent(`lista ${run}`)}&limit=2`);
     expect(first.status).toBe(200);
     expect(first.body.items.map((m: { name: string }) => m.name)).toEqual(names.slice(0, 2));
-    expect(Object.keys(first.body.items[0]).sort()).toEqual(['accountCount', 'id', 'lastPublishedAt', 'name', 'status', 'telegramLinked', 'timezone']);
+    expect(Object.keys(first.body.items[0]).sort()).toEqual(['accountCount', 'id', 'lastPublishedAt', 'name', 'sensitive', 'status', 'telegramLinked', 'timezone']);
     expect(first.body.items[0]).toMatchObject({ status: 'active', timezone: 'America/Bogota', accountCount: 0, lastPublishedAt: null, telegramLinked: false });
     expect(first.body.nextCursor).toEqual(expect.any(String));
 
