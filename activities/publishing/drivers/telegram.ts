@@ -39,10 +39,6 @@ export interface TelegramChannelCredentials extends ApiCredentials {
 
 /** sendVideo: "caption 0-1024 characters after entities parsing" (we send no parse_mode: the text is the text). */
 export const TELEGRAM_CAPTION_LIMIT = 1024;
-/** sendVideo: "Bots can currently send video files of up to 50 MB in size" through the cloud Bot API. */
-export const TELEGRAM_CLOUD_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
-/** A local Bot API server (--local) uploads "files up to 2000 MB" (#using-a-local-bot-api-server). */
-export const TELEGRAM_LOCAL_UPLOAD_LIMIT_BYTES = 2000 * 1024 * 1024;
 /** The inline button under the video that opens the tracking link, in the model's caption language. */
 export const LIVE_BUTTON_TEXT: Record<Language, string> = { es: 'Ver en vivo', en: 'Watch live' };
 /**
@@ -276,8 +272,8 @@ export const telegramChannelDriver: ApiPlatformDriver<TelegramChannelCredentials
     // The lead caps the platform's video size when scheduling; this only makes sure we never start an upload
     // Telegram must refuse (a 413 after sending 50 MB and more).
     const { size } = await stat(post.videoPath);
-    const { localApi } = ctx.apps.telegram;
-    const limit = localApi ? TELEGRAM_LOCAL_UPLOAD_LIMIT_BYTES : TELEGRAM_CLOUD_UPLOAD_LIMIT_BYTES;
+    // sendVideo: 50 MB through the cloud Bot API, 2000 MB through a local server (config.ts `uploadLimitBytes`).
+    const { localApi, uploadLimitBytes: limit } = ctx.apps.telegram;
     if (size > limit) {
       const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
       throw new PublishError('RejectedByPlatform', localApi

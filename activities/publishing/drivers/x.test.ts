@@ -17,7 +17,7 @@ import { oauthScopes } from '../../../contracts/drivers.js';
 import type { AccountPublishSettings } from '../../../core/types.js';
 import { PublishError } from '../errors.js';
 import { CredentialsRejected, type ApiApps, type ApiPost } from './api-types.js';
-import { X_CHUNK_BYTES, withoutLink, xDriver, xPostCostUsd, xRetryAfterMs, xWeightedLength, type XCredentials } from './x.js';
+import { X_CHUNK_BYTES, withoutLink, xDriver, xRetryAfterMs, xWeightedLength, type XCredentials } from './x.js';
 
 const execFileAsync = promisify(execFile);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -477,9 +477,4 @@ describe('pure helpers', () => {
     expect(withoutLink(`${trackingUrl}\nHola #live\n\n\nref:1`, trackingUrl)).toBe('Hola #live\n\nref:1');
   });
 
-  it('prices a post with a URL at the link rate', async () => {
-    await fake();
-    expect(xPostCostUsd(apps.apis.x, false)).toBe(0.015);
-    expect(xPostCostUsd(apps.apis.x, true)).toBe(0.2);
-  });
 });

@@ -15,7 +15,6 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { PlatformApis } from '../../../config.js';
 import { oauthScopes } from '../../../contracts/drivers.js';
 import { xWeightedLength } from '../../../core/x-text.js';
 import { PublishError } from '../errors.js';
@@ -47,10 +46,6 @@ const PROCESSING_LIMIT_MS = 5 * 60_000;
 /** check_after_secs is honoured, within these bounds. */
 const MAX_POLL_WAIT_MS = 30_000;
 
-/** The dashboard's cost of one post: X bills a post carrying a URL at a higher rate (https://docs.x.com/x-api/getting-started/pricing). */
-export function xPostCostUsd(x: PlatformApis['x'], hasUrl: boolean): number {
-  return hasUrl ? x.linkPostCostUsd : x.postCostUsd;
-}
 
 // ── Answers ──────────────────────────────────────────────────────────────────────────────────────
 
