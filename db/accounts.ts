@@ -72,11 +72,12 @@ const accountViewColumns = {
   platformName: platforms.name,
   driver: sql<string>`${platforms.technicalConfig}->>'driver'`,
   modelName: models.name,
+  modelSensitive: models.sensitive,
   publicationCount: sql<number>`(select count(*)::int from ${publications} where ${publications.accountId} = ${platformAccounts.id})`,
   sessionHealth: sessionHealthSql,
 };
 
-export type AccountViewRow = { account: PlatformAccount; platformName: string; driver: string; modelName: string; publicationCount: number; sessionHealth: SessionHealthState };
+export type AccountViewRow = { account: PlatformAccount; platformName: string; driver: string; modelName: string; modelSensitive: boolean; publicationCount: number; sessionHealth: SessionHealthState };
 
 /** A page of accounts for the admin, ordered by model name, platform, username (then id), after `after`. */
 export async function listAccountsPage(db: Db, filter: AccountListFilter, page: { limit: number; after?: AccountListKey }): Promise<AccountViewRow[]> {

@@ -152,6 +152,7 @@ function accountView(deps: AccountViewDeps, row: AccountViewRow): Account {
     publishesVia: driverKindOf(row.driver),
     connectWays: connectWays(row.driver),
     publishSettings: account.publishSettings ?? {},
+    modelSensitive: row.modelSensitive,
     estimatedCostUsd: row.driver === 'x' && deps.platformApis
       ? estimatedXCostUsd(deps.platformApis.x, account.publishSettings, account.trackingUrl !== null)
       : null,

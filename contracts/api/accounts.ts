@@ -98,6 +98,8 @@ export const Account = Type.Object({
   /** How the account links: `session` (file or password login), `oauth` (GET /api/accounts/:id/connect), `credentials` (POST …/credentials). */
   connectWays: Type.Array(StringEnum(['session', 'oauth', 'credentials'] as const)),
   publishSettings: PublishSettings,
+  /** Her model's content is sensitive/adult (platform labels apply; X needs its account setting). */
+  modelSensitive: Type.Boolean(),
   /** X only: what one publication is estimated to cost with X's per-post billing (a post carrying a URL costs more); null elsewhere. */
   estimatedCostUsd: Nullable(Type.Number()),
 });

@@ -5,7 +5,6 @@ import { translate } from '$lib/i18n';
 import { isSessionHealth } from '$lib/accounts';
 import { isAccountStatus, type Account, type AccountsResponse } from '$lib/types';
 import type { AccountDeleteResult, AccountUpdate, SessionCheckResult } from '$contracts/api/accounts';
-import type { ModelDetail } from '$contracts/api/models';
 import type { PlatformList } from '$contracts/api/platforms';
 import { DEFAULT_ZONE, ZONE_COOKIE, pickZone } from '$lib/components/overview/zone';
 import {
@@ -87,7 +86,7 @@ export const load: PageServerLoad = async ({ fetch, url }) => {
 		models: models.ok ? models.data.items.map((m) => ({ id: m.id, name: m.name })) : []
 	};
 	if (modelNotFound) {
-		return { ...base, loadFailed: false as const, items: [] as Account[], nextCursor: null, summary: null, sensitiveModelIds: [] as string[] };
+		return { ...base, loadFailed: false as const, items: [] as Account[], nextCursor: null, summary: null };
 	}
 	const list = await apiGet<AccountsResponse>(fetch, url, `/api/accounts?${query}`);
 	if (!list.ok) return { ...base, loadFailed: true as const };
@@ -96,23 +95,9 @@ export const load: PageServerLoad = async ({ fetch, url }) => {
 		loadFailed: false as const,
 		items: list.data.items,
 		nextCursor: list.data.nextCursor,
-		summary: list.data.summary,
-		sensitiveModelIds: await sensitiveXModels(fetch, url, list.data.items)
+		summary: list.data.summary
 	};
 };
-
-/**
- * The models of this page's X accounts whose content is sensitive: the X API has no per-post label, so their rows
- * remind the admin of the account setting. One model read per such model (a page holds a handful).
- */
-async function sensitiveXModels(fetch: typeof globalThis.fetch, url: URL, items: Account[]): Promise<string[]> {
-	const ids = [...new Set(items.filter((a) => a.driver === 'x').map((a) => a.modelId))];
-	const models = await Promise.all(ids.map((id) => apiGet<ModelDetail>(fetch, url, `/api/models/${encodeURIComponent(id)}`)));
-	return ids.filter((_, i) => {
-		const model = models[i]!;
-		return model.ok && model.data.sensitive;
-	});
-}
 
 const text = (data: FormData, name: string) => {
 	const value = data.get(name);
