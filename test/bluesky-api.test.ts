@@ -6,11 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAccountWithPlatform } from '../db/accounts.js';
-import { findPublication } from '../db/publications.js';
 import { startFakeBluesky, type FakeAccount, type FakeBluesky } from './fakes/bluesky-server.js';
-import { alertsOf, api, createApiAccount, publishClip, waitForMetrics, waitForStatus } from './helpers/api-platform.js';
+import { alertsOf, api, createApiAccount, oneOutTwoWaiting, publishClip, waitForMetrics, waitForRetryToEnd, waitForStatus } from './helpers/api-platform.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
-import { waitFor } from './helpers/wait.js';
 
 let stack: TestStack;
 let bsky: FakeBluesky;
@@ -133,12 +131,7 @@ describe('an expired session', () => {
     bsky.accessTokenTtlSeconds = 30;
     const { modelId, accountId, person } = await connectedAccount();
     // One publication goes out now; with an hour between posts the next two wait for their slots.
-    expect((await api(stack, 'PATCH', `/api/models/${modelId}`, { distribution: { minSpacingMinutes: 60 } })).status).toBe(200);
-    const posted = await publishClip(stack, modelId, 'primera');
-    expect((await waitForStatus(stack, posted.publicationId, ['published', 'failed'])).status).toBe('published');
-    const next = await publishClip(stack, modelId, 'segunda');
-    const later = await publishClip(stack, modelId, 'tercera');
-    await waitForStatus(stack, later.publicationId, ['scheduled']);
+    const { next, later } = await oneOutTwoWaiting(stack, modelId);
 
     // The owner revoked the app password: the session cannot be refreshed any more.
     bsky.revokeAppPassword(person.did, person.appPassword);
@@ -155,10 +148,7 @@ describe('an expired session', () => {
     expect(reconnected).toMatchObject({ status: 200, body: { state: 'logged_in', status: 'active' } });
     expect((await waitForStatus(stack, later.publicationId, ['scheduled'])).status).toBe('scheduled');
     expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-    const retried = await waitFor(async () => {
-      const p = await findPublication(db(), next.publicationId);
-      return p && p.attempts >= 2 && ['published', 'failed', 'unconfirmed'].includes(p.status) ? p : undefined;
-    }, { what: 'the retried publication to end', timeoutMs: 90_000 });
+    const retried = await waitForRetryToEnd(stack, next.publicationId);
     expect(retried.status, retried.lastError ?? '').toBe('published');
     expect(bsky.records(person.did)).toHaveLength(2);
     expect(await api(stack, 'POST', `/api/publications/${later.publicationId}/cancel`)).toMatchObject({ status: 202 });

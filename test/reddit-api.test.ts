@@ -10,11 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptJson, parseKey } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
-import { findPublication } from '../db/publications.js';
 import type { RedditTarget } from '../core/types.js';
 import { redditScopes } from '../activities/publishing/drivers/reddit.js';
 import { startFakeReddit, type FakePost, type FakeReddit } from './fakes/reddit-server.js';
-import { alertsOf, api, connectWithOAuth, createApiAccount, publishClip, waitForMetrics, waitForStatus } from './helpers/api-platform.js';
+import { alertsOf, api, connectWithOAuth, createApiAccount, oneOutTwoWaiting, publishClip, waitForMetrics, waitForRetryToEnd, waitForStatus } from './helpers/api-platform.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -278,12 +277,7 @@ describe('a revoked grant', () => {
     const id = run();
     const { modelId, accountId, user, tokens } = await connectedAccount({ subreddits: [{ subreddit: `held_${id}`, kind: 'link' }] });
     // One publication goes out now; with an hour between posts the next two wait for their slots.
-    expect((await api(stack, 'PATCH', `/api/models/${modelId}`, { distribution: { minSpacingMinutes: 60 } })).status).toBe(200);
-    const posted = await publishClip(stack, modelId, 'primera');
-    expect((await waitForStatus(stack, posted.publicationId, ['published', 'failed'])).status).toBe('published');
-    const next = await publishClip(stack, modelId, 'segunda');
-    const later = await publishClip(stack, modelId, 'tercera');
-    await waitForStatus(stack, later.publicationId, ['scheduled']);
+    const { next, later } = await oneOutTwoWaiting(stack, modelId);
 
     // The user removed the app in her Reddit preferences: the refresh token and every access token it issued stop working.
     reddit.revoke(tokens.refreshToken!);
@@ -304,10 +298,7 @@ describe('a revoked grant', () => {
     expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
     expect((await storedCredentials(accountId))!.refreshToken).not.toBe(tokens.refreshToken);
     expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-    const retried = await waitFor(async () => {
-      const p = await findPublication(db(), next.publicationId);
-      return p && p.attempts >= 2 && ['published', 'failed', 'unconfirmed'].includes(p.status) ? p : undefined;
-    }, { what: 'the retried publication to end', timeoutMs: 90_000 });
+    const retried = await waitForRetryToEnd(stack, next.publicationId);
     expect(retried.status, retried.lastError ?? '').toBe('published');
     expect(reddit.postsBy(user)).toHaveLength(2);
     expect(await api(stack, 'POST', `/api/publications/${later.publicationId}/cancel`)).toMatchObject({ status: 202 });

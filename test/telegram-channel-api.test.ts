@@ -13,7 +13,7 @@ import { findContent } from '../db/contents.js';
 import { eventsOf } from '../db/events.js';
 import { findPublication, metricsOfPublication, publicationsOfContent } from '../db/publications.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall, type TgChat } from './fakes/telegram-server.js';
-import { alertsOf, api, createApiAccount, platformIdOf, publishClip, waitForStatus } from './helpers/api-platform.js';
+import { alertsOf, api, createApiAccount, oneOutTwoWaiting, platformIdOf, publishClip, waitForRetryToEnd, waitForStatus } from './helpers/api-platform.js';
 import { makeTestVideo } from './helpers/media.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
@@ -212,12 +212,7 @@ describe('the bot removed from the channel', () => {
   it('expires the session and holds the account; the bot an admin again and the account reconnected release it', async () => {
     const { modelId, accountId, channel } = await connectedChannel();
     // One publication goes out now; with an hour between posts the next two wait for their slots.
-    expect((await api(stack, 'PATCH', `/api/models/${modelId}`, { distribution: { minSpacingMinutes: 60 } })).status).toBe(200);
-    const posted = await publishClip(stack, modelId, 'primera');
-    expect((await waitForStatus(stack, posted.publicationId, ['published', 'failed'])).status).toBe('published');
-    const next = await publishClip(stack, modelId, 'segunda');
-    const later = await publishClip(stack, modelId, 'tercera');
-    await waitForStatus(stack, later.publicationId, ['scheduled']);
+    const { next, later } = await oneOutTwoWaiting(stack, modelId);
 
     tg.removeBot(channel.id);
     expect((await api(stack, 'POST', `/api/publications/${next.publicationId}/publish-now`)).status).toBe(202);
@@ -242,10 +237,7 @@ describe('the bot removed from the channel', () => {
     expect(reconnected).toMatchObject({ status: 200, body: { state: 'logged_in', status: 'active' } });
     expect((await waitForStatus(stack, later.publicationId, ['scheduled'])).status).toBe('scheduled');
     expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-    const retried = await waitFor(async () => {
-      const p = await findPublication(db(), next.publicationId);
-      return p && p.attempts >= 2 && ['published', 'failed', 'unconfirmed'].includes(p.status) ? p : undefined;
-    }, { what: 'the retried publication to end', timeoutMs: 90_000 });
+    const retried = await waitForRetryToEnd(stack, next.publicationId);
     expect(retried.status, retried.lastError ?? '').toBe('published');
     expect(postsIn(channel)).toHaveLength(2);
     expect(await api(stack, 'POST', `/api/publications/${later.publicationId}/cancel`)).toMatchObject({ status: 202 });

@@ -14,10 +14,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptJson, encryptJson } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
-import { findPublication, publicationContext, publicationsOfContent } from '../db/publications.js';
+import { publicationContext, publicationsOfContent } from '../db/publications.js';
 import type { XCredentials } from '../activities/publishing/drivers/x.js';
 import { startFakeX, type FakeX, type RecordedXRequest, type XRoute, type XUser } from './fakes/x-server.js';
-import { alertsOf, api, connectWithOAuth, createApiAccount, publishClip, waitForMetrics, waitForStatus } from './helpers/api-platform.js';
+import { alertsOf, api, connectWithOAuth, createApiAccount, oneOutTwoWaiting, publishClip, waitForMetrics, waitForRetryToEnd, waitForStatus } from './helpers/api-platform.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -378,13 +378,8 @@ describe('tokens', () => {
   it('a revoked grant holds the account with a reconnect alert; connecting again by OAuth releases what waited', async () => {
     const { modelId, accountId, user } = await oauthAccount();
     // One publication goes out now; with an hour between posts the next two wait for their slots.
-    expect((await api(stack, 'PATCH', `/api/models/${modelId}`, { distribution: { minSpacingMinutes: 60 } })).status).toBe(200);
-    const posted = await publishClip(stack, modelId, 'primera');
-    expect((await waitForStatus(stack, posted.publicationId, ['published', 'failed', 'unconfirmed'])).status).toBe('published');
+    const { posted, next, later } = await oneOutTwoWaiting(stack, modelId);
     await waitForMetrics(stack, posted.publicationId);
-    const next = await publishClip(stack, modelId, 'segunda');
-    const later = await publishClip(stack, modelId, 'tercera');
-    await waitForStatus(stack, next.publicationId, ['scheduled']);
     await waitForStatus(stack, later.publicationId, ['scheduled']);
 
     // The owner removed our app from her connected apps: access and refresh tokens stop working.
@@ -405,10 +400,7 @@ describe('tokens', () => {
     expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
     expect((await waitForStatus(stack, later.publicationId, ['scheduled'])).status).toBe('scheduled');
     expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-    const retried = await waitFor(async () => {
-      const p = await findPublication(db(), next.publicationId);
-      return p && p.attempts >= 2 && ['published', 'failed', 'unconfirmed'].includes(p.status) ? p : undefined;
-    }, { what: 'the retried publication to end', timeoutMs: 90_000 });
+    const retried = await waitForRetryToEnd(stack, next.publicationId);
     expect(retried.status, retried.lastError ?? '').toBe('published');
     expect(postsOf(user)).toHaveLength(2);
     expect(await api(stack, 'POST', `/api/publications/${later.publicationId}/cancel`)).toMatchObject({ status: 202 });

@@ -99,3 +99,28 @@ export async function waitForMetrics(stack: Stack, publicationId: string) {
 export async function alertsOf(stack: Stack, accountId: string) {
   return (await eventsOf(stack.app.db.db, { accountId })).filter((e) => e.type === 'alert');
 }
+
+/**
+ * One publication out now, two more waiting for their slots an hour apart: the setting in which an account error
+ * must hold what waits (and a reconnection release it). Returns the three publications.
+ */
+export async function oneOutTwoWaiting(stack: Stack, modelId: string) {
+  const spaced = await api(stack, 'PATCH', `/api/models/${modelId}`, { distribution: { minSpacingMinutes: 60 } });
+  if (spaced.status !== 200) throw new Error(`spacing refused: ${spaced.status} ${JSON.stringify(spaced.body)}`);
+  const posted = await publishClip(stack, modelId, 'primera');
+  const first = await waitForStatus(stack, posted.publicationId, ['published', 'failed', 'unconfirmed']);
+  if (first.status !== 'published') throw new Error(`the first publication ended ${first.status}: ${first.lastError}`);
+  const next = await publishClip(stack, modelId, 'segunda');
+  const later = await publishClip(stack, modelId, 'tercera');
+  await waitForStatus(stack, next.publicationId, ['scheduled']);
+  await waitForStatus(stack, later.publicationId, ['scheduled']);
+  return { posted, next, later };
+}
+
+/** After POST …/retry: waits until the publication's second (or later) attempt has ended, whatever its outcome. */
+export async function waitForRetryToEnd(stack: Stack, publicationId: string) {
+  return waitFor(async () => {
+    const p = await findPublication(stack.app.db.db, publicationId);
+    return p && p.attempts >= 2 && ['published', 'failed', 'unconfirmed'].includes(p.status) ? p : undefined;
+  }, { what: 'the retried publication to end', timeoutMs: 90_000 });
+}
