@@ -16,6 +16,9 @@ export const tags = {
   overview: 'overview',
   events: 'events',
   alerts: 'alerts',
+  moderation: 'moderation',
+  calendar: 'calendar',
+  settings: 'settings',
 } as const;
 
 /** `security` of the routes anyone may call (no bearer token, no session). */

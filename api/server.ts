@@ -27,6 +27,11 @@ import { eventRoutes } from './routes/events.js';
 import { alertRoutes } from './routes/alerts.js';
 import { publicationRoutes } from './routes/publications.js';
 import { telegramWebhookRoutes } from './routes/telegram-webhook.js';
+import { calendarRoutes } from './routes/calendar.js';
+import { contentMediaRoutes } from './routes/content-media.js';
+import { moderationRoutes } from './routes/moderation.js';
+import { preferenceRoutes } from './routes/preferences.js';
+import { watermarkRoutes } from './routes/watermark.js';
 import { uiRoutes } from './ui.js';
 import { ApiError } from './views.js';
 
@@ -87,6 +92,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
   await app.register(healthRoutes);
   await app.register(contentRoutes);
+  await app.register(contentMediaRoutes);
+  await app.register(moderationRoutes);
+  await app.register(calendarRoutes);
+  await app.register(preferenceRoutes);
+  await app.register(watermarkRoutes);
   await app.register(publicationRoutes);
   await app.register(evidenceRoutes);
   await app.register(accountRoutes);

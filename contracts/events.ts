@@ -26,6 +26,7 @@ export const eventKinds = [
   'telegram_linked', 'model_paused', 'model_resumed',
   'model_created', 'model_updated', 'account_created', 'account_updated', 'account_deleted', 'platform_updated',
   'alert_acknowledged', 'api_token_created', 'api_token_revoked', 'admin_session_revoked', 'admin_password_changed',
+  'moderation_rule_changed',
 ] as const satisfies readonly (keyof EventPayloads)[];
 export type EventKind = (typeof eventKinds)[number];
 
@@ -82,7 +83,8 @@ export interface EventPayloads {
    */
   content_rejected: Partial<MediaFacts> & { reason: string; code?: string; at?: string };
   /** By the model's rules (`auto`), or by a person at `at`, maybe with edited captions for some platforms. */
-  content_approved: { auto: true } | { at: string; editedCaptions: string[] };
+  /** `overrides`: platforms approved despite their moderation violations (the rule codes overridden), by the actor. */
+  content_approved: { auto: true } | { at: string; editedCaptions: string[]; overrides?: { platform: string; violations: string[] }[] };
   content_duplicate: { sha256: string; duplicateOfId: string };
   /** Per platform: where the draft came from, and why the LLM draft was not used. */
   caption_generated: { llm: boolean; platforms: Record<string, { source: CaptionDraft['source']; fallback?: string }> };
@@ -152,6 +154,8 @@ export interface EventPayloads {
   admin_session_revoked: { sessionId: string; reason: 'logout' | 'revoked' | 'password_changed' };
   /** `revokedSessions`: how many other sessions ended with it. */
   admin_password_changed: { revokedSessions: number };
+  /** An auto-moderation rule created, edited or deleted (`platform` / `modelName` null = every one). */
+  moderation_rule_changed: { action: 'created' | 'updated' | 'deleted'; kind: string; value: string; platform: string | null; modelName: string | null };
 }
 
 /** The payload of one kind. */

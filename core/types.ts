@@ -134,3 +134,31 @@ export interface CaptionDraft {
 }
 /** contents.caption_drafts: keyed by platform name. */
 export type CaptionDrafts = Record<string, CaptionDraft>;
+
+/** Where a model's watermark sits on the frame. */
+export type WatermarkPosition = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'center';
+export const watermarkPositions = ['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center'] as const satisfies readonly WatermarkPosition[];
+
+/**
+ * A model's branding (models.watermark jsonb), burned into each platform variant by the media worker; the
+ * original stays untouched. Either a PNG logo (stored under MEDIA_DIR/branding, never served raw) or a text
+ * handle.
+ */
+export interface WatermarkSettings {
+  kind: 'logo' | 'text';
+  /** kind `text`: what is written, e.g. "@modelo". */
+  text?: string;
+  /** kind `logo`: path of the stored PNG (server side only). */
+  logoPath?: string;
+  /** kind `logo`: SHA-256 of the PNG, so the variant cache changes when the logo does. */
+  logoSha256?: string;
+  position: WatermarkPosition;
+  /** Logo width, or text height, as a share of the video's width (0.03..0.5). */
+  size: number;
+  /** 0.05..1 */
+  opacity: number;
+}
+
+/** Kinds of auto-moderation rule (moderation_rules.kind). */
+export type ModerationRuleKind = 'banned_word' | 'pattern' | 'required_tag' | 'max_mentions';
+export const moderationRuleKinds = ['banned_word', 'pattern', 'required_tag', 'max_mentions'] as const satisfies readonly ModerationRuleKind[];

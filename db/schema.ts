@@ -6,7 +6,10 @@ import {
   bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, text,
   timestamp, unique, uuid, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { AccountPublishSettings, BrowserProfile, CaptionDrafts, DistributionRules, PlatformCapabilities, PlatformTechnicalConfig } from '../core/types.js';
+import {
+  moderationRuleKinds, type AccountPublishSettings, type BrowserProfile, type CaptionDrafts, type DistributionRules, type PlatformCapabilities,
+  type PlatformTechnicalConfig, type WatermarkSettings,
+} from '../core/types.js';
 import { eventKinds } from '../contracts/events.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -26,6 +29,7 @@ export const showType = pgEnum('show_type', ['public', 'private', 'offline']);
 export const rollupGranularity = pgEnum('rollup_granularity', ['hour', 'day']);
 /** The kinds of system_events, listed once in contracts/events.ts with each kind's payload. */
 export const eventType = pgEnum('event_type', eventKinds);
+export const moderationRuleKind = pgEnum('moderation_rule_kind', moderationRuleKinds);
 
 export const models = pgTable('models', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -37,6 +41,8 @@ export const models = pgTable('models', {
   telegramLinkExpiresAt: ts('telegram_link_expires_at'),
   /** Her content is adult/sensitive by default: drivers apply each platform's label (a content may say otherwise). */
   sensitive: boolean('sensitive').notNull().default(false),
+  /** Optional branding burned into her platform variants (core WatermarkSettings); null = none. */
+  watermark: jsonb('watermark').$type<WatermarkSettings>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -160,6 +166,8 @@ export const publications = pgTable(
     index('publications_status_scheduled_idx').on(t.status, t.scheduledTime),
     // The overview's "published today" and "latest published" (bench/overview.ts: 100k rows).
     index('publications_published_at_idx').on(t.publishedAt),
+    // The calendar reads a range of scheduled times across every status (bench/calendar.ts).
+    index('publications_scheduled_time_idx').on(t.scheduledTime),
   ],
 );
 
@@ -410,6 +418,7 @@ export type Platform = typeof platforms.$inferSelect;
 export type PlatformAccount = typeof platformAccounts.$inferSelect;
 export type Content = typeof contents.$inferSelect;
 export type Publication = typeof publications.$inferSelect;
+export type ModerationRuleRow = typeof moderationRules.$inferSelect;
 /** Same as contracts/events.ts `EventKind`. */
 export type SystemEventType = (typeof eventType.enumValues)[number];
 export type SystemEvent = typeof systemEvents.$inferSelect;
@@ -426,4 +435,34 @@ export const apiRateLimits = pgTable('api_rate_limits', {
   key: text('key').primaryKey(),
   points: integer('points').notNull().default(0),
   expire: ts('expire'),
+});
+
+/**
+ * Auto-moderation (core/moderation.ts), checked on every caption draft and edit before approval. A rule applies
+ * to one platform or all (null) and to one model or all (null).
+ */
+export const moderationRules = pgTable(
+  'moderation_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    platformId: uuid('platform_id').references(() => platforms.id, { onDelete: 'cascade' }),
+    modelId: uuid('model_id').references(() => models.id, { onDelete: 'cascade' }),
+    kind: moderationRuleKind('kind').notNull(),
+    /** The banned word or phrase, the regular expression's source, the required tag/text, or the max count. */
+    value: text('value').notNull(),
+    /** Why the rule exists, shown with a violation. */
+    note: text('note'),
+    active: boolean('active').notNull().default(true),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('moderation_rules_model_idx').on(t.modelId), index('moderation_rules_platform_idx').on(t.platformId)],
+);
+
+/** The admin's own preferences (one row, id 1): the dashboard's time zone (null = the browser's). */
+export const adminPreferences = pgTable('admin_preferences', {
+  id: integer('id').primaryKey(),
+  timezone: text('timezone'),
+  updatedAt: updatedAt(),
 });

@@ -4,6 +4,11 @@ import { dashboardModels } from './dashboard-models.js';
 import { dashboardSetup } from './dashboard-setup.js';
 import { dashboardOverview } from './dashboard-overview.js';
 import { dashboardSecurity } from './dashboard-security.js';
+import { dashboardDesk } from './dashboard-desk.js';
+import { dashboardCalendar } from './dashboard-calendar.js';
+import { dashboardPublication } from './dashboard-publication.js';
+import { dashboardWatermark } from './dashboard-watermark.js';
+import { dashboardModeration } from './dashboard-moderation.js';
 
 
 export const dashboard = {
@@ -11,10 +16,18 @@ export const dashboard = {
   ...dashboardSetup,
   ...dashboardOverview,
   ...dashboardSecurity,
+  ...dashboardDesk,
+  ...dashboardCalendar,
+  ...dashboardPublication,
+  ...dashboardWatermark,
+  ...dashboardModeration,
   'brand': '100-Tráfico',
   'brand.tagline': 'Traffic dashboard',
   'nav.publications': 'Publications',
   'nav.overview': 'Overview',
+  'nav.contents': 'Contents',
+  'nav.calendar': 'Calendar',
+  'nav.moderation': 'Moderation',
   'nav.models': 'Models',
   'nav.platforms': 'Platforms',
   'nav.events': 'Events',

@@ -32,7 +32,10 @@ export const events = {
   content_rejected: (p) => p.reason,
   content_approved: (p) =>
     'auto' in p ? 'auto-approved by the model rules'
-      : p.editedCaptions.length ? `approved with edited captions for ${p.editedCaptions.join(', ')}` : 'approved',
+      : [
+        p.editedCaptions.length ? `approved with edited captions for ${p.editedCaptions.join(', ')}` : 'approved',
+        ...(p.overrides ?? []).map((o) => `moderation overridden on ${o.platform} (${o.violations.join(', ')})`),
+      ].join('; '),
   content_duplicate: (p) => `same video (sha256) as content ${p.duplicateOfId}; not published twice`,
   caption_generated: (p) => {
     const parts = Object.entries(p.platforms).map(([platform, o]) => `${platform}: ${o.source}${o.fallback ? ` (llm failed: ${o.fallback})` : ''}`);
@@ -104,4 +107,6 @@ export const events = {
   api_token_revoked: (p) => `API token "${p.name}" revoked`,
   admin_session_revoked: (p) => `dashboard session ended (${{ logout: 'logout', revoked: 'revoked from the list', password_changed: 'password change' }[p.reason]})`,
   admin_password_changed: (p) => `dashboard password changed; ${p.revokedSessions} sessions ended`,
+  moderation_rule_changed: (p) =>
+    `moderation rule ${p.action}: ${p.kind} "${p.value}" (${p.platform ?? 'every platform'}, ${p.modelName ?? 'every model'})`,
 } satisfies EventDescriptions;

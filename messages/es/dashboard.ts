@@ -6,11 +6,19 @@ import { dashboardModels } from './dashboard-models.js';
 import { dashboardSetup } from './dashboard-setup.js';
 import { dashboardOverview } from './dashboard-overview.js';
 import { dashboardSecurity } from './dashboard-security.js';
+import { dashboardDesk } from './dashboard-desk.js';
+import { dashboardCalendar } from './dashboard-calendar.js';
+import { dashboardPublication } from './dashboard-publication.js';
+import { dashboardWatermark } from './dashboard-watermark.js';
+import { dashboardModeration } from './dashboard-moderation.js';
 const base = {
   'brand': '100-Tráfico',
   'brand.tagline': 'Panel de tráfico',
   'nav.publications': 'Publicaciones',
   'nav.overview': 'Resumen',
+  'nav.contents': 'Contenidos',
+  'nav.calendar': 'Calendario',
+  'nav.moderation': 'Moderación',
   'nav.models': 'Modelos',
   'nav.platforms': 'Plataformas',
   'nav.events': 'Eventos',
@@ -152,7 +160,10 @@ const base = {
 };
 
 /** One flat vocabulary; each console concern keeps its words in its own file. */
-export const dashboard = { ...base, ...dashboardModels, ...dashboardSetup, ...dashboardOverview, ...dashboardSecurity };
+export const dashboard = {
+  ...base, ...dashboardModels, ...dashboardSetup, ...dashboardOverview, ...dashboardSecurity,
+  ...dashboardDesk, ...dashboardCalendar, ...dashboardPublication, ...dashboardWatermark, ...dashboardModeration,
+};
 
 /** Every key of the dashboard's vocabulary (the English dictionary must have them all). */
 export type DashboardKey = keyof typeof dashboard;

@@ -38,7 +38,10 @@ export const events = {
   content_rejected: (p) => p.reason,
   content_approved: (p) =>
     'auto' in p ? 'aprobado automáticamente por las reglas de la modelo'
-      : p.editedCaptions.length ? `aprobado con textos editados para ${p.editedCaptions.join(', ')}` : 'aprobado',
+      : [
+        p.editedCaptions.length ? `aprobado con textos editados para ${p.editedCaptions.join(', ')}` : 'aprobado',
+        ...(p.overrides ?? []).map((o) => `moderación ignorada en ${o.platform} (${o.violations.join(', ')})`),
+      ].join('; '),
   content_duplicate: (p) => `el mismo video (sha256) que el contenido ${p.duplicateOfId}; no se publica dos veces`,
   caption_generated: (p) => {
     const parts = Object.entries(p.platforms).map(([platform, o]) => `${platform}: ${captionSource(o.source)}${o.fallback ? ` (la IA falló: ${o.fallback})` : ''}`);
@@ -116,4 +119,7 @@ export const events = {
   admin_session_revoked: (p) =>
     `sesión del panel cerrada (${{ logout: 'cierre de sesión', revoked: 'revocada desde la lista', password_changed: 'cambio de contraseña' }[p.reason]})`,
   admin_password_changed: (p) => `contraseña del panel cambiada; ${p.revokedSessions} sesiones cerradas`,
+  moderation_rule_changed: (p) =>
+    `regla de moderación ${{ created: 'creada', updated: 'editada', deleted: 'borrada' }[p.action]}: ${p.kind} «${p.value}»` +
+    ` (${p.platform ?? 'todas las plataformas'}, ${p.modelName ?? 'todas las modelos'})`,
 } satisfies EventDescriptions;

@@ -1,0 +1,6 @@
+/** (being written) */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const watermarkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.requireAuth);
+};

@@ -1,0 +1,3 @@
+/** Dashboard words for the content queue (approval desk) (Spanish). Merged into `dashboard.ts`. */
+export const dashboardDesk = {
+};

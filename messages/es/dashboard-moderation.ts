@@ -1,0 +1,3 @@
+/** Dashboard words for the auto-moderation rules editor (Spanish). Merged into `dashboard.ts`. */
+export const dashboardModeration = {
+};

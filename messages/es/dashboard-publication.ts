@@ -1,0 +1,3 @@
+/** Dashboard words for the publication detail page (Spanish). Merged into `dashboard.ts`. */
+export const dashboardPublication = {
+};
