@@ -2,7 +2,8 @@
  * DTOs at the edge: what services return (database rows, Dates) becomes the shapes of contracts/api/,
  * and the API's error type.
  */
-import type { Content } from '../contracts/api/contents.js';
+import type { Content, ContentListItem } from '../contracts/api/contents.js';
+import type { Content as ContentRow } from '../db/schema.js';
 import { en } from '../messages/en/index.js';
 import type { Publication } from '../contracts/api/publications.js';
 import type { getContentWithPublications } from '../services/contents.js';
@@ -46,6 +47,11 @@ export function contentView(found: NonNullable<Awaited<ReturnType<typeof getCont
   return {
     id: c.id,
     modelId: c.modelId,
+    modelName: found.modelName,
+    modelTimezone: found.modelTimezone,
+    originalFilename: c.originalFilename,
+    mediaUrl: `/api/contents/${c.id}/media`,
+    thumbnailUrl: c.thumbnailPath ? `/api/contents/${c.id}/thumbnail` : null,
     status: c.status,
     workflowId: c.workflowId,
     receivedAt: c.receivedAt.toISOString(),
@@ -64,5 +70,24 @@ export function contentView(found: NonNullable<Awaited<ReturnType<typeof getCont
     publications: found.publications.map(publicationView),
     sensitive: found.sensitive,
     warnings: found.warnings.map((w) => ({ ...w, message: en.notices.approvalWarning[w.code] })),
+    targets: found.targets.map((t) => ({ ...t, accounts: t.accounts.map((a) => ({ ...a, plannedSlot: iso(a.plannedSlot) })) })),
+    moderationRules: found.moderationRules,
+  };
+}
+
+export function contentListItemView({ content: c, modelName }: { content: ContentRow; modelName: string }): ContentListItem {
+  return {
+    id: c.id,
+    status: c.status,
+    modelId: c.modelId,
+    modelName,
+    receivedAt: c.receivedAt.toISOString(),
+    context: c.context,
+    originalFilename: c.originalFilename,
+    media: { durationSeconds: c.durationSeconds, width: c.width, height: c.height, sizeBytes: c.sizeBytes },
+    thumbnailUrl: c.thumbnailPath ? `/api/contents/${c.id}/thumbnail` : null,
+    duplicateOfId: c.duplicateOfId,
+    rejectionReason: c.rejectionReason,
+    platforms: Object.keys(c.captionDrafts ?? {}),
   };
 }

@@ -35,6 +35,7 @@ export function serviceErrorText(error: unknown): string | undefined {
     case 'missing_model': return errors.missingModel;
     case 'no_workflow': return errors.noWorkflow;
     case 'invalid_state': return errors.invalidState;
+    case 'caption_violations': return errors.captionViolations(Object.keys(error.details?.fields ?? {}).map((f) => f.replace(/^captions\./, '')));
     default: return error.kind === 'unavailable' ? errors.unavailable : error.message;
   }
 }

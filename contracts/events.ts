@@ -114,7 +114,8 @@ export interface EventPayloads {
   /** After a publish error (`errorType`), or by hand (`reason`, absent = none given). */
   account_paused: { username: string; held: string[]; errorType: string } | { username: string; held: string[]; reason?: string };
   alert: AlertPayload;
-  approval_requested: NoPayload;
+  /** `violations`: why a model whose rules approve automatically still waits for a person (auto-moderation found these). */
+  approval_requested: { violations?: { platform: string; codes: string[] }[] };
   approval_reminder: { count: number };
   publication_rescheduled: { scheduledTime: string; at: string };
   /** `reason` absent = none given. */
@@ -125,7 +126,8 @@ export interface EventPayloads {
     | { cause: 'model'; modelName: string }
     | { cause: 'platform'; platform: string };
   publication_unconfirmed: PublishFailure;
-  media_variant_created: VariantPlan & { platform: string; path: string; reused: boolean; durationSeconds: number; sizeBytes: number };
+  /** `watermark`: the key of the model's watermark burned in (core/watermark.ts), when she has one. */
+  media_variant_created: VariantPlan & { platform: string; path: string; reused: boolean; durationSeconds: number; sizeBytes: number; watermark?: string };
   /** Resumed by hand, or (`loggedInOn` = the platform) a session check found it logged in again. */
   account_resumed: { username: string; released: string[]; loggedInOn?: string };
   session_checked: { username: string; platform: string; state: SessionState };

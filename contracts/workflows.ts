@@ -34,6 +34,8 @@ export type CaptionEdits = Record<string, { caption?: string; tags?: string[] }>
 export interface ApproveInput extends Actor {
   /** Per platform name: an edited caption and/or tags that replace the draft. */
   captions?: CaptionEdits;
+  /** Platforms approved despite their moderation violations (the codes), as the service found them; recorded with the actor. */
+  overrides?: { platform: string; violations: string[] }[];
 }
 export interface RejectInput extends Actor {
   reason: string;

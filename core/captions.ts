@@ -247,6 +247,23 @@ export function finalizeCaption(
   return { caption: layout(body), tags: fitted.tags };
 }
 
+/**
+ * A content's drafts with an approval's edits applied: an edit replaces the caption and/or tags of its platform
+ * (`source: 'edited'`); a platform without a draft starts from the generated caption.
+ */
+export function applyCaptionEdits(
+  drafts: Readonly<Record<string, CaptionDraft>>,
+  edits: Readonly<Record<string, { caption?: string; tags?: string[] }>> | undefined,
+  generated: { caption: string | null; tags: string[] | null },
+): Record<string, CaptionDraft> {
+  const out: Record<string, CaptionDraft> = { ...drafts };
+  for (const [platform, edit] of Object.entries(edits ?? {})) {
+    const base = out[platform] ?? { caption: generated.caption ?? '', tags: generated.tags ?? [], source: 'template' as const };
+    out[platform] = { caption: edit.caption ?? base.caption, tags: edit.tags ?? base.tags, source: 'edited' };
+  }
+  return out;
+}
+
 // ── LLM ────────────────────────────────────────────────────────────────────────────────────────
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -59,6 +59,8 @@ export interface CaptionUsage {
 }
 
 type Draft = Pick<CaptionDraft, 'caption' | 'tags'>;
+/** The limits a caption is checked against (a platform's effective capabilities, or this much of them). */
+export type CaptionLimits = Pick<PlatformCapabilities, 'maxCaptionLength' | 'maxHashtags' | 'linksAllowed'>;
 
 const linkPattern = /\b(?:https?:\/\/|www\.)[^\s<>"]+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|tv|ly|app|link|xyz|live|fans|cam|gg|info|site|online|club)\b/giu;
 const mentionPattern = /(^|[^\p{L}\p{N}_@.])@([\p{L}\p{N}_.]{1,64})/gu;
@@ -71,7 +73,7 @@ function hashtagsOf(draft: Draft): { inline: string[]; tags: string[] } {
 }
 
 /** The counters an editor shows against the platform's limits. */
-export function captionUsage(draft: Draft, caps: PlatformCapabilities): CaptionUsage {
+export function captionUsage(draft: Draft, caps: CaptionLimits): CaptionUsage {
   const body = draft.caption.trim();
   const { inline, tags } = hashtagsOf(draft);
   const tagLine = tags.map((t) => `#${t}`).join(' ');
@@ -95,13 +97,57 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A whole-word, case-insensitive matcher for a word or phrase. */
+/**
+ * A whole-word, case-insensitive matcher for a word or phrase (its spaces match any run of white space, a line
+ * break too). Letters include combining marks, so "cafe" is no whole word inside a decomposed "café"; callers
+ * match against NFC text.
+ */
 function wordMatcher(word: string): RegExp {
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(word.trim())}(?![\\p{L}\\p{N}_])`, 'iu');
+  const body = escapeRegExp(word.trim().normalize('NFC')).replace(/\s+/g, '\\s+');
+  return new RegExp(`(?<![\\p{L}\\p{M}\\p{N}_])${body}(?![\\p{L}\\p{M}\\p{N}_])`, 'iu');
 }
 
-/** Nested quantifiers such as `(a+)+` or `(a*)*`: the shape that makes a backtracking engine take exponential time. */
-const nestedQuantifier = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d)/;
+/**
+ * What makes a backtracking engine take exponential time on a long caption: a group repeated by `+`, `*` or
+ * `{…}` that holds a quantifier itself, however deep (`(a+)+`, `((a+))+`, `((ab)*)*`), or alternatives
+ * (`(a|a)+`, which can match the same text two ways). Read token by token: escapes and character classes are
+ * skipped, so `(a\+)+` and `([+|])+` pass.
+ */
+function hangingShape(source: string): 'nested' | 'alternation' | null {
+  // Per open group: whether it holds a quantifier, and whether it holds alternatives.
+  const open: { quantified: boolean; alternation: boolean }[] = [];
+  let closed: { quantified: boolean; alternation: boolean } | null = null;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    const justClosed = closed;
+    closed = null;
+    if (ch === '\\') {
+      i++;
+    } else if (ch === '[') {
+      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
+    } else if (ch === '(') {
+      open.push({ quantified: false, alternation: false });
+      if (source[i + 1] === '?') i++; // (?: (?= (?! (?<= (?<! (?<name>: that '?' repeats nothing
+    } else if (ch === ')') {
+      closed = open.pop() ?? null;
+      const parent = open.at(-1);
+      if (closed && parent) {
+        parent.quantified ||= closed.quantified;
+        parent.alternation ||= closed.alternation;
+      }
+    } else if (ch === '|') {
+      const group = open.at(-1);
+      if (group) group.alternation = true;
+    } else if (ch === '+' || ch === '*' || (ch === '{' && /^\{\d+(?:,\d*)?\}/.test(source.slice(i)))) {
+      if (justClosed?.quantified) return 'nested';
+      if (justClosed?.alternation) return 'alternation';
+      const group = open.at(-1);
+      if (group) group.quantified = true;
+      if (ch === '{') i = source.indexOf('}', i);
+    }
+  }
+  return null;
+}
 
 /** Why a rule cannot be saved (null when it can). */
 export function ruleProblem(rule: Pick<ModerationRule, 'kind' | 'value'>): string | null {
@@ -112,22 +158,30 @@ export function ruleProblem(rule: Pick<ModerationRule, 'kind' | 'value'>): strin
     case 'banned_word':
       return null;
     case 'required_tag':
-      return value.startsWith('#') && /\s/.test(value) ? 'a hashtag has no spaces' : null;
+      // Hashtags are compared as normalizeHashtags leaves them: anything else could never be satisfied.
+      return value.startsWith('#') && !/^#[\p{L}\p{N}_]+$/u.test(value) ? 'a hashtag is # followed by letters, digits or _ only' : null;
     case 'max_mentions':
       return /^\d{1,3}$/.test(value) ? null : 'value must be a whole number from 0 to 999';
-    case 'pattern':
+    case 'pattern': {
+      let compiled: RegExp;
       try {
-        new RegExp(value, 'iu');
+        compiled = new RegExp(value, 'iu');
       } catch (error) {
         return `not a valid regular expression: ${(error as Error).message}`;
       }
-      if (nestedQuantifier.test(value) || /\\\d/.test(value)) return 'nested quantifiers and back-references are not allowed (they can hang the server)';
+      if (/\\(?:\d|k<)/.test(value)) return 'back-references are not allowed (they can hang the server)';
+      switch (hangingShape(value)) {
+        case 'nested': return 'nested quantifiers such as (a+)+ are not allowed (they can hang the server)';
+        case 'alternation': return 'a repeated group of alternatives such as (a|b)+ is not allowed (it can hang the server); use a character class [ab]+';
+      }
+      if (compiled.test('')) return 'the pattern matches an empty text, so it would flag every caption';
       return null;
+    }
   }
 }
 
 /** Everything wrong with a draft on one platform: its limits first, then the rules given (already filtered by `rulesFor`). */
-export function checkCaption(draft: Draft, caps: PlatformCapabilities, rules: readonly ModerationRule[] = []): CaptionViolation[] {
+export function checkCaption(draft: Draft, caps: CaptionLimits, rules: readonly ModerationRule[] = []): CaptionViolation[] {
   const usage = captionUsage(draft, caps);
   const out: CaptionViolation[] = [];
   if (usage.characters > usage.maxCharacters) {
@@ -146,20 +200,17 @@ export function checkCaption(draft: Draft, caps: PlatformCapabilities, rules: re
     out.push({ code: 'link_not_allowed', overridable: false, params: { links: usage.links }, message: 'the platform takes no links in a caption' });
   }
   const { inline, tags } = hashtagsOf(draft);
-  const allTags = [...inline, ...tags].map((t) => t.toLowerCase());
-  const fullText = [draft.caption, ...tags.map((t) => `#${t}`)].join('\n');
+  const allTags = [...inline, ...tags].map((t) => t.normalize('NFC').toLowerCase());
+  // NFC: a decomposed "é" (e + combining accent, as some keyboards and pastes send it) reads as the composed one.
+  const fullText = [draft.caption, ...tags.map((t) => `#${t}`)].join('\n').normalize('NFC');
   for (const rule of rules) {
-    const value = rule.value.trim();
+    const value = rule.value.trim().normalize('NFC');
     const base = { overridable: true, ruleId: rule.id };
     if (rule.kind === 'banned_word') {
       if (wordMatcher(value).test(fullText)) out.push({ ...base, code: 'banned_word', params: { word: value }, message: `"${value}" is banned` });
     } else if (rule.kind === 'pattern') {
-      let found: RegExpExecArray | null = null;
-      try {
-        found = new RegExp(value, 'iu').exec(fullText);
-      } catch {
-        // A rule saved before a check tightened: never blocks on its own error.
-      }
+      // A rule saved before a check tightened (or written around the API) never runs when it could hang or fail.
+      const found = ruleProblem(rule) === null ? new RegExp(value, 'iu').exec(fullText) : null;
       if (found) out.push({ ...base, code: 'pattern', params: { pattern: value, match: found[0].slice(0, 60) }, message: `"${found[0].slice(0, 60)}" matches a forbidden pattern` });
     } else if (rule.kind === 'required_tag') {
       const present = value.startsWith('#')
@@ -179,4 +230,22 @@ export function checkCaption(draft: Draft, caps: PlatformCapabilities, rules: re
 /** The violations an approval leaves standing: every limit, and the rules of platforms not overridden. */
 export function blockingViolations(violations: readonly CaptionViolation[], overridden: boolean): CaptionViolation[] {
   return violations.filter((v) => !v.overridable || !overridden);
+}
+
+/**
+ * Every platform's violations for a content's drafts (platforms whose limits are unknown — disabled since the
+ * draft was made — are left out: nothing will be posted there).
+ */
+export function draftViolations(
+  drafts: Readonly<Record<string, Draft>>,
+  limitsByPlatform: Readonly<Record<string, CaptionLimits>>,
+  rules: readonly ModerationRule[],
+  modelId: string,
+): Record<string, CaptionViolation[]> {
+  const out: Record<string, CaptionViolation[]> = {};
+  for (const [platform, draft] of Object.entries(drafts)) {
+    const limits = limitsByPlatform[platform];
+    if (limits) out[platform] = checkCaption(draft, limits, rulesFor(rules, platform, modelId));
+  }
+  return out;
 }

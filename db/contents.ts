@@ -1,10 +1,10 @@
 /**
  * Contents: the row of each uploaded video, ingest results, the per-model dedupe lock and duplicate look-up.
  */
-import { and, asc, desc, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, ne, or, sql } from 'drizzle-orm';
 import type { MediaFacts } from '../core/types.js';
 import { type Db, inTransaction } from './client.js';
-import { contents, platformAccounts, platforms, publications, type Content } from './schema.js';
+import { contents, models, platformAccounts, platforms, publications, type Content } from './schema.js';
 
 /** contents.rejected_by of a content that ingest refused for its media (not a person's decision). */
 export const INGEST_ACTOR = 'system:ingest';
@@ -92,4 +92,44 @@ export async function recentContentsOfModel(db: Db, modelId: string, limit: numb
     .where(inArray(publications.contentId, rows.map((r) => r.id)))
     .orderBy(publications.createdAt);
   return rows.map((content) => ({ content, publications: pubs.filter((p) => p.publication.contentId === content.id) }));
+}
+
+export interface ContentListFilter {
+  status?: Content['status'];
+  modelId?: string;
+  /** Part of the model's name, the context, the file name or a caption draft (case ignored). */
+  q?: string;
+}
+export interface ContentListKey {
+  receivedAt: Date;
+  id: string;
+}
+
+/** Contents with their model's name, keyset-paged on (received_at, id): ascending for the queue, else newest first. */
+export async function listContents(db: Db, query: ContentListFilter & { ascending: boolean; after?: ContentListKey; limit: number }) {
+  const conditions = [];
+  if (query.status) conditions.push(eq(contents.status, query.status));
+  if (query.modelId) conditions.push(eq(contents.modelId, query.modelId));
+  const q = query.q?.trim();
+  if (q) {
+    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(or(
+      ilike(models.name, like), ilike(contents.context, like), ilike(contents.originalFilename, like),
+      sql`${contents.captionDrafts}::text ilike ${like}`,
+    ));
+  }
+  if (query.after) {
+    const { receivedAt, id } = query.after;
+    conditions.push(query.ascending
+      ? sql`(${contents.receivedAt}, ${contents.id}) > (${receivedAt.toISOString()}::timestamptz, ${id}::uuid)`
+      : sql`(${contents.receivedAt}, ${contents.id}) < (${receivedAt.toISOString()}::timestamptz, ${id}::uuid)`);
+  }
+  const order = query.ascending ? [asc(contents.receivedAt), asc(contents.id)] : [desc(contents.receivedAt), desc(contents.id)];
+  return db
+    .select({ content: contents, modelName: models.name })
+    .from(contents)
+    .innerJoin(models, eq(models.id, contents.modelId))
+    .where(and(...conditions))
+    .orderBy(...order)
+    .limit(query.limit);
 }

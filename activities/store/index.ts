@@ -4,13 +4,15 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
-import { draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
+import { applyCaptionEdits, draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
+import { draftViolations } from '../../core/moderation.js';
+import { activeModerationRules } from '../../db/moderation-rules.js';
 import { platformSkipReason } from '../../core/platforms.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
 import { driverKindOf, type DriverKind } from '../../contracts/drivers.js';
 import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
 import { publicationWorkflowId, type Actor, type ApproveInput, type RejectInput } from '../../contracts/workflows.js';
-import type { CaptionDrafts, PostMetrics, PublicationStatus } from '../../core/types.js';
+import type { PostMetrics, PublicationStatus } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { lockAccounts, setAccountStatusMoving } from '../../db/accounts.js';
 import { findContent, updateContent } from '../../db/contents.js';
@@ -52,11 +54,15 @@ export function createStoreActivities({ db }: ActivityDeps) {
   return {
     /** Approves at once when the model's rules do not ask for a person; otherwise says how long until a reminder. */
     async approveIfAutomatic(contentId: string): Promise<{ approved: boolean; reminderAfterMs: number }> {
-      const { content, model, rules } = await mustContent(contentId);
+      const { content, model, rules, platforms } = await mustContent(contentId);
       const reminderAfterMs = Math.max(1, rules.approvalReminderHours * 3_600_000);
       if (content.status === 'approved') return { approved: true, reminderAfterMs };
-      if (rules.approvalRequired) {
-        await recordEvent(db, 'approval_requested', {}, { contentId, modelId: model.id });
+      // Auto-moderation: a draft that breaks a limit or a rule waits for a person even when her rules approve alone.
+      const limits = Object.fromEntries(platforms.map((p) => [p.platform.name, p.capabilities]));
+      const found = draftViolations(content.captionDrafts ?? {}, limits, await activeModerationRules(db, model.id), model.id);
+      const violations = Object.entries(found).filter(([, v]) => v.length > 0).map(([platform, v]) => ({ platform, codes: v.map((x) => x.code) }));
+      if (rules.approvalRequired || violations.length > 0) {
+        await recordEvent(db, 'approval_requested', violations.length ? { violations } : {}, { contentId, modelId: model.id });
         return { approved: false, reminderAfterMs };
       }
       await updateContent(db, contentId, { status: 'approved', approvedAt: new Date(), approvedBy: 'auto:rules' });
@@ -74,17 +80,16 @@ export function createStoreActivities({ db }: ActivityDeps) {
       const { content, model } = await mustContent(contentId);
       const at = new Date(decision.at);
       if (decision.approved) {
-        const drafts: CaptionDrafts = { ...content.captionDrafts };
-        for (const [platform, edit] of Object.entries(decision.captions ?? {})) {
-          const base = drafts[platform] ?? { caption: content.generatedCaption ?? '', tags: content.generatedTags ?? [], source: 'template' as const };
-          drafts[platform] = { caption: edit.caption ?? base.caption, tags: edit.tags ?? base.tags, source: 'edited' };
-        }
+        const drafts = applyCaptionEdits(content.captionDrafts ?? {}, decision.captions, { caption: content.generatedCaption, tags: content.generatedTags });
         await updateContent(db, contentId, { status: 'approved', approvedAt: at, approvedBy: decision.actor, captionDrafts: drafts });
       } else {
         await updateContent(db, contentId, { status: 'rejected', rejectionReason: decision.reason, rejectedAt: at, rejectedBy: decision.actor });
       }
       const links = { contentId, modelId: model.id, actor: decision.actor };
-      if (decision.approved) await recordEvent(db, 'content_approved', { at: decision.at, editedCaptions: Object.keys(decision.captions ?? {}) }, links);
+      if (decision.approved) {
+        const overrides = decision.overrides?.length ? { overrides: decision.overrides } : {};
+        await recordEvent(db, 'content_approved', { at: decision.at, editedCaptions: Object.keys(decision.captions ?? {}), ...overrides }, links);
+      }
       else await recordEvent(db, 'content_rejected', { reason: decision.reason, at: decision.at }, links);
     },
 

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { InvalidMediaError, probeVideo } from '../../activities/media/probe.js';
 import { errorReplies, IdParams } from '../../contracts/api/common.js';
 import {
-  ApproveBody, Content, ContentSubmitted, ContentUpload, Decision, maxContextLength, RejectBody,
+  ApproveBody, Content, ContentList, ContentListQuery, ContentSubmitted, ContentUpload, Decision, maxContextLength, RejectBody,
 } from '../../contracts/api/contents.js';
-import { approveContent, getContentWithPublications, rejectContent, submitContent } from '../../services/contents.js';
+import { approveContent, getContentWithPublications, listContentsPage, rejectContent, submitContent } from '../../services/contents.js';
 import { documentedOnly, tags } from '../route-docs.js';
-import { ApiError, contentView } from '../views.js';
+import { ApiError, contentListItemView, contentView } from '../views.js';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const videoExtensions = new Set(['.mp4', '.mov', '.m4v', '.webm', '.mkv', '.avi', '.3gp']);
@@ -88,6 +88,23 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    '/api/contents',
+    {
+      schema: {
+        tags: [tags.contents],
+        summary: 'Contents: the approval queue (status=new, oldest first) or any status (newest first), searchable',
+        description: '`q` matches part of the model name, the context, the file name or a caption draft. Keyset-paged: pass `nextCursor` as `cursor`.',
+        querystring: ContentListQuery,
+        response: { 200: ContentList, '4xx': errorReplies['4xx'] },
+      },
+    },
+    async (request) => {
+      const page = await listContentsPage(db, request.query);
+      return { items: page.items.map(contentListItemView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
     '/api/contents/:id',
     {
       schema: {
@@ -111,7 +128,10 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: [tags.contents],
         summary: 'Approve, optionally with edited captions per platform',
-        description: '409 when already decided; 400 for a platform the content has no caption for.',
+        description:
+          'Each platform\'s caption (as edited) is checked against its limits and the moderation rules: 400 `caption_violations` ' +
+          'names every `captions.<platform>` still in breach. Moderation violations pass for the platforms listed in `overrides` ' +
+          '(recorded with who); limits never do. 409 when already decided; 400 for a platform the content has no caption for.',
         params: IdParams,
         body: ApproveBody,
         response: { 202: Decision, ...errorReplies },
@@ -119,7 +139,7 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { id } = request.params;
-      return reply.code(202).send(await approveContent({ db, temporal }, id, { actor: request.actor, captions: request.body.captions }));
+      return reply.code(202).send(await approveContent({ db, temporal }, id, { actor: request.actor, captions: request.body.captions, overrides: request.body.overrides }));
     },
   );
 

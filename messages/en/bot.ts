@@ -96,6 +96,7 @@ const admin = {
     missingModel: 'Type the name of a model. /pause without a name lists the models.',
     noWorkflow: 'That content has no running process; decide it from the dashboard.',
     invalidState: 'The publication is not in a state that allows that action.',
+    captionViolations: (platforms: string[]) => `The caption for ${platforms.join(', ')} breaks a limit or a moderation rule: fix it (or override the rule) in the dashboard, under Contents.`,
     unavailable: 'The system is not answering; nothing was done. Try again in a moment.',
   },
 

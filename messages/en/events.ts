@@ -66,7 +66,8 @@ export const events = {
       ? `@${p.username} paused after ${p.errorType}; ${p.held.length} scheduled publication(s) held`
       : `${p.reason ?? 'paused by hand'}; ${publications(p.held.length)} held`,
   alert,
-  approval_requested: () => 'waiting for approval',
+  approval_requested: (p) =>
+    'waiting for approval' + (p.violations?.length ? ` ($auto-moderation found: ${p.violations.map((v) => `${v.platform} ${v.codes.join(', ')}`).join('; ')})` : ''),
   approval_reminder: (p) => `still waiting for approval (reminder ${p.count})`,
   publication_rescheduled: (p) => `moved to ${p.scheduledTime}`,
   publication_canceled: (p) => p.reason ?? 'canceled',
@@ -77,6 +78,7 @@ export const events = {
     const what = [
       p.trimToSeconds !== undefined ? `trimmed to ${p.trimToSeconds} s` : null,
       p.fitAspect ? `fitted to ${p.fitAspect} (${p.width}x${p.height})` : null,
+      p.watermark ? 'with the watermark' : null,
     ].filter(Boolean).join(', ');
     return `${p.platform}: ${what}${p.reused ? ' (existing file reused)' : ''}`;
   },

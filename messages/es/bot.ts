@@ -104,6 +104,7 @@ const admin = {
     missingModel: 'Escribe el nombre de una modelo. /pause sin nombre lista las modelos.',
     noWorkflow: 'Ese contenido no tiene un proceso en marcha; decídelo desde el dashboard.',
     invalidState: 'La publicación no está en un estado que permita esa acción.',
+    captionViolations: (platforms: string[]) => `El texto para ${platforms.join(', ')} incumple un límite o una regla de moderación: corrígelo (o ignora la regla) en el panel, en Contenidos.`,
     unavailable: 'El sistema no responde; no se hizo nada. Inténtalo en un momento.',
   },
 

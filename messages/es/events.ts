@@ -72,7 +72,8 @@ export const events = {
       ? `@${p.username} en pausa tras ${p.errorType}; ${held(p.held.length, true)}`
       : `${p.reason ?? 'pausada a mano'}; ${held(p.held.length)}`,
   alert,
-  approval_requested: () => 'esperando aprobación',
+  approval_requested: (p) =>
+    'esperando aprobación' + (p.violations?.length ? ` ($la moderación automática encontró: ${p.violations.map((v) => `${v.platform} ${v.codes.join(', ')}`).join('; ')})` : ''),
   approval_reminder: (p) => `sigue esperando aprobación (recordatorio ${p.count})`,
   publication_rescheduled: (p) => `movida a ${p.scheduledTime}`,
   publication_canceled: (p) => p.reason ?? 'cancelada',
@@ -87,6 +88,7 @@ export const events = {
     const what = [
       p.trimToSeconds !== undefined ? `recortado a ${p.trimToSeconds} s` : null,
       p.fitAspect ? `ajustado a ${p.fitAspect} (${p.width}x${p.height})` : null,
+      p.watermark ? 'con la marca de agua' : null,
     ].filter(Boolean).join(', ');
     return `${p.platform}: ${what}${p.reused ? ' (se reutilizó el archivo existente)' : ''}`;
   },
