@@ -100,8 +100,9 @@ export interface ContentListFilter {
   /** Part of the model's name, the context, the file name or a caption draft (case ignored). */
   q?: string;
 }
+/** `receivedAt`: the exact stored time (microseconds, as text), which a JavaScript Date would round. */
 export interface ContentListKey {
-  receivedAt: Date;
+  receivedAt: string;
   id: string;
 }
 
@@ -121,12 +122,15 @@ export async function listContents(db: Db, query: ContentListFilter & { ascendin
   if (query.after) {
     const { receivedAt, id } = query.after;
     conditions.push(query.ascending
-      ? sql`(${contents.receivedAt}, ${contents.id}) > (${receivedAt.toISOString()}::timestamptz, ${id}::uuid)`
-      : sql`(${contents.receivedAt}, ${contents.id}) < (${receivedAt.toISOString()}::timestamptz, ${id}::uuid)`);
+      ? sql`(${contents.receivedAt}, ${contents.id}) > (${receivedAt}::timestamptz, ${id}::uuid)`
+      : sql`(${contents.receivedAt}, ${contents.id}) < (${receivedAt}::timestamptz, ${id}::uuid)`);
   }
   const order = query.ascending ? [asc(contents.receivedAt), asc(contents.id)] : [desc(contents.receivedAt), desc(contents.id)];
   return db
-    .select({ content: contents, modelName: models.name })
+    .select({
+      content: contents, modelName: models.name,
+      cursorTime: sql<string>`to_char(${contents.receivedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
     .from(contents)
     .innerJoin(models, eq(models.id, contents.modelId))
     .where(and(...conditions))

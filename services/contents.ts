@@ -155,19 +155,19 @@ export async function listContentsPage(db: Db, query: ContentListFilter & { limi
   const last = page.at(-1);
   return {
     items: page,
-    nextCursor: rows.length > limit && last ? encodeContentCursor({ receivedAt: last.content.receivedAt, id: last.content.id }) : null,
+    nextCursor: rows.length > limit && last ? encodeContentCursor({ receivedAt: last.cursorTime, id: last.content.id }) : null,
   };
 }
 
 function encodeContentCursor(key: ContentListKey): string {
-  return Buffer.from(JSON.stringify([key.receivedAt.toISOString(), key.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([key.receivedAt, key.id])).toString('base64url');
 }
 
 function decodeContentCursor(cursor: string): ContentListKey | undefined {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const receivedAt = new Date(String(at));
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(receivedAt.getTime())) return undefined;
+    const [receivedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (typeof receivedAt !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(receivedAt)) return undefined;
     return { receivedAt, id };
   } catch {
     return undefined;

@@ -56,8 +56,9 @@ export const contentMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (result.type === 'error') {
           const status = result.statusCode;
           if (status === 416) {
-            return reply.code(416).headers({ 'content-range': result.headers['content-range'] ?? '', 'accept-ranges': 'bytes' })
-              .send({ error: 'range_not_satisfiable', message: `the requested range is outside the ${which} (${result.headers['content-range'] ?? ''})` });
+            const contentRange = result.headers['Content-Range'] ?? '';
+            return reply.code(416).headers({ 'content-range': contentRange, 'accept-ranges': 'bytes' })
+              .send({ error: 'range_not_satisfiable', message: `the requested range is outside the ${which} (${contentRange})` });
           }
           if (status === 404) throw new ApiError(404, 'file_missing', `the ${which} of content ${content.id} is no longer stored`);
           throw new ApiError(status >= 400 && status < 500 ? status : 500, 'media_unreadable', `the ${which} could not be read`);
