@@ -141,6 +141,12 @@ async function deskTargets(db: Db, content: Content, ctx: PublishingContext, rul
   return out;
 }
 
+/** Where a content's video or thumbnail is stored (undefined: no such content, or none stored). */
+export async function storedMediaPath(db: Db, id: string, which: 'media' | 'thumbnail'): Promise<string | undefined> {
+  const content = await findContent(db, id);
+  return (which === 'media' ? content?.filePath : content?.thumbnailPath) ?? undefined;
+}
+
 /** One page of contents: the queue (waiting, oldest first) or any other status, newest first; `q` searches model, context, file and captions. */
 export async function listContentsPage(db: Db, query: ContentListFilter & { limit?: number; cursor?: string }) {
   const limit = query.limit ?? 50;

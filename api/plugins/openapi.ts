@@ -34,6 +34,9 @@ const openapiPlugin: FastifyPluginAsync = async (app) => {
         { name: tags.overview, description: 'The studio at a glance (the dashboard home page)' },
         { name: tags.events, description: 'The audit log: every system event, filtered and paged' },
         { name: tags.alerts, description: 'Acknowledging alert events' },
+        { name: tags.moderation, description: 'Auto-moderation rules checked on every caption before approval' },
+        { name: tags.calendar, description: 'Publications and free rule slots by time' },
+        { name: tags.settings, description: 'The admin\'s own preferences' },
       ],
       components: {
         securitySchemes: {

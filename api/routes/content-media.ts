@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import send from '@fastify/send';
 import { basename, dirname, relative, resolve, isAbsolute } from 'node:path';
 import { errorReplies, IdParams } from '../../contracts/api/common.js';
-import { findContent } from '../../db/contents.js';
+import { storedMediaPath } from '../../services/contents.js';
 import { documentedOnly, tags } from '../route-docs.js';
 import { ApiError } from '../views.js';
 
@@ -34,7 +34,7 @@ export const contentMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
           response: {
             200: binary(which === 'media' ? 'the whole video' : 'the thumbnail (JPEG)'),
             206: binary('the requested byte range (`Content-Range`)'),
-            416: { description: 'the range cannot be satisfied (`Content-Range: bytes */<size>`)' },
+            416: { ...errorReplies['4xx'], description: 'the range cannot be satisfied (`Content-Range: bytes */<size>`)' },
             '4xx': errorReplies['4xx'],
           },
         }),
@@ -46,12 +46,12 @@ export const contentMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request, reply) => {
-        const content = await findContent(db, request.params.id);
-        const stored = which === 'media' ? content?.filePath : content?.thumbnailPath;
-        if (!content || !stored) throw new ApiError(404, 'not_found', `content ${request.params.id} has no ${which}`);
+        const { id } = request.params;
+        const stored = await storedMediaPath(db, id, which);
+        if (!stored) throw new ApiError(404, 'not_found', `content ${id} has no ${which}`);
         const path = resolve(stored);
         const inside = relative(mediaRoot, path);
-        if (!inside || inside.startsWith('..') || isAbsolute(inside)) throw new ApiError(404, 'not_found', `content ${content.id} has no ${which}`);
+        if (!inside || inside.startsWith('..') || isAbsolute(inside)) throw new ApiError(404, 'not_found', `content ${id} has no ${which}`);
         const result = await send(request.raw, basename(path), { root: dirname(path), dotfiles: 'deny', acceptRanges: true, cacheControl: false, etag: true });
         if (result.type === 'error') {
           const status = result.statusCode;
@@ -60,10 +60,10 @@ export const contentMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
             return reply.code(416).headers({ 'content-range': contentRange, 'accept-ranges': 'bytes' })
               .send({ error: 'range_not_satisfiable', message: `the requested range is outside the ${which} (${contentRange})` });
           }
-          if (status === 404) throw new ApiError(404, 'file_missing', `the ${which} of content ${content.id} is no longer stored`);
+          if (status === 404) throw new ApiError(404, 'file_missing', `the ${which} of content ${id} is no longer stored`);
           throw new ApiError(status >= 400 && status < 500 ? status : 500, 'media_unreadable', `the ${which} could not be read`);
         }
-        if (result.type !== 'file') throw new ApiError(404, 'not_found', `content ${content.id} has no ${which}`);
+        if (result.type !== 'file') throw new ApiError(404, 'not_found', `content ${id} has no ${which}`);
         const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
         return reply
           .code(result.statusCode)
