@@ -27,10 +27,10 @@ export interface PublicationServiceDeps {
   lifecycle: LifecycleOptions;
 }
 
-type Control = 'reschedule' | 'publishNow' | 'cancel' | 'retry';
+export type Control = 'reschedule' | 'publishNow' | 'cancel' | 'retry';
 
 /** Which statuses each control accepts; anything else is a conflict the caller can explain. */
-const allowed: Record<Control, PublicationStatus[]> = {
+export const controlStatuses: Readonly<Record<Control, readonly PublicationStatus[]>> = {
   reschedule: ['scheduled', 'held', 'failed', 'unconfirmed'],
   publishNow: ['scheduled', 'held', 'failed', 'unconfirmed'],
   cancel: ['scheduled', 'held', 'failed', 'unconfirmed'],
@@ -41,8 +41,8 @@ async function controllable(db: Db, id: string, control: Control) {
   const ctx = await publicationContext(db, id);
   if (!ctx) throw new ServiceError('not_found', 'not_found', `publication ${id} not found`);
   const { status } = ctx.publication;
-  if (!allowed[control].includes(status)) {
-    throw new ServiceError('conflict', 'invalid_state', `publication ${id} is ${status}; ${control} needs ${allowed[control].join(' or ')}`);
+  if (!controlStatuses[control].includes(status)) {
+    throw new ServiceError('conflict', 'invalid_state', `publication ${id} is ${status}; ${control} needs ${controlStatuses[control].join(' or ')}`);
   }
   return ctx;
 }

@@ -93,7 +93,7 @@ describe('the content desk', () => {
     await expect.poll(() => items.count()).toBe(3);
     expect(await items.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')))).toEqual(clips);
     const thumbnail = items.first().locator('img');
-    await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect.poll(() => thumbnail.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; })).toBe(true);
     await page.getByTestId('desk-search').fill('Segunda');
     await Promise.all([page.waitForURL(/q=Segunda/), page.getByTestId('desk-filter-submit').click()]);
     await expect.poll(() => items.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')))).toEqual([clips[1]]);
@@ -102,11 +102,12 @@ describe('the content desk', () => {
   it('plays the video, refuses a caption past the limit, and approves the fixed one onto the calendar', async () => {
     await page.goto(`${stack().url}/contents/${clips[0]}`);
     const video = page.getByTestId('content-video');
-    await video.evaluate(async (v: HTMLVideoElement) => {
+    await video.evaluate(async (element) => {
+      const v = element as unknown as { muted: boolean; play(): Promise<void> };
       v.muted = true;
       await v.play();
     });
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(0.5);
+    await expect.poll(() => video.evaluate((v) => (v as unknown as { currentTime: number }).currentTime), { timeout: 20_000 }).toBeGreaterThan(0.5);
     expect(await page.getByTestId('fact-resolution').textContent()).toBe('360×640');
     expect(await page.getByTestId('content-context').textContent()).toBe(`Primera toma ${run}`);
     expect(await editor().getByTestId('planned-slot').getAttribute('data-iso')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
@@ -117,7 +118,7 @@ describe('the content desk', () => {
     expect(await editor().getAttribute('data-blocked')).toBe('true');
     expect(await page.getByTestId('approve').isDisabled()).toBe(true);
     // ...and the server refuses it too when the form is sent anyway.
-    await page.getByTestId('approve-form').evaluate((form: HTMLFormElement) => form.requestSubmit());
+    await page.getByTestId('approve-form').evaluate((form) => (form as unknown as { requestSubmit(): void }).requestSubmit());
     await editor().getByTestId('server-problem').waitFor();
     expect(await editor().getByTestId('server-problem').textContent()).toMatch(/characters/);
     expect((await getJson<{ status: string }>(stack(), `/api/contents/${clips[0]}`)).status).toBe('new');
@@ -165,7 +166,7 @@ describe('the content desk', () => {
     await Promise.all([page.waitForURL(new RegExp(`/contents/${clips[2]}$`)), page.keyboard.press('j')]);
     await expect.poll(() => page.getByTestId('content-context').textContent()).toBe(`Tercera toma ${run}`);
     await page.keyboard.press('r');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reject-reason');
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('reject-reason');
 
     const after = mark(h);
     await page.keyboard.type('Muy oscuro, grábalo con más luz');

@@ -3,11 +3,13 @@
  * media with a reason the model reads) and per-platform variants (trim / fit to 9:16) before publishing.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { platformFit, platformSkipReason, variantPlan, type PlatformFit } from '../../core/platforms.js';
 import type { DistributionRules, MediaFacts } from '../../core/types.js';
+import { variantFrame, watermarkCacheInput } from '../../core/watermark.js';
 import { inTransaction } from '../../db/client.js';
 import { findContent, findOriginalBySha256, INGEST_ACTOR, saveIngestResult, updateContent, withModelMediaLock } from '../../db/contents.js';
 import { recordEvent } from '../../db/events.js';
@@ -187,16 +189,18 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
     },
 
     /**
-     * The file to upload for one publication: the original when the platform takes it as is
-     * (publications.media_path stays null), otherwise a variant trimmed to the platform's maximum
-     * and/or fitted to its aspect, made once per content and platform at
-     * <mediaDir>/<contentId>/variant-<platform-slug>.mp4 and reused after that.
-     * A clip the platform cannot take (core/platforms.ts platformFit) fails non-retryably (InvalidMedia).
+     * The file to upload for one publication: the original when the platform takes it as is and the model
+     * has no watermark (publications.media_path stays null), otherwise a variant trimmed to the platform's
+     * maximum and/or fitted to its aspect, with her watermark burned in, made once per content, platform and
+     * watermark at <mediaDir>/<contentId>/variant-<platform-slug>[-wm-<key>].mp4 and reused after that
+     * (`key`: a hash of core/watermark.ts watermarkCacheInput, so a changed watermark makes new variants).
+     * The original is never written. A clip the platform cannot take (core/platforms.ts platformFit) fails
+     * non-retryably (InvalidMedia); ffmpeg failing is a retryable MediaRenderFailed with its stderr's tail.
      */
     async prepareMedia(publicationId: string): Promise<{ mediaPath: string }> {
       const ctx = await publicationContext(db, publicationId);
       if (!ctx) throw ApplicationFailure.nonRetryable(`publication ${publicationId} not found`, 'NotFound');
-      const { publication, content, platform, account } = ctx;
+      const { publication, content, platform, account, model } = ctx;
       if (!existsSync(content.filePath)) {
         throw ApplicationFailure.nonRetryable(`video of content ${content.id} is missing (${content.filePath})`, 'NotFound');
       }
@@ -208,17 +212,21 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
       const skip = platformSkipReason(facts, caps);
       if (skip) throw ApplicationFailure.nonRetryable(`${platform.name} cannot take content ${content.id}: ${skip}`, 'InvalidMedia');
 
-      const plan = variantPlan(facts, caps);
-      if (!plan) {
+      const fitted = variantPlan(facts, caps);
+      const watermark = model.watermark ?? null;
+      if (!fitted && !watermark) {
         if (publication.mediaPath !== null) await updatePublication(db, publicationId, { mediaPath: null });
         return { mediaPath: content.filePath };
       }
-      const variantPath = join(config.mediaDir, content.id, `variant-${platformSlug(platform.name)}.mp4`);
+      // A watermark alone still makes a variant: the clip as it is (even dimensions), branded.
+      const plan = fitted ?? {};
+      const watermarkKey = watermark ? createHash('sha256').update(watermarkCacheInput(watermark)).digest('hex').slice(0, 12) : undefined;
+      const variantPath = join(config.mediaDir, content.id, `variant-${platformSlug(platform.name)}${watermarkKey ? `-wm-${watermarkKey}` : ''}.mp4`);
       const reused = await variantIsUsable(variantPath, plan, facts);
       if (!reused) {
         const started = Date.now();
-        await renderVariant(content.filePath, variantPath, plan);
-        log.info({ publicationId, contentId: content.id, platform: platform.name, plan, ms: Date.now() - started }, 'media variant rendered');
+        await renderVariant(content.filePath, variantPath, plan, watermark ? { settings: watermark, frame: variantFrame(facts, fitted) } : undefined);
+        log.info({ publicationId, contentId: content.id, platform: platform.name, plan, watermarkKey, ms: Date.now() - started }, 'media variant rendered');
       }
       const made = await probeVideo(variantPath);
       if (made.sizeBytes > caps.maxSizeBytes) {
@@ -229,6 +237,7 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
           await updatePublication(tx, publicationId, { mediaPath: variantPath });
           await recordEvent(tx, 'media_variant_created', {
             ...plan, platform: platform.name, path: variantPath, reused, durationSeconds: made.durationSeconds, sizeBytes: made.sizeBytes,
+            ...(watermarkKey ? { watermark: watermarkKey } : {}),
           }, { publicationId, contentId: content.id, modelId: content.modelId, accountId: account.id });
         });
       }

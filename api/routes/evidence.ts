@@ -7,11 +7,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { errorReplies, IdParams } from '../../contracts/api/common.js';
-import { EvidenceFileParams, EvidenceList, type EvidenceFileView } from '../../contracts/api/evidence.js';
+import { EvidenceFileParams, EvidenceList } from '../../contracts/api/evidence.js';
 import { evidenceFiles, type EvidenceFile } from '../../contracts/evidence.js';
+import { insideEvidenceRoot, listEvidence } from '../../services/evidence.js';
 import { documentedOnly, tags } from '../route-docs.js';
 
 /**
@@ -26,8 +27,6 @@ const fileTypes: Record<EvidenceFile, { type: string; download: boolean }> = {
   'info.json': { type: 'application/json; charset=utf-8', download: false },
 };
 
-const MAX_INFO_BYTES = 256 * 1024;
-
 function notFound(reply: FastifyReply, what = 'evidence not found') {
   return reply.code(404).send({ error: 'not_found', message: what });
 }
@@ -37,10 +36,7 @@ export const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const root = resolve(app.deps.config.evidenceDir);
 
   /** Defence in depth: even validated parts must resolve inside the evidence root. */
-  const inside = (...parts: string[]): string | null => {
-    const path = resolve(root, ...parts);
-    return path.startsWith(root + sep) ? path : null;
-  };
+  const inside = (...parts: string[]): string | null => insideEvidenceRoot(root, ...parts);
 
   app.get(
     '/api/publications/:id/evidence',
@@ -57,27 +53,7 @@ export const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       if (request.validationError) return notFound(reply);
-      const { id } = request.params;
-      const dir = inside(id);
-      if (!dir) return notFound(reply);
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      const attempts = entries
-        .filter((e) => e.isDirectory() && /^\d{1,7}$/.test(e.name))
-        .map((e) => Number(e.name))
-        .sort((a, b) => a - b);
-      return {
-        attempts: await Promise.all(
-          attempts.map(async (attempt) => {
-            const attemptDir = join(dir, String(attempt));
-            const files: EvidenceFileView[] = [];
-            for (const name of evidenceFiles) {
-              const stat = await lstat(join(attemptDir, name)).catch(() => null);
-              if (stat?.isFile()) files.push({ name, size: stat.size, url: `/api/publications/${id}/evidence/${attempt}/${name}` });
-            }
-            return { attempt, files, info: await readInfo(join(attemptDir, 'info.json')) };
-          }),
-        ),
-      };
+      return { attempts: await listEvidence(root, request.params.id) };
     },
   );
 
@@ -124,13 +100,3 @@ export const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
-
-async function readInfo(path: string): Promise<unknown> {
-  try {
-    const stat = await lstat(path);
-    if (!stat.isFile() || stat.size > MAX_INFO_BYTES) return null;
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch {
-    return null;
-  }
-}

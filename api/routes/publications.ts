@@ -2,8 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Accepted, errorReplies, IdParams } from '../../contracts/api/common.js';
 import {
-  CancelBody, PublicationCounts, PublicationList, PublicationListQuery, RescheduleBody, Rescheduled,
+  CancelBody, PublicationCounts, PublicationDetail, PublicationList, PublicationListQuery, RescheduleBody, Rescheduled,
 } from '../../contracts/api/publications.js';
+import { getPublicationDetail } from '../../services/publication-detail.js';
 import { findPublications } from '../../services/publication-views.js';
 import {
   cancelPublication, publishPublicationNow, reschedulePublication, retryPublication,
@@ -48,6 +49,26 @@ export const publicationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async () => {
       const counts = await publicationCounts(db);
       return { counts, total: Object.values(counts).reduce((sum, n) => sum + n, 0) };
+    },
+  );
+
+  app.get(
+    '/api/publications/:id',
+    {
+      schema: {
+        tags: [tags.publications],
+        summary: 'One publication: content, model, account, workflow link, timeline of its events, attempts with evidence, metrics over time',
+        description:
+          'The timeline holds the publication’s events plus its content’s events from before it was scheduled (received, ingested, ' +
+          'captions, approval), oldest first; metrics are the stored reads, oldest first. Each keeps its newest entries when there are ' +
+          'more than it shows (`timelineTruncated`, `metricsTruncated`). 404 unknown id, 400 an id that is no UUID.',
+        params: IdParams,
+        response: { 200: PublicationDetail, ...errorReplies },
+      },
+    },
+    async (request) => {
+      const { row, ...detail } = await getPublicationDetail({ db, evidenceDir: config.evidenceDir, temporal: config.temporal }, request.params.id);
+      return { publication: publicationView(row), ...detail };
     },
   );
 
