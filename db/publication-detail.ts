@@ -5,6 +5,7 @@
 import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 import type { EventKind } from '../contracts/events.js';
 import type { Db } from './client.js';
+import { adminPublicationColumns } from './publications.js';
 import { contents, models, platformAccounts, platforms, publicationMetrics, publications, systemEvents } from './schema.js';
 
 /**
@@ -12,36 +13,21 @@ import { contents, models, platformAccounts, platforms, publicationMetrics, publ
  * applies) plus what the detail shows of its content, model and account.
  */
 export async function publicationDetailRow(db: Db, id: string) {
-  const [row] = await db
-    .select({
-      id: publications.id,
-      contentId: publications.contentId,
-      status: publications.status,
-      scheduledTime: publications.scheduledTime,
-      publishedAt: publications.publishedAt,
-      postUrl: publications.postUrl,
-      externalId: publications.externalId,
-      attempts: publications.attempts,
-      lastError: publications.lastError,
-      workflowId: publications.workflowId,
-      captionUsed: publications.captionUsed,
-      tagsUsed: publications.tagsUsed,
-      evidencePath: publications.evidencePath,
-      deletedAt: publications.deletedAt,
-      modelName: models.name,
-      platformName: platforms.name,
-      accountUsername: platformAccounts.username,
-      modelId: models.id,
-      modelDistribution: models.distribution,
-      accountId: platformAccounts.id,
-      accountProfileUrl: platformAccounts.profileUrl,
-      contentStatus: contents.status,
-      contentContext: contents.context,
-      contentThumbnailPath: contents.thumbnailPath,
-      contentDurationSeconds: contents.durationSeconds,
-      contentWidth: contents.width,
-      contentHeight: contents.height,
-    })
+  const [row] = await db.select({
+    ...adminPublicationColumns,
+    tagsUsed: publications.tagsUsed,
+    deletedAt: publications.deletedAt,
+    modelId: models.id,
+    modelDistribution: models.distribution,
+    accountId: platformAccounts.id,
+    accountProfileUrl: platformAccounts.profileUrl,
+    contentStatus: contents.status,
+    contentContext: contents.context,
+    contentThumbnailPath: contents.thumbnailPath,
+    contentDurationSeconds: contents.durationSeconds,
+    contentWidth: contents.width,
+    contentHeight: contents.height,
+  })
     .from(publications)
     .innerJoin(contents, eq(contents.id, publications.contentId))
     .innerJoin(models, eq(models.id, contents.modelId))

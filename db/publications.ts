@@ -53,29 +53,32 @@ export interface PublicationListFilter {
   limit?: number;
 }
 
+/** The columns of a publication as the admin list shows it (the detail page adds its own). */
+export const adminPublicationColumns = {
+  id: publications.id,
+  contentId: publications.contentId,
+  status: publications.status,
+  scheduledTime: publications.scheduledTime,
+  publishedAt: publications.publishedAt,
+  postUrl: publications.postUrl,
+  externalId: publications.externalId,
+  attempts: publications.attempts,
+  lastError: publications.lastError,
+  workflowId: publications.workflowId,
+  captionUsed: publications.captionUsed,
+  evidencePath: publications.evidencePath,
+  modelName: models.name,
+  platformName: platforms.name,
+  accountUsername: platformAccounts.username,
+};
+
 /** Publications joined with the names an admin reads (model, platform, account). */
 export async function listPublications(db: Db, filter: PublicationListFilter = {}) {
   const where: SQL[] = [];
   if (filter.contentId) where.push(eq(publications.contentId, filter.contentId));
   if (filter.status) where.push(eq(publications.status, filter.status));
   return db
-    .select({
-      id: publications.id,
-      contentId: publications.contentId,
-      status: publications.status,
-      scheduledTime: publications.scheduledTime,
-      publishedAt: publications.publishedAt,
-      postUrl: publications.postUrl,
-      externalId: publications.externalId,
-      attempts: publications.attempts,
-      lastError: publications.lastError,
-      workflowId: publications.workflowId,
-      captionUsed: publications.captionUsed,
-      evidencePath: publications.evidencePath,
-      modelName: models.name,
-      platformName: platforms.name,
-      accountUsername: platformAccounts.username,
-    })
+    .select(adminPublicationColumns)
     .from(publications)
     .innerJoin(contents, eq(contents.id, publications.contentId))
     .innerJoin(models, eq(models.id, contents.modelId))
