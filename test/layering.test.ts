@@ -81,7 +81,9 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   'ui/src/': {
     why: 'the dashboard talks to the app over HTTP only; it shares nothing but contracts, messages and the pure rules of core/ (the live slot preview)',
-    imports: ['contracts/', 'messages/', 'core/', 'svelte', '@sveltejs/*', '$app', '$env'],
+    // uplot: the time-series charts (lib/components/charts); @event-calendar/core: the calendar (lib/components/calendar).
+    // Both bundled into the build like svelte itself.
+    imports: ['contracts/', 'messages/', 'core/', 'svelte', '@sveltejs/*', '$app', '$env', 'uplot', '@event-calendar/core'],
   },
   'demo/': {
     why: 'a stand-in third-party site: it must not know the app',

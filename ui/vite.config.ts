@@ -9,6 +9,8 @@ export default defineConfig({
 		// Kit's runtime needs cookie@0.6 (nested under @sveltejs/kit), but the root
 		// node_modules hoists cookie@2 for @fastify/cookie, which has no `parse` export.
 		// Bundling it resolves from Kit's own folder instead of from ui/.
-		noExternal: ['cookie']
+		// @event-calendar/core ships Svelte sources under its `svelte` export condition: bundled here, Vite compiles
+		// them (adapter-node's own bundling step would pick its prebuilt browser bundle, which has no components).
+		noExternal: ['cookie', '@event-calendar/core']
 	}
 });

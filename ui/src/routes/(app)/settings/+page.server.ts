@@ -2,14 +2,16 @@ import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import type { AdminSessionList, PasswordChanged } from '$contracts/api/auth';
 import type { TokenCreated, TokenList } from '$contracts/api/tokens';
+import type { AdminPreferences } from '$contracts/api/preferences';
 import { apiGet, apiSend } from '$lib/load';
+import { ZONE_COOKIE, pickZone } from '$lib/components/overview/zone';
 
 /**
  * Settings: the admin password, the active dashboard sessions and the named API tokens. Every change is a
  * form action calling the API with the admin's own session (hooks.server.ts forwards the cookie), so it works
  * without JS; the API records who did it.
  */
-export const load: PageServerLoad = async ({ fetch, url }) => {
+export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	const sessionsCursor = url.searchParams.get('sessions') ?? '';
 	const tokensCursor = url.searchParams.get('tokens') ?? '';
 	const q = url.searchParams.get('q')?.trim() ?? '';
@@ -18,11 +20,14 @@ export const load: PageServerLoad = async ({ fetch, url }) => {
 	if (q) tokenQuery.set('q', q);
 	const sessionQuery = new URLSearchParams({ limit: '50' });
 	if (sessionsCursor) sessionQuery.set('cursor', sessionsCursor);
-	const [sessions, tokens] = await Promise.all([
+	const [sessions, tokens, preferences] = await Promise.all([
 		apiGet<AdminSessionList>(fetch, url, `/api/auth/sessions?${sessionQuery}`),
-		apiGet<TokenList>(fetch, url, `/api/tokens?${tokenQuery}`)
+		apiGet<TokenList>(fetch, url, `/api/tokens?${tokenQuery}`),
+		apiGet<AdminPreferences>(fetch, url, '/api/settings/preferences')
 	]);
-	return { sessions, tokens, q, paged: { sessions: sessionsCursor !== '', tokens: tokensCursor !== '' } };
+	// The time zone section states the browser's zone (the `tz` cookie it sets), the default when none is chosen.
+	const browserZone = pickZone(cookies.get(ZONE_COOKIE));
+	return { sessions, tokens, preferences, browserZone, q, paged: { sessions: sessionsCursor !== '', tokens: tokensCursor !== '' } };
 };
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,6 +70,15 @@ export const actions: Actions = {
 		if (!sent.ok) return sent.failure;
 		// The one time the token is shown; it is not kept anywhere on this side.
 		return { form: 'createToken', created: { id: sent.data.id, name: sent.data.name, token: sent.data.token } };
+	},
+
+	timezone: async ({ request, fetch, url }) => {
+		// Empty = follow the browser's zone; the API checks the name (400 naming `timezone`).
+		const value = String((await request.formData()).get('timezone') ?? '').trim();
+		const timezone = value === '' ? null : value;
+		const sent = await apiSend<AdminPreferences>(fetch, url, 'PATCH', '/api/settings/preferences', { timezone }, { form: 'timezone', timezone });
+		if (!sent.ok) return sent.failure;
+		return { form: 'timezone', timezone: sent.data.timezone };
 	},
 
 	revokeToken: async ({ request, fetch, url }) => {
