@@ -138,4 +138,5 @@ export const dashboardOverview = {
   'events.kind.api_token_revoked': 'API token revoked',
   'events.kind.admin_session_revoked': 'Dashboard session ended',
   'events.kind.admin_password_changed': 'Password changed',
+  'events.kind.moderation_rule_changed': 'Moderation rule changed',
 } satisfies Record<keyof typeof es, string>;

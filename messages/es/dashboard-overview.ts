@@ -136,4 +136,5 @@ export const dashboardOverview = {
   'events.kind.api_token_revoked': 'Token de API revocado',
   'events.kind.admin_session_revoked': 'Sesión del panel cerrada',
   'events.kind.admin_password_changed': 'Contraseña cambiada',
+  'events.kind.moderation_rule_changed': 'Regla de moderación cambiada',
 };

@@ -2,6 +2,7 @@
  * The dashboard's whole vocabulary, in Spanish (the product language, PRD): flat keys, `{name}` placeholders filled
  * by `translate()` in ui/src/lib/i18n.ts, which reads this file through the `$messages` alias. Pure: the UI bundles it.
  */
+import type { EventKind } from '../../contracts/events.js';
 import { dashboardModels } from './dashboard-models.js';
 import { dashboardSetup } from './dashboard-setup.js';
 import { dashboardOverview } from './dashboard-overview.js';
@@ -167,3 +168,6 @@ export const dashboard = {
 
 /** Every key of the dashboard's vocabulary (the English dictionary must have them all). */
 export type DashboardKey = keyof typeof dashboard;
+
+/** Every event kind has its label (the audit page's filter and rows): a new kind without one fails the build. */
+export const eventKindLabels: Record<`events.kind.${EventKind}`, string> = dashboard;
