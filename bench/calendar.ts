@@ -15,65 +15,21 @@
  *   npm run bench:calendar                             # 5,000 in the month, 50,000 in all, 200 requests
  *   BENCH_MONTH=10000 BENCH_TOTAL=200000 BENCH_REQUESTS=100 npm run bench:calendar
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import postgres from 'postgres';
-import { loadConfig } from '../config.js';
-import { startApp } from '../main.js';
-import { findTemporalCli, startTemporalDevServer } from '../scripts/temporal.js';
-import { freePort } from '../test/helpers/ports.js';
+import { ms, time, warmup, withBenchWebApp } from './web-app.js';
 import { calendarPublications, schedulableAccounts } from '../db/calendar.js';
 import { getCalendar } from '../services/calendar.js';
 
 const monthCount = Number(process.env.BENCH_MONTH ?? 5_000);
 const total = Math.max(monthCount, Number(process.env.BENCH_TOTAL ?? 50_000));
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
-const warmup = 20;
-const adminUrl = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const modelCount = 12;
 const accountsPerModel = 4;
 const zones = ['America/Bogota', 'Europe/Madrid', 'America/New_York', 'Asia/Tokyo'];
 const slotSets = [['10:00', '14:00', '19:00', '22:00'], ['09:30', '13:00', '18:30', '21:00', '23:30'], ['12:00', '20:00']];
 const DAY = 86_400_000;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function time(n: number, fn: () => Promise<unknown>) {
-  for (let i = 0; i < Math.min(warmup, n); i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
-}
-
-const ms = (v: number) => `${v.toFixed(1)} ms`;
-
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'trafico-bench-calendar-'));
-  const dbName = `trafico_bench_calendar_${Date.now()}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database "${dbName}"`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${dbName}`;
-  const temporal = await startTemporalDevServer({ cliPath: await findTemporalCli({ build: true }), dataDir: dir, port: await freePort(), headless: true, dbFile: join(dir, 'temporal.db') });
-  const apiToken = randomBytes(18).toString('base64url');
-  const config = loadConfig({
-    DATA_DIR: join(dir, 'data'), DATABASE_URL: databaseUrl.toString(), TEMPORAL_ADDRESS: temporal.address, PORT: '0',
-    API_TOKEN: apiToken, ADMIN_PASSWORD: 'bench-password', SESSION_SECRET: randomBytes(32).toString('base64url'),
-    AUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn',
-  });
-  // The web role: the API on the real database (the calendar never calls Temporal).
-  const app = await startApp(config, 'web');
-  const sql = postgres(databaseUrl.toString(), { max: 1, onnotice: () => undefined });
-  try {
+  await withBenchWebApp('calendar', async ({ app, apiToken, sql }) => {
     const [platform] = await sql`
       insert into platforms (name, capabilities, technical_config)
       values ('bench', ${sql.json({})}, ${sql.json({ driver: 'demo', baseUrl: 'http://127.0.0.1:1' })}) returning id`;
@@ -165,14 +121,7 @@ async function main() {
       const t = await time(Math.min(requests, 100), fn);
       console.log(`  ${label.padEnd(48)} p50 ${ms(t.p50).padStart(9)}  p95 ${ms(t.p95).padStart(9)}`);
     }
-  } finally {
-    await sql.end();
-    await app.close();
-    await temporal.stop();
-    await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => undefined);
-    await admin.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((error) => {

@@ -14,15 +14,7 @@
  *   npm run bench:overview                       # 100,000 publications, 200 requests per size
  *   BENCH_PUBLICATIONS=200000 BENCH_REQUESTS=500 npm run bench:overview
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import postgres from 'postgres';
-import { loadConfig } from '../config.js';
-import { startApp } from '../main.js';
-import { findTemporalCli, startTemporalDevServer } from '../scripts/temporal.js';
-import { freePort } from '../test/helpers/ports.js';
+import { ms, time, warmup, withBenchWebApp } from './web-app.js';
 import {
   blockedAccounts, latestPublished, openAlerts, overviewCounts, pendingApprovals, upcomingPublications,
 } from '../db/overview.js';
@@ -32,47 +24,11 @@ import { todayBounds } from '../services/overview.js';
 const total = Number(process.env.BENCH_PUBLICATIONS ?? 100_000);
 const baselineSize = Math.max(1, Math.round(total / 100));
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
-const warmup = 20;
-const adminUrl = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const modelCount = 5;
 const accountsPerModel = 4;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function time(n: number, fn: () => Promise<unknown>) {
-  for (let i = 0; i < Math.min(warmup, n); i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
-}
-
-const ms = (v: number) => `${v.toFixed(1)} ms`;
-
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'trafico-bench-overview-'));
-  const dbName = `trafico_bench_overview_${Date.now()}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database "${dbName}"`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${dbName}`;
-  const temporal = await startTemporalDevServer({ cliPath: await findTemporalCli({ build: true }), dataDir: dir, port: await freePort(), headless: true, dbFile: join(dir, 'temporal.db') });
-  const apiToken = randomBytes(18).toString('base64url');
-  const config = loadConfig({
-    DATA_DIR: join(dir, 'data'), DATABASE_URL: databaseUrl.toString(), TEMPORAL_ADDRESS: temporal.address, PORT: '0',
-    API_TOKEN: apiToken, ADMIN_PASSWORD: 'bench-password', SESSION_SECRET: randomBytes(32).toString('base64url'),
-    AUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn',
-  });
-  // The web role: the API on the real database and Temporal (no workers, so health reports no pollers; the checks cost the same).
-  const app = await startApp(config, 'web');
-  const sql = postgres(databaseUrl.toString(), { max: 1, onnotice: () => undefined });
-  try {
+  await withBenchWebApp('overview', async ({ app, apiToken, sql }) => {
     const [platform] = await sql`
       insert into platforms (name, capabilities, technical_config)
       values ('bench', ${sql.json({})}, ${sql.json({ driver: 'demo', baseUrl: 'http://127.0.0.1:1' })}) returning id`;
@@ -198,14 +154,7 @@ async function main() {
       const t = await time(Math.min(requests, 100), fn);
       console.log(`  ${label.padEnd(40)} p50 ${ms(t.p50).padStart(9)}  p95 ${ms(t.p95).padStart(9)}`);
     }
-  } finally {
-    await sql.end();
-    await app.close();
-    await temporal.stop();
-    await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => undefined);
-    await admin.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((error) => {
