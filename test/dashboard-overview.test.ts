@@ -88,7 +88,7 @@ describe('dashboard overview', () => {
     expect(await alert.textContent()).toContain(`Publicación fallida: SelectorMissing: botón desaparecido ${run}`);
     expect(await alert.getByTestId('link-model').getAttribute('href')).toBe(`/models/${model.id}`);
     expect(await alert.getByTestId('link-account').getAttribute('href')).toBe(`/accounts?q=panel_${run}`);
-    expect(await alert.getByTestId('link-publication').getAttribute('href')).toBe(`/publications/${failed.id}/evidence`);
+    expect(await alert.getByTestId('link-publication').getAttribute('href')).toBe(`/publications/${failed.id}`);
     expect(await page.getByTestId('overview-upcoming-row').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('[data-testid="health-status"]').getAttribute('data-value')).toBe('ok');
   });

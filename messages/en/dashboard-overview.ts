@@ -18,6 +18,7 @@ export const dashboardOverview = {
   'overview.approvals.noContext': 'no context',
   'overview.approvals.received': 'Received {time}',
   'overview.approvals.history': 'History',
+  'overview.approvals.review': 'Review',
 
   'overview.alerts.title': 'Open alerts',
   'overview.alerts.empty': 'No open alerts.',

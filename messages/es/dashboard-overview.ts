@@ -16,6 +16,7 @@ export const dashboardOverview = {
   'overview.approvals.noContext': 'sin contexto',
   'overview.approvals.received': 'Recibido {time}',
   'overview.approvals.history': 'Historial',
+  'overview.approvals.review': 'Revisar',
 
   'overview.alerts.title': 'Alertas abiertas',
   'overview.alerts.empty': 'No hay alertas abiertas.',
