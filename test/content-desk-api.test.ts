@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsOf } from '../db/events.js';
-import { contents, moderationRules } from '../db/schema.js';
+import { capabilitiesFor } from '../core/platforms.js';
+import { contents, moderationRules, platforms } from '../db/schema.js';
 import { makeTestVideo } from './helpers/media.js';
 import { getJson, startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
@@ -19,6 +20,8 @@ import { waitFor } from './helpers/wait.js';
 let stack: TestStack;
 const run = randomBytes(3).toString('hex');
 let modelId = '';
+/** A platform of its own (the demo driver): other test files edit the shared `demo` platform's limits. */
+const platformName = `mesa_${run}`;
 const uploaded: { id: string; path: string }[] = [];
 
 const auth = () => ({ authorization: `Bearer ${stack.apiToken}` });
@@ -57,7 +60,10 @@ beforeAll(async () => {
   });
   expect(model.status).toBe(201);
   modelId = model.body.id;
-  const account = await api('POST', '/api/accounts', { modelId, platformId: stack.seeded.platformId, username: `mesa_${run}` });
+  const [platform] = await db().insert(platforms)
+    .values({ name: platformName, capabilities: capabilitiesFor('demo'), technicalConfig: { driver: 'demo', baseUrl: stack.demo.url } })
+    .returning();
+  const account = await api('POST', '/api/accounts', { modelId, platformId: platform!.id, username: `mesa_${run}` });
   expect(account.status).toBe(201);
 });
 afterAll(async () => {
@@ -74,7 +80,7 @@ describe('the queue', () => {
       stack, `/api/contents?status=new&modelId=${modelId}`,
     );
     expect(queue.items.map((i) => i.id)).toEqual([first, second]);
-    expect(queue.items[0]).toMatchObject({ modelName: `Mesa ${run}`, context: `Primera toma ${run}`, thumbnailUrl: `/api/contents/${first}/thumbnail`, platforms: ['demo'] });
+    expect(queue.items[0]).toMatchObject({ modelName: `Mesa ${run}`, context: `Primera toma ${run}`, thumbnailUrl: `/api/contents/${first}/thumbnail`, platforms: [platformName] });
 
     // Any other status (here: all) is newest first.
     const all = await getJson<{ items: { id: string }[] }>(stack, `/api/contents?modelId=${modelId}`);
@@ -109,8 +115,8 @@ describe('the queue', () => {
     const content = await getJson<Record<string, any>>(stack, `/api/contents/${id}`);
     expect(content).toMatchObject({ modelName: `Mesa ${run}`, mediaUrl: `/api/contents/${id}/media`, thumbnailUrl: `/api/contents/${id}/thumbnail` });
     const [target] = content.targets;
-    expect(target).toMatchObject({ platform: 'demo', limits: { maxCaptionLength: 2200, maxHashtags: 10, linksAllowed: true }, violations: [] });
-    expect(target.usage.characters).toBe(content.captions.demo.caption.length + 2 + content.captions.demo.tags.map((t: string) => `#${t}`).join(' ').length);
+    expect(target).toMatchObject({ platform: platformName, limits: { maxCaptionLength: 2200, maxHashtags: 10, linksAllowed: true }, violations: [] });
+    expect(target.usage.characters).toBe(content.captions[platformName].caption.length + 2 + content.captions[platformName].tags.map((t: string) => `#${t}`).join(' ').length);
     const [slot] = target.accounts;
     expect(slot.username).toBe(`mesa_${run}`);
     // Her one slot, about twelve hours from now.
@@ -182,12 +188,12 @@ describe('media with range requests', () => {
 describe('approval against limits and moderation rules', () => {
   it('refuses a caption past the platform limit, naming the platform, and stores nothing', async () => {
     const id = uploaded[0]!.id;
-    const refused = await api('POST', `/api/contents/${id}/approve`, { captions: { demo: { caption: 'x'.repeat(2190) } } });
+    const refused = await api('POST', `/api/contents/${id}/approve`, { captions: { [platformName]: { caption: 'x'.repeat(2190) } } });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('caption_violations');
-    expect(refused.body.fields['captions.demo']).toMatch(/characters/);
+    expect(refused.body.fields[`captions.${platformName}`]).toMatch(/characters/);
     // A limit cannot be overridden.
-    const overridden = await api('POST', `/api/contents/${id}/approve`, { captions: { demo: { caption: 'x'.repeat(2190) } }, overrides: ['demo'] });
+    const overridden = await api('POST', `/api/contents/${id}/approve`, { captions: { [platformName]: { caption: 'x'.repeat(2190) } }, overrides: [platformName] });
     expect(overridden.status).toBe(400);
     const unknown = await api('POST', `/api/contents/${id}/approve`, { overrides: ['myspace'] });
     expect(unknown.status).toBe(400);
@@ -202,18 +208,18 @@ describe('approval against limits and moderation rules', () => {
     const view = await getJson<Record<string, any>>(stack, `/api/contents/${id}`);
     expect(view.moderationRules.map((r: { value: string }) => r.value)).toContain('gratis');
 
-    const refused = await api('POST', `/api/contents/${id}/approve`, { captions: { demo: { caption: 'Show GRATIS esta noche' } } });
+    const refused = await api('POST', `/api/contents/${id}/approve`, { captions: { [platformName]: { caption: 'Show GRATIS esta noche' } } });
     expect(refused.status).toBe(400);
-    expect(refused.body.fields['captions.demo']).toMatch(/gratis/i);
+    expect(refused.body.fields[`captions.${platformName}`]).toMatch(/gratis/i);
 
-    const approved = await api('POST', `/api/contents/${id}/approve`, { captions: { demo: { caption: 'Show GRATIS esta noche' } }, overrides: ['demo'] });
+    const approved = await api('POST', `/api/contents/${id}/approve`, { captions: { [platformName]: { caption: 'Show GRATIS esta noche' } }, overrides: [platformName] });
     expect(approved.status).toBe(202);
     const event = await waitFor(async () => (await eventsOf(db(), { contentId: id })).find((e) => e.type === 'content_approved'), {
       what: 'the approval to be recorded', timeoutMs: 30_000,
     });
     expect(event.actor).toBe('api');
-    expect(event.data).toMatchObject({ editedCaptions: ['demo'], overrides: [{ platform: 'demo', violations: ['banned_word'] }] });
-    expect(event.description).toMatch(/moderation overridden on demo/);
+    expect(event.data).toMatchObject({ editedCaptions: [platformName], overrides: [{ platform: platformName, violations: ['banned_word'] }] });
+    expect(event.description).toContain(`moderation overridden on ${platformName}`);
   });
 
   it('holds back auto-approval when a draft breaks a rule, saying which', async () => {
@@ -221,12 +227,12 @@ describe('approval against limits and moderation rules', () => {
     await db().insert(moderationRules).values({ modelId, kind: 'required_tag', value: '#ad', createdBy: 'test' });
     const id = await sendClip(`Sin etiqueta ${run}`);
     const [requested] = (await eventsOf(db(), { contentId: id })).filter((e) => e.type === 'approval_requested');
-    expect(requested!.data).toMatchObject({ violations: [{ platform: 'demo', codes: ['missing_tag'] }] });
+    expect(requested!.data).toMatchObject({ violations: [{ platform: platformName, codes: ['missing_tag'] }] });
     const [row] = await db().select().from(contents).where(eq(contents.id, id));
     expect(row!.status).toBe('new');
     // Adding the tag makes it approvable without any override.
     const view = await getJson<Record<string, any>>(stack, `/api/contents/${id}`);
-    const approved = await api('POST', `/api/contents/${id}/approve`, { captions: { demo: { tags: [...view.captions.demo.tags, 'ad'] } } });
+    const approved = await api('POST', `/api/contents/${id}/approve`, { captions: { [platformName]: { tags: [...view.captions[platformName].tags, 'ad'] } } });
     expect(approved.status).toBe(202);
     await db().delete(moderationRules).where(and(eq(moderationRules.modelId, modelId), eq(moderationRules.kind, 'required_tag')));
   });

@@ -12,7 +12,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { eventsOf } from '../db/events.js';
-import { moderationRules } from '../db/schema.js';
+import { capabilitiesFor } from '../core/platforms.js';
+import { moderationRules, platforms } from '../db/schema.js';
 import { botSays, linkModel, mark, startBotStack, textOf, videoFile, waitForContents, type BotHarness } from './bot/harness.js';
 import type { TgUser } from './fakes/telegram-server.js';
 import { launchDashboardBrowser, openAsAdmin } from './helpers/dashboard-browser.js';
@@ -27,6 +28,8 @@ let page: Page;
 let modelUser: TgUser;
 const run = randomBytes(3).toString('hex');
 let modelId = '';
+/** A platform of its own (the demo driver): other test files edit the shared `demo` platform's limits. */
+const platformName = `escritorio_${run}`;
 const clips: string[] = [];
 
 const stack = () => h.stack;
@@ -53,7 +56,9 @@ async function sendClip(context: string) {
   return id;
 }
 
-const editor = () => page.locator('[data-testid="caption-editor"][data-platform="demo"]');
+const editor = () => page.locator(`[data-testid="caption-editor"][data-platform="${platformName}"]`);
+/** A content's page within the model's queue (as the filtered list opens it). */
+const reviewUrl = (id: string) => `${stack().url}/contents/${id}?modelId=${modelId}`;
 
 beforeAll(async () => {
   h = await startBotStack();
@@ -63,7 +68,10 @@ beforeAll(async () => {
   });
   expect(model.status).toBe(201);
   modelId = model.body.id;
-  expect((await api('POST', '/api/accounts', { modelId, platformId: stack().seeded.platformId, username: `escritorio_${run}` })).status).toBe(201);
+  const [platform] = await db().insert(platforms)
+    .values({ name: platformName, capabilities: capabilitiesFor('demo'), technicalConfig: { driver: 'demo', baseUrl: stack().demo.url } })
+    .returning();
+  expect((await api('POST', '/api/accounts', { modelId, platformId: platform!.id, username: `escritorio_${run}` })).status).toBe(201);
   modelUser = h.tg.user(7600000 + Math.floor(Math.random() * 9999), { username: `esc_${run}` });
   await linkModel(h, modelId, modelUser);
   await sendClip(`Primera toma ${run}`);
@@ -100,7 +108,7 @@ describe('the content desk', () => {
   });
 
   it('plays the video, refuses a caption past the limit, and approves the fixed one onto the calendar', async () => {
-    await page.goto(`${stack().url}/contents/${clips[0]}`);
+    await page.goto(reviewUrl(clips[0]!));
     const video = page.getByTestId('content-video');
     await video.evaluate(async (element) => {
       const v = element as unknown as { muted: boolean; play(): Promise<void> };
@@ -143,7 +151,7 @@ describe('the content desk', () => {
 
   it('blocks a banned word until it is removed or overridden', async () => {
     await db().insert(moderationRules).values({ modelId, kind: 'banned_word', value: 'gratis', note: 'penalizado', createdBy: 'test' });
-    await page.goto(`${stack().url}/contents/${clips[1]}`);
+    await page.goto(reviewUrl(clips[1]!));
     await editor().getByTestId('caption-input').fill('Show GRATIS esta noche');
     const violation = editor().locator('[data-testid="violation"][data-code="banned_word"]');
     await violation.waitFor();
@@ -158,12 +166,12 @@ describe('the content desk', () => {
   });
 
   it('steps with J and K, and R goes to the reason; a rejection reaches the model and the card', async () => {
-    await page.goto(`${stack().url}/contents/${clips[1]}`);
+    await page.goto(reviewUrl(clips[1]!));
     await page.getByTestId('desk-next').waitFor();
     await page.locator('body').click({ position: { x: 5, y: 5 } });
-    await Promise.all([page.waitForURL(new RegExp(`/contents/${clips[2]}$`)), page.keyboard.press('j')]);
-    await Promise.all([page.waitForURL(new RegExp(`/contents/${clips[1]}$`)), page.keyboard.press('k')]);
-    await Promise.all([page.waitForURL(new RegExp(`/contents/${clips[2]}$`)), page.keyboard.press('j')]);
+    await Promise.all([page.waitForURL(reviewUrl(clips[2]!)), page.keyboard.press('j')]);
+    await Promise.all([page.waitForURL(reviewUrl(clips[1]!)), page.keyboard.press('k')]);
+    await Promise.all([page.waitForURL(reviewUrl(clips[2]!)), page.keyboard.press('j')]);
     await expect.poll(() => page.getByTestId('content-context').textContent()).toBe(`Tercera toma ${run}`);
     await page.keyboard.press('r');
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('reject-reason');

@@ -5,32 +5,43 @@ import { adminZone } from '$lib/admin-zone';
 import type { Content, ContentList } from '$contracts/api/contents';
 import { parseTags } from '$lib/components/desk/tabs';
 
-/** The first page of the queue (oldest first): enough to step through with next / previous. */
-async function queueIds(fetch: typeof globalThis.fetch, url: URL): Promise<string[]> {
-	const queue = await apiGet<ContentList>(fetch, url, '/api/contents?status=new&limit=200');
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The model the admin is reviewing (from the queue's filter), so next / previous and "after deciding" stay with her. */
+const scopeOf = (value: FormDataEntryValue | string | null): string => (typeof value === 'string' && uuid.test(value) ? value : '');
+
+/** The first page of the queue (oldest first), within the scope: enough to step through with next / previous. */
+async function queueIds(fetch: typeof globalThis.fetch, url: URL, modelId: string): Promise<string[]> {
+	const query = new URLSearchParams({ status: 'new', limit: '200' });
+	if (modelId) query.set('modelId', modelId);
+	const queue = await apiGet<ContentList>(fetch, url, `/api/contents?${query}`);
 	return queue.ok ? queue.data.items.map((i) => i.id) : [];
 }
 
 export const load: PageServerLoad = async ({ fetch, url, params, cookies }) => {
+	const scope = scopeOf(url.searchParams.get('modelId'));
 	const [content, queue, zone] = await Promise.all([
 		apiGet<Content>(fetch, url, `/api/contents/${encodeURIComponent(params.id)}`),
-		queueIds(fetch, url),
+		queueIds(fetch, url, scope),
 		adminZone(fetch, cookies)
 	]);
-	if (!content.ok) return { loadFailed: true as const, notFound: content.status === 404 || content.status === 400, zone };
+	if (!content.ok) return { loadFailed: true as const, notFound: content.status === 404 || content.status === 400, zone, scope };
 	return {
 		loadFailed: false as const,
 		content: content.data,
 		queue,
 		zone,
+		scope,
 		done: url.searchParams.get('done')
 	};
 };
 
-/** Where the admin goes after deciding: the oldest content still waiting (a fast pass), else the queue page. */
-async function nextInQueue(fetch: typeof globalThis.fetch, url: URL, decided: string, done: 'approved' | 'rejected'): Promise<never> {
-	const next = (await queueIds(fetch, url)).find((id) => id !== decided);
-	redirect(303, next ? `/contents/${next}?done=${done}` : `/contents?done=${done}`);
+/** Where the admin goes after deciding: the oldest content still waiting in her scope (a fast pass), else the queue page. */
+async function nextInQueue(fetch: typeof globalThis.fetch, url: URL, decided: string, done: 'approved' | 'rejected', scope: string): Promise<never> {
+	const next = (await queueIds(fetch, url, scope)).find((id) => id !== decided);
+	const query = new URLSearchParams({ done });
+	if (scope) query.set('modelId', scope);
+	redirect(303, next ? `/contents/${next}?${query}` : `/contents?${query}`);
 }
 
 const text = (data: FormData, name: string) => {
@@ -65,7 +76,7 @@ export const actions: Actions = {
 		const body = { ...(Object.keys(captions).length ? { captions } : {}), ...(overrides.length ? { overrides } : {}) };
 		const sent = await apiSend(fetch, url, 'POST', `/api/contents/${encodeURIComponent(params.id)}/approve`, body, { action: 'approve', ...values });
 		if (!sent.ok) return sent.failure;
-		return nextInQueue(fetch, url, params.id, 'approved');
+		return nextInQueue(fetch, url, params.id, 'approved', scopeOf(form.get('modelId')));
 	},
 
 	reject: async ({ request, fetch, url, params }) => {
@@ -76,6 +87,6 @@ export const actions: Actions = {
 		}
 		const sent = await apiSend(fetch, url, 'POST', `/api/contents/${encodeURIComponent(params.id)}/reject`, { reason }, { action: 'reject', reason });
 		if (!sent.ok) return sent.failure;
-		return nextInQueue(fetch, url, params.id, 'rejected');
+		return nextInQueue(fetch, url, params.id, 'rejected', scopeOf(form.get('modelId')));
 	}
 };
