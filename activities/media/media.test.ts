@@ -4,8 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { and, eq, sql } from 'drizzle-orm';
@@ -13,14 +12,14 @@ import { pino } from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { loadConfig, type AppConfig } from '../../config.js';
+import type { AppConfig } from '../../config.js';
 import { capabilitiesFor } from '../../core/platforms.js';
 import { defaultDistributionRules, type DistributionRules, type PlatformCapabilities } from '../../core/types.js';
 import { openDatabase, type DbHandle } from '../../db/client.js';
 import { findContent } from '../../db/contents.js';
 import { findPublication } from '../../db/publications.js';
 import { contents, models, platformAccounts, platforms, publications, systemEvents, type SystemEventType } from '../../db/schema.js';
-import { makeTestVideo } from '../../test/helpers/media.js';
+import { makeTestVideo, mediaTestDirs } from '../../test/helpers/media.js';
 import { waitFor } from '../../test/helpers/wait.js';
 import type { ActivityDeps } from '../deps.js';
 import { createMediaActivities } from './index.js';
@@ -102,17 +101,7 @@ async function ffprobe(path: string) {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'trafico-media-'));
-  mkdirSync(join(dataDir, 'incoming'));
-  fixtures = join(dataDir, 'fixtures');
-  mkdirSync(fixtures);
-  config = loadConfig({
-    DATA_DIR: dataDir,
-    API_TOKEN: randomBytes(18).toString('base64url'),
-    ADMIN_PASSWORD: 'admin-test-password',
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
-    AUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  });
+  ({ dataDir, fixtures, config } = mediaTestDirs('trafico-media-'));
   handle = await openDatabase({ databaseUrl: inject('databaseUrl') });
   const rows = await handle.db.insert(platforms).values(
     Object.values(specs).map((s) => ({

@@ -6,21 +6,20 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig, type AppConfig } from '../../config.js';
+import type { AppConfig } from '../../config.js';
 import { capabilitiesFor } from '../../core/platforms.js';
 import { defaultDistributionRules, type WatermarkSettings } from '../../core/types.js';
 import { logoWidth, watermarkMargin, type FrameSize } from '../../core/watermark.js';
 import { openDatabase, type DbHandle } from '../../db/client.js';
 import { findContent } from '../../db/contents.js';
 import { contents, models, platformAccounts, platforms, publications, systemEvents } from '../../db/schema.js';
-import { makeTestVideo } from '../../test/helpers/media.js';
+import { makeTestVideo, mediaTestDirs } from '../../test/helpers/media.js';
 import type { ActivityDeps } from '../deps.js';
 import { createMediaActivities } from './index.js';
 import { renderVariant } from './variants.js';
@@ -113,17 +112,7 @@ function bottomRightBox(frame: FrameSize, size: number): Box {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'trafico-watermark-'));
-  mkdirSync(join(dataDir, 'incoming'));
-  fixtures = join(dataDir, 'fixtures');
-  mkdirSync(fixtures);
-  config = loadConfig({
-    DATA_DIR: dataDir,
-    API_TOKEN: randomBytes(18).toString('base64url'),
-    ADMIN_PASSWORD: 'admin-test-password',
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
-    AUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  });
+  ({ dataDir, fixtures, config } = mediaTestDirs('trafico-watermark-'));
   handle = await openDatabase({ databaseUrl: inject('databaseUrl') });
   const [platform] = await handle.db.insert(platforms).values({
     name: `Marca Shorts ${run}`, capabilities: capabilitiesFor('demo', { maxDurationSeconds: 6, aspect: '9:16' }),
