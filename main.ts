@@ -9,6 +9,7 @@ import { loadConfig, type AppConfig } from './config.js';
 import { openDatabase, type DbHandle } from './db/client.js';
 import { BrowserRuntime } from './activities/publishing/browser.js';
 import { ensureSessionHealthSchedule } from './services/sessions.js';
+import { ensureClickRetentionSchedule } from './services/click-retention.js';
 import { registerApiPlatforms } from './services/platforms.js';
 import { startWorkers, type RunningWorkers } from './worker/index.js';
 import { buildApi } from './api/server.js';
@@ -83,6 +84,7 @@ export async function startApp(config: AppConfig, role: Role, log: Logger = crea
       app.workers.done.catch((error: Error) => log.fatal({ err: error }, 'a worker stopped unexpectedly'));
       log.info({ queues: app.workers.queues }, 'workers running');
       if (config.sessionCheckIntervalMs > 0) await ensureSessionHealthSchedule(temporal, config.sessionCheckIntervalMs, config.lifecycle);
+      await ensureClickRetentionSchedule(temporal, config.traffic.clickRetentionDays, config.lifecycle);
     }
     const runsBot = role === 'all' || role === 'bot';
     if (config.telegram.token && (runsBot || (role === 'web' && config.telegram.webhook))) {

@@ -5,12 +5,13 @@ import { heartbeating } from './heartbeat.js';
 import { createMediaActivities as createMediaSteps } from './media/index.js';
 import { createMetricsActivities } from './metrics/index.js';
 import { createPublishingActivities } from './publishing/index.js';
+import { createRetentionActivities } from './retention/index.js';
 import { createApiActivities as createApiSteps } from './publishing/api.js';
 import { createSessionActivities } from './sessions/index.js';
 import { createStoreActivities } from './store/index.js';
 
 export const createPipelineActivities = (deps: ActivityDeps) => ({
-  ...createStoreActivities(deps), ...createCaptionActivities(deps), ...createSessionActivities(deps),
+  ...createStoreActivities(deps), ...createCaptionActivities(deps), ...createSessionActivities(deps), ...createRetentionActivities(deps),
 });
 export const createBrowserActivities = (deps: ActivityDeps) =>
   heartbeating({ ...createPublishingActivities(deps), ...createMetricsActivities(deps) });

@@ -118,8 +118,10 @@ describe('GET /api/openapi.json', () => {
       .filter((r) => !r.startsWith('HEAD ') && / \/api\//.test(r) && !/ \/api\/(docs|openapi\.json)/.test(r))
       .map((r) => r.replace(/:(\w+)/g, '{$1}'));
     expect(served.length).toBeGreaterThanOrEqual(22);
-    // Outside /api: the health check and the OAuth callback providers send the admin back to.
-    const outsideApi = ['GET /healthz', 'GET /oauth/callback/{platform}'];
+    // Outside /api: the health check, the OAuth callback providers send the admin back to, and the tracking links.
+    const outsideApi = [
+      'GET /healthz', 'GET /oauth/callback/{platform}', 'GET /t/{code}', 'HEAD /t/{code}', 'GET /t/{code}/{ref}', 'HEAD /t/{code}/{ref}',
+    ];
     expect([...documented].filter((r) => !outsideApi.includes(r)).sort()).toEqual([...new Set(served)].sort());
     for (const route of [
       'POST /api/contents', 'GET /api/contents/{id}', 'POST /api/contents/{id}/approve', 'POST /api/contents/{id}/reject',
@@ -176,6 +178,7 @@ describe('GET /api/openapi.json', () => {
     // Public routes say so; the rest inherit the document's bearer-or-session security.
     expect(doc.paths['/healthz']!.get!.security).toEqual([]);
     expect(doc.paths['/api/auth/login']!.post!.security).toEqual([]);
+    expect(doc.paths['/t/{code}/{ref}']!.get!.security).toEqual([]);
     expect(doc.paths['/api/publications']!.get!.security).toBeUndefined();
 
     // The schemas are the contracts' own: spot checks of query, params, bodies and replies.
@@ -267,6 +270,7 @@ describe('GET /healthz start-up gate', () => {
       expect(after.json()).toEqual({
         status: 'ok', db: { ok: true }, temporal: { ok: true },
         workers: { pipeline: { ok: true, pollers: 1 }, media: { ok: true, pollers: 1 }, browser: { ok: true, pollers: 1 }, api: { ok: true, pollers: 1 } },
+        clicks: { buffered: 0, stored: 0, dropped: 0, lastFlushAt: null },
       });
     } finally {
       await fresh.close();

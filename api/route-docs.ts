@@ -19,6 +19,8 @@ export const tags = {
   moderation: 'moderation',
   calendar: 'calendar',
   settings: 'settings',
+  analytics: 'analytics',
+  tracking: 'tracking',
 } as const;
 
 /** `security` of the routes anyone may call (no bearer token, no session). */

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ServiceError, type ServiceErrorKind } from '../services/errors.js';
 import authPlugin from './plugins/auth.js';
 import securityPlugin from './plugins/security.js';
+import clicksPlugin from './plugins/clicks.js';
 import depsPlugin, { type ApiDeps } from './plugins/deps.js';
 import openapiPlugin from './plugins/openapi.js';
 import readinessPlugin from './plugins/readiness.js';
@@ -19,6 +20,8 @@ import { tokenRoutes } from './routes/tokens.js';
 import { contentRoutes } from './routes/contents.js';
 import { docsRoutes } from './routes/docs.js';
 import { evidenceRoutes } from './routes/evidence.js';
+import { trackingRoutes } from './routes/tracking.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { platformRoutes } from './routes/platforms.js';
@@ -64,7 +67,11 @@ function validationFields(issues: ValidationIssue[], context = 'body'): Record<s
  * caller marks it once start-up has finished (main.ts `startApp`).
  */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'api' }), bodyLimit: 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'api' }), bodyLimit: 1024 * 1024,
+    // TRUST_PROXY: request.ip honours X-Forwarded-For only from these proxies (off: the socket's address).
+    trustProxy: deps.config.traffic.trustProxy,
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });
@@ -90,7 +97,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(securityPlugin);
   await app.register(authPlugin);
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
+  await app.register(clicksPlugin);
   await app.register(healthRoutes);
+  await app.register(trackingRoutes);
+  await app.register(analyticsRoutes);
   await app.register(contentRoutes);
   await app.register(contentMediaRoutes);
   await app.register(moderationRoutes);

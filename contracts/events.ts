@@ -44,7 +44,7 @@ export interface PublishFailure {
 /** What an `alert` event is about; `data.kind` of the row. */
 export const alertKinds = [
   'invalid_rules', 'account_paused', 'publication_failed', 'publication_unconfirmed', 'session_expired',
-  'session_unknown', 'post_deleted', 'not_sent', 'no_slot',
+  'session_unknown', 'post_deleted', 'not_sent', 'no_slot', 'clicks_dropped',
 ] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
@@ -67,6 +67,8 @@ export interface AlertFacts {
   not_sent: { platform: string; reason: string };
   /** At scheduling: the rules leave no slot for this account within the platform's horizon. */
   no_slot: { username: string; platform: string; maxLeadDays: number };
+  /** Tracking-link clicks lost because the click buffer was full while the database could not take them. */
+  clicks_dropped: { count: number; bufferMax: number };
 }
 export type AlertPayload<A extends AlertKind = AlertKind> = { [K in A]: { kind: K } & AlertFacts[K] }[A];
 

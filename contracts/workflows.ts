@@ -20,6 +20,8 @@ export const publicationWorkflowId = (publicationId: string) => `publication-${p
 export const sessionCheckWorkflowId = (accountId: string, suffix: string) => `session-check-${accountId}-${suffix}`;
 /** The Temporal Schedule that checks every saved session (default every 6 h). */
 export const sessionHealthScheduleId = 'session-health';
+/** The Temporal Schedule that deletes expired raw clicks once a day (CLICK_RETENTION_DAYS). */
+export const clickRetentionScheduleId = 'click-retention';
 
 // ── Who acted ───────────────────────────────────────────────────────────────────────────────
 
@@ -130,10 +132,32 @@ export interface SessionCheckOutcome {
 export type SessionCheckWorkflow = (input: SessionCheckInput) => Promise<SessionCheckOutcome>;
 export type SessionHealthWorkflow = (input?: SessionHealthInput) => Promise<{ checked: number; states: Record<string, number> }>;
 
+// ── Click retention ─────────────────────────────────────────────────────────────────────────
+
+/** The Schedule's daily run; every field is optional (a run started by hand takes the worker's configuration). */
+export interface ClickRetentionInput {
+  /** Raw clicks older than this many days are deleted; absent = the worker's CLICK_RETENTION_DAYS. */
+  retentionDays?: number;
+  /** Activity timeouts (heartbeat); absent = the defaults. */
+  options?: Partial<LifecycleOptions>;
+}
+
+export interface ClickRetentionOutcome {
+  /** Clicks before this instant were deleted (ISO). */
+  cutoff: string;
+  clicksDeleted: number;
+  /** `click_visitors` / `click_salts` rows of days before yesterday (UTC). */
+  visitorsDeleted: number;
+  saltsDeleted: number;
+}
+
+export type ClickRetentionWorkflow = (input?: ClickRetentionInput) => Promise<ClickRetentionOutcome>;
+
 /** Workflow type names as registered by the worker (the exported function names in workflows/index.ts). */
 export const WorkflowTypes = {
   content: 'contentWorkflow',
   publication: 'publicationWorkflow',
   sessionCheck: 'sessionCheckWorkflow',
   sessionHealth: 'sessionHealthWorkflow',
+  clickRetention: 'clickRetentionWorkflow',
 } as const;

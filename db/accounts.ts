@@ -2,11 +2,11 @@
  * Platform accounts: look-ups with platform and model, status changes that move publications, the per-account
  * advisory lock of browser jobs, saved sessions and session checks.
  */
-import { and, eq, ilike, inArray, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SessionHealthState } from '../contracts/api/statuses.js';
 import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/types.js';
 import { type Db, inTransaction } from './client.js';
-import { models, platformAccounts, platforms, publications, type PlatformAccount } from './schema.js';
+import { models, platformAccounts, platforms, publications, trackingCodeHistory, type PlatformAccount } from './schema.js';
 
 /** An account with its platform and model: what a browser job builds its context from, and what notices name. */
 export async function accountContext(db: Db, accountId: string) {
@@ -148,9 +148,28 @@ export async function lockAccountWithContext(tx: Db, accountId: string) {
 }
 
 export async function updateAccountFields(
-  db: Db, accountId: string, values: Partial<Pick<PlatformAccount, 'username' | 'profileUrl' | 'streamUrl' | 'trackingUrl' | 'status' | 'publishSettings'>>,
+  db: Db, accountId: string, values: Partial<Pick<PlatformAccount, 'username' | 'profileUrl' | 'streamUrl' | 'trackingCode' | 'status' | 'publishSettings'>>,
 ) {
   await db.update(platformAccounts).set(values).where(eq(platformAccounts.id, accountId));
+}
+
+/** Whether a code is any account's tracking code, now or before. */
+export async function trackingCodeTaken(db: Db, code: string): Promise<boolean> {
+  const [current] = await db.select({ id: platformAccounts.id }).from(platformAccounts).where(eq(platformAccounts.trackingCode, code)).limit(1);
+  if (current) return true;
+  const [retired] = await db.select({ code: trackingCodeHistory.code }).from(trackingCodeHistory).where(eq(trackingCodeHistory.code, code)).limit(1);
+  return retired !== undefined;
+}
+
+export async function retireTrackingCode(db: Db, accountId: string, code: string) {
+  await db.insert(trackingCodeHistory).values({ code, accountId }).onConflictDoNothing();
+}
+
+/** The account's earlier tracking codes, newest first. */
+export async function retiredTrackingCodes(db: Db, accountId: string): Promise<string[]> {
+  const rows = await db.select({ code: trackingCodeHistory.code }).from(trackingCodeHistory)
+    .where(eq(trackingCodeHistory.accountId, accountId)).orderBy(desc(trackingCodeHistory.retiredAt), desc(trackingCodeHistory.code));
+  return rows.map((r) => r.code);
 }
 
 export async function countAccountPublications(db: Db, accountId: string): Promise<number> {

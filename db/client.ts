@@ -25,7 +25,8 @@ export async function openDatabase(opts: { databaseUrl?: string; pgliteDir?: str
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-    const client = postgres(opts.databaseUrl, { max: 10, onnotice: () => undefined });
+    // JIT off: our queries are short and index-driven; compiling them costs more than it saves (bench/analytics.ts).
+    const client = postgres(opts.databaseUrl, { max: 10, onnotice: () => undefined, connection: { jit: 'off' } });
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };

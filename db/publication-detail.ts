@@ -2,11 +2,11 @@
  * The reads of one publication's detail page: the publication with its content, model, account and platform; its
  * timeline of system events; its metrics over time. One statement each.
  */
-import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { EventKind } from '../contracts/events.js';
 import type { Db } from './client.js';
 import { adminPublicationColumns } from './publications.js';
-import { contents, models, platformAccounts, platforms, publicationMetrics, publications, systemEvents } from './schema.js';
+import { contents, models, platformAccounts, platforms, publicationMetrics, publications, publicationStats, systemEvents } from './schema.js';
 
 /**
  * The publication with the columns of the admin list (db/publications.ts `listPublications`, so the same view
@@ -27,12 +27,17 @@ export async function publicationDetailRow(db: Db, id: string) {
     contentDurationSeconds: contents.durationSeconds,
     contentWidth: contents.width,
     contentHeight: contents.height,
+    trackingLink: publications.trackingLink,
+    clicks: sql<number>`coalesce(${publicationStats.clicks}, 0)`,
+    uniqueClicks: sql<number>`coalesce(${publicationStats.uniqueClicks}, 0)`,
+    botClicks: sql<number>`coalesce(${publicationStats.botClicks}, 0)`,
   })
     .from(publications)
     .innerJoin(contents, eq(contents.id, publications.contentId))
     .innerJoin(models, eq(models.id, contents.modelId))
     .innerJoin(platformAccounts, eq(platformAccounts.id, publications.accountId))
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .leftJoin(publicationStats, eq(publicationStats.publicationId, publications.id))
     .where(eq(publications.id, id));
   return row;
 }

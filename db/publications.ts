@@ -4,7 +4,7 @@
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PublicationStatus, PostMetrics } from '../core/types.js';
 import type { Db } from './client.js';
-import { contents, models, platformAccounts, platforms, publicationMetrics, publications } from './schema.js';
+import { contents, models, platformAccounts, platforms, publicationMetrics, publications, publicationStats } from './schema.js';
 
 /** Inserts publications idempotently: a (content, account) pair is scheduled once, whatever retries happen. */
 export async function insertPublications(db: Db, rows: (typeof publications.$inferInsert)[]) {
@@ -128,8 +128,28 @@ export async function publicationsByIdPrefix(db: Db, prefix: string, limit = 5) 
     .where(sql`${publications.id}::text like ${`${prefix}%`}`).limit(limit);
 }
 
+/**
+ * Stores a metrics read and makes it the publication's latest in `publication_stats` (what analytics reads), unless
+ * a newer read is there already — one statement, so the two never disagree.
+ */
 export async function insertMetrics(db: Db, values: typeof publicationMetrics.$inferInsert) {
-  await db.insert(publicationMetrics).values(values);
+  const inserted = db.$with('inserted').as(
+    db.insert(publicationMetrics).values(values).returning({
+      publicationId: publicationMetrics.publicationId, views: publicationMetrics.views, likes: publicationMetrics.likes,
+      comments: publicationMetrics.comments, shares: publicationMetrics.shares, ts: publicationMetrics.ts,
+    }),
+  );
+  await db.with(inserted)
+    .insert(publicationStats)
+    .select(db.select({
+      publicationId: inserted.publicationId, views: inserted.views, likes: inserted.likes, comments: inserted.comments, shares: inserted.shares,
+      metricsAt: inserted.ts, clicks: sql`0`.as('clicks'), uniqueClicks: sql`0`.as('unique_clicks'), botClicks: sql`0`.as('bot_clicks'),
+    }).from(inserted))
+    .onConflictDoUpdate({
+      target: publicationStats.publicationId,
+      set: { views: sql`excluded.views`, likes: sql`excluded.likes`, comments: sql`excluded.comments`, shares: sql`excluded.shares`, metricsAt: sql`excluded.metrics_at` },
+      setWhere: sql`${publicationStats.metricsAt} is null or ${publicationStats.metricsAt} <= excluded.metrics_at`,
+    });
 }
 
 export async function metricsOfPublication(db: Db, publicationId: string) {

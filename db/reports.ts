@@ -3,8 +3,11 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { PublicationStatus } from '../core/types.js';
+import { rollupPieces, rollupWhere } from './analytics.js';
 import type { Db } from './client.js';
-import { contents, models, platformAccounts, platforms, publicationMetrics, publications, systemEvents, clicks } from './schema.js';
+import { clickRollups, contents, models, platformAccounts, platforms, publicationMetrics, publications, systemEvents } from './schema.js';
+
+const HOUR_MS = 3_600_000;
 
 export async function publicationCountsByStatus(db: Db): Promise<Partial<Record<PublicationStatus, number>>> {
   const rows = await db.select({ status: publications.status, n: sql<number>`count(*)::int` }).from(publications).groupBy(publications.status);
@@ -40,7 +43,8 @@ export interface ReportRow {
 
 /**
  * Per platform and model over [from, to): posts published in the period with their latest views/likes, and
- * tracking clicks (bots excluded) that happened in the period.
+ * tracking clicks by people (bots excluded) in the period's hours — from the click rollups (db/analytics.ts: whole
+ * UTC days from the daily rows, the edges from the hourly ones; the period taken to whole hours), never raw clicks.
  */
 export async function periodReport(db: Db, from: Date, to: Date): Promise<ReportRow[]> {
   const fromIso = from.toISOString();
@@ -63,13 +67,19 @@ export async function periodReport(db: Db, from: Date, to: Date): Promise<Report
     .leftJoin(latest, eq(latest.publicationId, publications.id))
     .where(sql`${publications.publishedAt} >= ${fromIso}::timestamptz and ${publications.publishedAt} < ${toIso}::timestamptz`)
     .groupBy(platforms.name, models.name);
-  const clicked = await db
-    .select({ platformName: platforms.name, modelName: models.name, clicks: sql<number>`count(*)::int` })
-    .from(clicks)
-    .innerJoin(platformAccounts, eq(platformAccounts.id, clicks.accountId))
+  const hours = rollupPieces(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), new Date(Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS));
+  const byAccount = db.$with('by_account').as(
+    db.select({ accountId: clickRollups.accountId, clicks: sql<number>`sum(${clickRollups.total})`.as('clicks') })
+      .from(clickRollups)
+      .where(rollupWhere(db, 'all', hours, {}))
+      .groupBy(clickRollups.accountId),
+  );
+  const clicked = await db.with(byAccount)
+    .select({ platformName: platforms.name, modelName: models.name, clicks: sql<number>`sum(${byAccount.clicks})::int`.mapWith(Number) })
+    .from(byAccount)
+    .innerJoin(platformAccounts, eq(platformAccounts.id, byAccount.accountId))
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
     .innerJoin(models, eq(models.id, platformAccounts.modelId))
-    .where(sql`${clicks.ts} >= ${fromIso}::timestamptz and ${clicks.ts} < ${toIso}::timestamptz and not ${clicks.isBot}`)
     .groupBy(platforms.name, models.name);
   const rows = new Map<string, ReportRow>();
   const row = (platformName: string, modelName: string) => {

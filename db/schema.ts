@@ -3,14 +3,16 @@
  * (see README "PRD → schema"). Timestamps are timestamptz, UTC in storage.
  */
 import {
-  bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, text,
+  bigint, bigserial, boolean, date, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text,
   timestamp, unique, uuid, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import {
   moderationRuleKinds, type AccountPublishSettings, type BrowserProfile, type CaptionDrafts, type DistributionRules, type PlatformCapabilities,
   type PlatformTechnicalConfig, type WatermarkSettings,
 } from '../core/types.js';
 import { eventKinds } from '../contracts/events.js';
+import { clickDimensions } from '../core/tracking.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () =>
@@ -27,6 +29,8 @@ export const publicationStatus = pgEnum('publication_status', [
 export const publishStep = pgEnum('publish_step', ['prepared', 'uploading', 'submitting', 'unconfirmed', 'published']);
 export const showType = pgEnum('show_type', ['public', 'private', 'offline']);
 export const rollupGranularity = pgEnum('rollup_granularity', ['hour', 'day']);
+/** What a click rollup row is grouped by besides its bucket and account (core/tracking.ts clickDimensions). */
+export const clickDimension = pgEnum('click_dimension', clickDimensions);
 /** The kinds of system_events, listed once in contracts/events.ts with each kind's payload. */
 export const eventType = pgEnum('event_type', eventKinds);
 export const moderationRuleKind = pgEnum('moderation_rule_kind', moderationRuleKinds);
@@ -66,8 +70,8 @@ export const platformAccounts = pgTable(
     username: text('username').notNull(),
     profileUrl: text('profile_url'),
     streamUrl: text('stream_url'),
-    trackingUrl: text('tracking_url'),
-    trackingCode: text('tracking_code').unique(),
+    /** The current code of its tracking link `/t/<code>`; earlier codes live on in `tracking_code_history`. */
+    trackingCode: text('tracking_code').notNull().unique().default(sql`substr(md5(gen_random_uuid()::text), 1, 10)`),
     status: accountStatus('status').notNull().default('active'),
     sessionSaved: boolean('session_saved').notNull().default(false),
     lastAuthenticatedAt: ts('last_authenticated_at'),
@@ -156,6 +160,8 @@ export const publications = pgTable(
     /** A per-platform variant (trimmed / fitted to 9:16); null means the original file. */
     mediaPath: text('media_path'),
     idempotencyMarker: text('idempotency_marker').notNull().unique(),
+    /** The per-publication tracking link `/t/<code>/<ref>` its caption carries (null before tracking links existed). */
+    trackingLink: text('tracking_link'),
     workflowId: text('workflow_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -191,6 +197,14 @@ export const publicationMetrics = pgTable(
   ],
 );
 
+/** Codes an account used before `POST /api/accounts/:id/tracking-link` issued a new one: they keep redirecting and counting. */
+export const trackingCodeHistory = pgTable('tracking_code_history', {
+  code: text('code').primaryKey(),
+  accountId: uuid('account_id').notNull().references(() => platformAccounts.id, { onDelete: 'cascade' }),
+  retiredAt: ts('retired_at').notNull().defaultNow(),
+});
+
+/** One row per click on a tracking link (PRD clics_atribucion). The visitor's address is never stored. */
 export const clicks = pgTable(
   'clicks',
   {
@@ -198,38 +212,77 @@ export const clicks = pgTable(
     ts: ts('ts').notNull().defaultNow(),
     accountId: uuid('account_id').notNull().references(() => platformAccounts.id, { onDelete: 'cascade' }),
     publicationId: uuid('publication_id').references(() => publications.id, { onDelete: 'set null' }),
+    /** Keyed hash of address + user agent with that day's salt (`click_salts`): comparable within a day only. */
     visitorHash: text('visitor_hash').notNull(),
+    /** The visitor's first click on this link (account + publication) that UTC day. */
+    isUnique: boolean('is_unique').notNull().default(false),
     country: text('country'),
     city: text('city'),
     referrerHost: text('referrer_host'),
     device: text('device'),
+    os: text('os'),
+    browser: text('browser'),
     isBot: boolean('is_bot').notNull().default(false),
   },
   (t) => [index('clicks_account_ts_idx').on(t.accountId, t.ts), index('clicks_ts_brin').using('brin', t.ts)],
 );
 
-/** Hourly/daily aggregates of `clicks` (PRD clics_totales / clics_unicos per dimension). */
+/**
+ * Hourly and daily aggregates of `clicks`, one narrow row per (bucket, account, dimension, value): every chart
+ * reads these, never the raw clicks. `value` is '' when unknown (no referrer, address not in the geo database).
+ * Humans and bots are counted apart; `unique*` sums `clicks.is_unique`, so every figure adds up exactly.
+ */
 export const clickRollups = pgTable(
   'click_rollups',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
     granularity: rollupGranularity('granularity').notNull(),
+    dimension: clickDimension('dimension').notNull(),
     bucketStart: ts('bucket_start').notNull(),
     accountId: uuid('account_id').notNull().references(() => platformAccounts.id, { onDelete: 'cascade' }),
-    publicationId: uuid('publication_id').references(() => publications.id, { onDelete: 'set null' }),
-    country: text('country'),
-    city: text('city'),
-    referrerHost: text('referrer_host'),
-    device: text('device'),
-    totalClicks: integer('total_clicks').notNull(),
-    uniqueClicks: integer('unique_clicks').notNull(),
+    value: text('value').notNull().default(''),
+    total: integer('total').notNull().default(0),
+    unique: integer('unique').notNull().default(0),
+    bots: integer('bots').notNull().default(0),
+    botUnique: integer('bot_unique').notNull().default(0),
   },
-  (t) => [
-    unique('click_rollups_key')
-      .on(t.granularity, t.bucketStart, t.accountId, t.publicationId, t.country, t.city, t.referrerHost, t.device)
-      .nullsNotDistinct(),
-    index('click_rollups_account_bucket_idx').on(t.accountId, t.bucketStart),
-  ],
+  (t) => [primaryKey({ columns: [t.granularity, t.dimension, t.bucketStart, t.accountId, t.value] })],
+);
+
+/** Who clicked which link on which UTC day (visitor hash only): makes `clicks.is_unique` exact across processes. Kept two days. */
+export const clickVisitors = pgTable(
+  'click_visitors',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    /** `<accountId>/<publicationId or empty>`: the link clicked. */
+    linkKey: text('link_key').notNull(),
+    visitorHash: text('visitor_hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.linkKey, t.visitorHash] })],
+);
+
+/** The random salt of each UTC day's visitor hashes; deleted once the day is over, so hashes cannot be recomputed. */
+export const clickSalts = pgTable('click_salts', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  salt: text('salt').notNull(),
+});
+
+/**
+ * Per-publication running totals, maintained incrementally: latest metrics (from `publication_metrics`) and
+ * tracking clicks (from the click flush). What top-post tables and the publications analytics read.
+ */
+export const publicationStats = pgTable(
+  'publication_stats',
+  {
+    publicationId: uuid('publication_id').primaryKey().references(() => publications.id, { onDelete: 'cascade' }),
+    views: integer('views'),
+    likes: integer('likes'),
+    comments: integer('comments'),
+    shares: integer('shares'),
+    metricsAt: ts('metrics_at'),
+    clicks: integer('clicks').notNull().default(0),
+    uniqueClicks: integer('unique_clicks').notNull().default(0),
+    botClicks: integer('bot_clicks').notNull().default(0),
+  },
 );
 
 export const streams = pgTable(

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
-  Account, AccountCreateBody, AccountDeleteResult, AccountList, AccountListQuery, AccountPatchBody, AccountUpdate,
+  Account, AccountCreateBody, AccountDeleteResult, AccountList, AccountListQuery, AccountPatchBody, AccountUpdate, TrackingLinkIssued,
 } from '../contracts/api/accounts.js';
 import { sessionHealthStates } from '../contracts/api/statuses.js';
 import type { AccountPublishSettings, BrowserProfile } from '../core/types.js';
@@ -17,13 +17,14 @@ import { inTransaction, type Db } from '../db/client.js';
 import { decryptJson, encryptJson } from '../crypto/secrets.js';
 import {
   countAccountPublications, countAccountsByHealth, deleteAccountRow, findAccountByUsername, findAccountView, findAccountWithPlatform,
-  holdAccountPublications, insertAccount, listAccountsPage, lockAccountWithContext, releaseAccountPublications, updateAccountBrowser,
-  updateAccountFields, type AccountListKey, type AccountViewRow,
+  holdAccountPublications, insertAccount, listAccountsPage, lockAccountWithContext, releaseAccountPublications, retiredTrackingCodes,
+  retireTrackingCode, trackingCodeTaken, updateAccountBrowser, updateAccountFields, type AccountListKey, type AccountViewRow,
 } from '../db/accounts.js';
 import { recordEvent } from '../db/events.js';
 import { findModel } from '../db/models.js';
 import { findPlatform } from '../db/platforms.js';
 import type { PlatformAccount } from '../db/schema.js';
+import { trackingUrl } from '../core/tracking.js';
 import { ServiceError } from './errors.js';
 import { releasePublications, type PublicationServiceDeps } from './publications.js';
 
@@ -106,7 +107,8 @@ export async function setBrowserProfile(
  * at rest and, for X's cost estimate, the platform API settings.
  */
 export type AccountServiceDeps = PublicationServiceDeps & AccountViewDeps;
-type AccountViewDeps = { db: Db; encryptionKey: Buffer; platformApis?: PlatformApis };
+/** `publicUrl`: where tracking links live (PUBLIC_URL). */
+type AccountViewDeps = { db: Db; encryptionKey: Buffer; publicUrl: string; platformApis?: PlatformApis };
 
 /** How an account links, by its driver. */
 function connectWays(driver: string): Account['connectWays'] {
@@ -140,7 +142,7 @@ function accountView(deps: AccountViewDeps, row: AccountViewRow): Account {
     status: account.status,
     profileUrl: account.profileUrl,
     streamUrl: account.streamUrl,
-    trackingUrl: account.trackingUrl,
+    trackingUrl: trackingUrl(deps.publicUrl, account.trackingCode),
     publicationCount: row.publicationCount,
     sessionSaved: account.authData !== null,
     lastSessionState: account.lastSessionState,
@@ -154,7 +156,7 @@ function accountView(deps: AccountViewDeps, row: AccountViewRow): Account {
     publishSettings: account.publishSettings ?? {},
     modelSensitive: row.modelSensitive,
     estimatedCostUsd: row.driver === 'x' && deps.platformApis
-      ? estimatedXCostUsd(deps.platformApis.x, account.publishSettings, account.trackingUrl !== null)
+      ? estimatedXCostUsd(deps.platformApis.x, account.publishSettings, true)
       : null,
   };
 }
@@ -254,13 +256,38 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code
   || (error as { cause?: { code?: string } })?.cause?.code === '23505';
 
 /** A new account of a model on a platform; the session is linked afterwards (file or password login). */
-export async function createAccount(deps: { db: Db; encryptionKey: Buffer }, input: AccountCreateBody & { actor: string }): Promise<Account> {
+/** 10 random lower-case hex characters (40 bits): `core/tracking.ts trackingCodePattern`. */
+const newTrackingCode = () => randomBytes(5).toString('hex');
+
+/**
+ * Gives the account a new tracking code (a link that leaked, or a fresh start for its numbers). The old code moves
+ * to `tracking_code_history`: posts already out keep redirecting and counting for this account.
+ */
+export async function issueTrackingLink(deps: AccountViewDeps, accountId: string, actor: string): Promise<TrackingLinkIssued> {
+  const previousCodes = await inTransaction(deps.db, async (tx) => {
+    const locked = await lockAccountWithContext(tx, accountId);
+    if (!locked) throw notFound(accountId);
+    const { account, platform } = locked;
+    // A collision with a current or retired code (40 random bits: practically never) just draws again.
+    let code = newTrackingCode();
+    while (await trackingCodeTaken(tx, code)) code = newTrackingCode();
+    await retireTrackingCode(tx, account.id, account.trackingCode);
+    await updateAccountFields(tx, account.id, { trackingCode: code });
+    await recordEvent(tx, 'account_updated', { username: account.username, platform: platform.name, changed: ['trackingCode'] }, {
+      accountId: account.id, modelId: account.modelId, actor,
+    });
+    return retiredTrackingCodes(tx, account.id);
+  });
+  const account = await mustAccountView(deps, accountId);
+  return { trackingUrl: account.trackingUrl, previousCodes };
+}
+
+export async function createAccount(deps: AccountViewDeps, input: AccountCreateBody & { actor: string }): Promise<Account> {
   const fields: Record<string, string> = {};
   const username = normalizedUsername(input.username, fields);
   const urls = {
     profileUrl: normalizedUrl('profileUrl', input.profileUrl, fields),
     streamUrl: normalizedUrl('streamUrl', input.streamUrl, fields),
-    trackingUrl: normalizedUrl('trackingUrl', input.trackingUrl, fields),
   };
   if (Object.keys(fields).length > 0 || !username) invalidFields(fields);
   const [model, platform] = await Promise.all([findModel(deps.db, input.modelId), findPlatform(deps.db, input.platformId)]);
@@ -272,7 +299,7 @@ export async function createAccount(deps: { db: Db; encryptionKey: Buffer }, inp
     created = await inTransaction(deps.db, async (tx) => {
       const row = await insertAccount(tx, {
         modelId: model.id, platformId: platform.id, username, profileUrl: urls.profileUrl ?? null, streamUrl: urls.streamUrl ?? null,
-        trackingUrl: urls.trackingUrl ?? null, trackingCode: randomBytes(5).toString('hex'), status: 'active',
+        trackingCode: newTrackingCode(), status: 'active',
       });
       await recordEvent(tx, 'account_created', { username, platform: platform.name }, { accountId: row.id, modelId: model.id, actor: input.actor });
       return row;
@@ -310,7 +337,6 @@ export async function updateAccount(deps: AccountServiceDeps, accountId: string,
   const urls = {
     profileUrl: normalizedUrl('profileUrl', input.profileUrl, fields),
     streamUrl: normalizedUrl('streamUrl', input.streamUrl, fields),
-    trackingUrl: normalizedUrl('trackingUrl', input.trackingUrl, fields),
   };
   if (Object.keys(fields).length > 0) invalidFields(fields);
   let outcome: { held: string[]; released: string[] };
@@ -328,7 +354,7 @@ export async function updateAccount(deps: AccountServiceDeps, accountId: string,
         values.username = username;
         changed.push('username');
       }
-      for (const key of ['profileUrl', 'streamUrl', 'trackingUrl'] as const) {
+      for (const key of ['profileUrl', 'streamUrl'] as const) {
         const next = urls[key];
         if (next !== undefined && next !== account[key]) {
           values[key] = next;

@@ -8,12 +8,13 @@ import type { Db } from '../db/client.js';
 import {
   blockedAccounts, latestPublished, openAlerts, overviewCounts, pendingApprovals, upcomingPublications,
 } from '../db/overview.js';
+import { clicksBetween, topPostsOfWeek } from './analytics.js';
 import { ServiceError } from './errors.js';
 import { checkHealth } from './health.js';
 import type { TemporalClient } from './deps.js';
 
 /** How much of each list the overview shows. */
-export const overviewLimits = { approvals: 10, alerts: 20, upcoming: 50, latestPublished: 10, blockedAccounts: 100, excerpt: 120 } as const;
+export const overviewLimits = { approvals: 10, alerts: 20, upcoming: 50, latestPublished: 10, blockedAccounts: 100, excerpt: 120, topPosts: 5 } as const;
 const upcomingHours = 24;
 
 /** A time zone name the runtime knows (IANA, e.g. `America/Bogota`, or `UTC`); else a 400 naming `field`. */
@@ -53,13 +54,15 @@ export async function getOverview(deps: { db: Db; temporal: TemporalClient }, op
   const today = todayBounds(timeZone, now);
   const next24h = { from: now, to: new Date(now.getTime() + upcomingHours * 3_600_000) };
   // Independent reads: they run side by side on the pool (each is one statement).
-  const [counts, approvals, alerts, upcoming, latest, blocked, health] = await Promise.all([
+  const [counts, approvals, alerts, upcoming, latest, blocked, clicksToday, topPosts, health] = await Promise.all([
     overviewCounts(db, today),
     pendingApprovals(db, overviewLimits.approvals, overviewLimits.excerpt),
     openAlerts(db, overviewLimits.alerts),
     upcomingPublications(db, next24h, overviewLimits.upcoming),
     latestPublished(db, overviewLimits.latestPublished),
     blockedAccounts(db, overviewLimits.blockedAccounts),
+    clicksBetween(db, today),
+    topPostsOfWeek(db, now, overviewLimits.topPosts),
     checkHealth(db, temporal),
   ]);
   const totalOf = (rows: { total: number }[]) => rows[0]?.total ?? 0;
@@ -86,6 +89,8 @@ export async function getOverview(deps: { db: Db; temporal: TemporalClient }, op
       total: totalOf(blocked),
       items: blocked.map(({ total: _total, reason, ...row }) => ({ ...row, reason: reason as BlockedReason })),
     },
+    clicksToday,
+    topPostsOfWeek: topPosts,
     health,
   };
 }

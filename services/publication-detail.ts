@@ -97,6 +97,7 @@ export async function getPublicationDetail(deps: PublicationDetailDeps, id: stri
     model: { id: row.modelId, name: row.modelName, timezone: row.modelDistribution.timezone },
     account: { id: row.accountId, username: row.accountUsername, platform: row.platformName, profileUrl: row.accountProfileUrl },
     workflowUrl: row.workflowId ? temporalWorkflowUrl(deps.temporal, row.workflowId) : null,
+    tracking: { link: row.trackingLink, clicks: row.clicks, uniqueClicks: row.uniqueClicks, botClicks: row.botClicks },
     timeline,
     timelineTruncated: events.length > publicationDetailLimits.timeline,
     attempts,

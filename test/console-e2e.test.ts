@@ -56,9 +56,10 @@ describe('a model created through the API', () => {
     expect(model.body.distribution.language).toBe('es');
     const modelId = model.body.id as string;
 
-    const trackingUrl = 'https://trafico.example/t/valentina';
-    const account = await call('POST', '/api/accounts', { modelId, platformId: demo.id, username: `@${username}`, trackingUrl });
+    const account = await call('POST', '/api/accounts', { modelId, platformId: demo.id, username: `@${username}` });
     expect(account.status).toBe(201);
+    const trackingUrl = account.body.trackingUrl as string;
+    expect(trackingUrl).toMatch(/\/t\/[0-9a-f]{10}$/);
     expect(account.body.username).toBe(username);
     const accountId = account.body.id as string;
 
@@ -91,7 +92,9 @@ describe('a model created through the API', () => {
     expect(ours[0]!.username).toBe(username);
     expect(ours[0]!.caption).toContain(context);
     // Link placement `start`: the tracking link is the caption's first line, the marker its last.
-    expect(publication.caption.split('\n')[0]).toBe(trackingUrl);
+    // …the post's own link: the account's link plus the publication's ref (the marker's id).
+    const marker = publication.caption.split('\n').at(-1) as string;
+    expect(publication.caption.split('\n')[0]).toBe(`${trackingUrl}/${marker.slice('ref:'.length)}`);
     expect(publication.caption.split('\n').at(-1)).toMatch(/^ref:[0-9a-f]{12}$/);
     const listed = await call('GET', `/api/models?q=${encodeURIComponent(name)}`);
     expect(listed.body.items).toEqual([expect.objectContaining({ id: modelId, accountCount: 1, lastPublishedAt: expect.any(String) })]);

@@ -173,7 +173,7 @@ describe('official-API accounts on the accounts page', () => {
   });
 
   it('an X account: OAuth link, token form, and the link in a reply with its estimated cost', async () => {
-    const xId = await createAccount('x', `x_${run}`, { trackingUrl: 'https://track.example/x' });
+    const xId = await createAccount('x', `x_${run}`);
     const blueskyId = await createAccount('bluesky', `bsky${run}.bsky.social`);
     await openAccounts(page);
     const row = rowOf(page, xId);

@@ -145,6 +145,30 @@ describe('accounts page', () => {
     expect(page.url()).not.toContain('cursor=');
   });
 
+  it('shows the account\'s tracking link and issues a new one, the old link still leading to her stream', async () => {
+    const username = `enlace_${Date.now().toString(36)}`;
+    const created = await api('POST', '/api/accounts', {
+      modelId: stack.seeded.modelId, platformId: stack.seeded.platformId, username, streamUrl: 'https://live.example/enlace',
+    });
+    expect(created.status).toBe(201);
+    const first = created.body.trackingUrl as string;
+    await page.goto(`${stack.url}/accounts?q=${username}`);
+    const row = accountIn('Modelo Demo', username);
+    await row.locator('summary', { hasText: 'Enlace de seguimiento' }).click();
+    const shown = row.getByTestId('tracking-url');
+    expect(await shown.inputValue()).toBe(first);
+    await row.getByTestId('tracking-rotate').click();
+    await row.getByTestId('tracking-rotated').waitFor();
+    const now = (await api('GET', `/api/accounts?q=${username}`)).body.items[0].trackingUrl as string;
+    expect(now).not.toBe(first);
+    await waitFor(async () => ((await shown.inputValue()) === now ? true : undefined), { what: 'the new link on the page', timeoutMs: 10_000 });
+    // Posts already out keep working: the old code still answers with her stream.
+    const old = await fetch(`${stack.url}/t/${first.split('/').at(-1)}`, { redirect: 'manual' });
+    expect(old.status).toBe(302);
+    expect(old.headers.get('location')).toBe('https://live.example/enlace');
+    await api('DELETE', `/api/accounts/${created.body.id}`);
+  });
+
   it('edits, deactivates, reactivates and deletes an account, saying what happened', async () => {
     await page.goto(`${stack.url}/accounts?q=cuenta_panel`);
     const row = accountIn('Modelo Demo', 'cuenta_panel');

@@ -66,7 +66,8 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   'services/': {
     why: 'commands and queries shared by api, bot and UI: the database plus the Temporal client, speaking contracts',
-    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/client', 'uqr', 'node:'],
+    // maxmind, bowser, isbot: the click enrichment (services/clicks/enrich.ts).
+    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/client', 'uqr', 'maxmind', 'bowser', 'isbot', 'node:'],
     typeOnly: ['config.ts'],
   },
   'api/': {

@@ -266,8 +266,10 @@ describe('GET /api/accounts', () => {
     expect(demo).toMatchObject({
       modelId: stack.seeded.modelId, modelName: 'Modelo Demo', platformId: stack.seeded.platformId, platformName: 'demo',
       username: 'modelo_demo', status: 'active', sessionSaved: true, profileUrl: `${stack.demo.url}/u/modelo_demo`,
-      streamUrl: null, trackingUrl: null, browserProfile: { proxy: null },
+      streamUrl: null, browserProfile: { proxy: null },
     });
+    const [seeded] = await db().select({ code: platformAccounts.trackingCode }).from(platformAccounts).where(eq(platformAccounts.id, stack.seeded.accountId));
+    expect(demo.trackingUrl).toBe(`${stack.app.config.http.publicUrl}/t/${seeded!.code}`);
     expect(demo.publicationCount).toBeGreaterThan(0);
     const [counted] = await db().select({ n: sql<number>`count(*)::int` }).from(publications).where(eq(publications.accountId, stack.seeded.accountId));
     expect(demo.publicationCount).toBe(counted!.n);
@@ -351,7 +353,6 @@ describe('POST /api/accounts', () => {
       [{ ...base, username: 'two words' }, 400, 'username'],
       [{ ...base, username: 'ok_name', profileUrl: 'ftp://files.example/u' }, 400, 'profileUrl'],
       [{ ...base, username: 'ok_name', streamUrl: 'javascript:alert(1)' }, 400, 'streamUrl'],
-      [{ ...base, username: 'ok_name', trackingUrl: 'not a url' }, 400, 'trackingUrl'],
       [{ platformId: base.platformId, username: 'ok_name' }, 400, 'modelId'],
       [{ ...base, modelId: 'nope', username: 'ok_name' }, 400, 'modelId'],
       [{ ...base, modelId: unknownId, username: 'ok_name' }, 404, 'modelId'],
@@ -368,17 +369,39 @@ describe('POST /api/accounts', () => {
     expect(await accountRows()).toEqual(before);
 
     const created = await call('POST', '/api/accounts', {
-      ...base, username: '  @Nueva_Cuenta ', profileUrl: 'https://demo.example/u/Nueva_Cuenta', trackingUrl: 'http://t.example/x', streamUrl: null,
+      ...base, username: '  @Nueva_Cuenta ', profileUrl: 'https://demo.example/u/Nueva_Cuenta', streamUrl: null,
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       username: 'Nueva_Cuenta', modelName: 'Modelo Demo', platformName: 'demo', status: 'active', sessionSaved: false,
-      profileUrl: 'https://demo.example/u/Nueva_Cuenta', streamUrl: null, trackingUrl: 'http://t.example/x', publicationCount: 0,
+      profileUrl: 'https://demo.example/u/Nueva_Cuenta', streamUrl: null, publicationCount: 0,
       sessionHealth: { state: 'no_session', checkedAt: null },
     });
+    // Every account has its own tracking link from the start.
+    expect(created.body.trackingUrl).toMatch(new RegExp(`^${stack.app.config.http.publicUrl}/t/[0-9a-f]{10}$`));
     const event = (await eventsOfType('account_created')).at(-1)!;
     expect(event).toMatchObject({ accountId: created.body.id, modelId: stack.seeded.modelId, data: { username: 'Nueva_Cuenta', platform: 'demo' } });
     expect((await call('POST', '/api/accounts', { ...base, username: 'nueva_cuenta' })).status).toBe(409);
+    await call('DELETE', `/api/accounts/${created.body.id}`);
+  });
+
+  it('issues a new tracking link: the account shows it, the old code is kept (still redirecting), the change is audited', async () => {
+    const base = { modelId: stack.seeded.modelId, platformId: stack.seeded.platformId };
+    const created = await call('POST', '/api/accounts', { ...base, username: `enlace_${Date.now().toString(36)}`, streamUrl: 'https://cam.example/ana' });
+    expect(created.status).toBe(201);
+    const first = created.body.trackingUrl as string;
+    const issued = await call('POST', `/api/accounts/${created.body.id}/tracking-link`);
+    expect(issued.status).toBe(200);
+    expect(issued.body.trackingUrl).not.toBe(first);
+    expect(issued.body.trackingUrl).toMatch(/\/t\/[0-9a-f]{10}$/);
+    expect(issued.body.previousCodes).toEqual([first.split('/').at(-1)]);
+    const again = await call('POST', `/api/accounts/${created.body.id}/tracking-link`);
+    expect(again.body.previousCodes).toEqual([issued.body.trackingUrl.split('/').at(-1), first.split('/').at(-1)]);
+    const listed = (await call('GET', `/api/accounts?q=${created.body.username}`)).body.items as Json[];
+    expect(listed.find((a) => a.id === created.body.id)!.trackingUrl).toBe(again.body.trackingUrl);
+    const event = (await eventsOfType('account_updated')).at(-1)!;
+    expect(event).toMatchObject({ accountId: created.body.id, data: { changed: ['trackingCode'] } });
+    expect((await call('POST', `/api/accounts/${unknownId}/tracking-link`)).status).toBe(404);
     await call('DELETE', `/api/accounts/${created.body.id}`);
   });
 });

@@ -15,6 +15,7 @@ import { publicationMetrics } from '../db/schema.js';
 import { publicationOf, setModelRules, uploadClip } from './helpers/lifecycle.js';
 import { createAccount, createModel, createPublication } from './helpers/overview-seed.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { waitFor } from './helpers/wait.js';
 
 let stack: TestStack;
 const run = randomUUID().slice(0, 6);
@@ -67,6 +68,17 @@ describe('GET /api/publications/:id', () => {
 
     const { uiUrl, namespace } = stack.app.config.temporal;
     expect(body.workflowUrl).toBe(`${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(publication.workflowId)}`);
+    // Its own tracking link, and the clicks it brings (recorded after the 302, flushed within about a second).
+    expect(body.tracking).toMatchObject({ clicks: 0, uniqueClicks: 0, botClicks: 0 });
+    expect(body.tracking.link).toMatch(/\/t\/[0-9a-f]{10}\/[0-9a-f]{12}$/);
+    const phone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+    const click = await fetch(`${stack.url}${new URL(body.tracking.link).pathname}`, { redirect: 'manual', headers: { 'user-agent': phone } });
+    expect(click.status).toBe(302);
+    const counted = await waitFor(async () => {
+      const again = await detail(publication.id);
+      return again.body.tracking.clicks > 0 ? again.body.tracking : undefined;
+    }, { what: 'the click in the detail', timeoutMs: 15_000 });
+    expect(counted).toEqual({ link: body.tracking.link, clicks: 1, uniqueClicks: 1, botClicks: 0 });
     expect(body.model).toMatchObject({ id: stack.seeded.modelId, name: 'Modelo Demo', timezone: expect.any(String) });
     expect(body.account).toMatchObject({ id: stack.seeded.accountId, username: 'modelo_demo', platform: 'demo' });
     expect(body.content).toMatchObject({ id: contentId, status: 'approved', context: `Detalle ${run}`, width: expect.any(Number), height: expect.any(Number) });

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptJson, parseKey } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
+import { findPublication } from '../db/publications.js';
 import type { RedditTarget } from '../core/types.js';
 import { redditScopes } from '../activities/publishing/drivers/reddit.js';
 import { startFakeReddit, type FakePost, type FakeReddit } from './fakes/reddit-server.js';
@@ -49,12 +50,12 @@ async function storedCredentials(accountId: string): Promise<StoredCredentials |
 }
 
 /** A Reddit user of the fake, a subreddit for her, and a model + account posting there (not yet connected). */
-async function redditAccount(opts: { sensitive?: boolean; subreddits?: RedditTarget[]; trackingUrl?: string } = {}) {
+async function redditAccount(opts: { sensitive?: boolean; subreddits?: RedditTarget[] } = {}) {
   const id = run();
   const user = reddit.addUser(`u_${id}`).name;
   const subreddits = opts.subreddits ?? [{ subreddit: `clips_${id}`, kind: 'video' }];
   for (const target of subreddits) if (!reddit.subreddits.has(target.subreddit.toLowerCase())) reddit.addSubreddit({ name: target.subreddit, over18: true });
-  const account = await createApiAccount(stack, 'reddit', { username: user, sensitive: opts.sensitive, publishSettings: { subreddits }, trackingUrl: opts.trackingUrl });
+  const account = await createApiAccount(stack, 'reddit', { username: user, sensitive: opts.sensitive, publishSettings: { subreddits } });
   return { ...account, user, subreddits };
 }
 
@@ -191,15 +192,17 @@ describe('publishing', () => {
 
   it('publishes a link post to the account\'s tracking URL, not NSFW for a model that is not sensitive', async () => {
     const id = run();
-    const trackingUrl = `https://trafico.example/t/reddit-${id}`;
     const subreddit = `links_${id}`;
-    const { modelId, user } = await connectedAccount({ trackingUrl, subreddits: [{ subreddit, kind: 'link' }] });
+    const { modelId, user } = await connectedAccount({ subreddits: [{ subreddit, kind: 'link' }] });
     const { publicationId } = await publishClip(stack, modelId);
     const published = await waitForStatus(stack, publicationId, ['published', 'failed', 'unconfirmed']);
     expect(published.status, published.lastError ?? '').toBe('published');
     const posts = reddit.postsBy(user);
     expect(posts).toHaveLength(1);
-    expect(posts[0]).toMatchObject({ subreddit, kind: 'link', url: trackingUrl, nsfw: false });
+    // The link is the post's own tracking link (/t/<code>/<ref>), so its clicks count for this post.
+    const trackingLink = (await findPublication(stack.app.db.db, publicationId))!.trackingLink!;
+    expect(trackingLink).toBe(`${PUBLIC_URL}/t/${(await findAccountWithPlatform(stack.app.db.db, published.accountId))!.account.trackingCode}/${published.idempotencyMarker.slice(4)}`);
+    expect(posts[0]).toMatchObject({ subreddit, kind: 'link', url: trackingLink, nsfw: false });
     expect(posts[0]!.title).toContain(published.idempotencyMarker);
     expect(published.postUrl).toBe(`https://www.reddit.com${posts[0]!.permalink}`);
     expect(published.externalId).toBe(posts[0]!.name);

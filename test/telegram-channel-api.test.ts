@@ -28,7 +28,8 @@ beforeAll(async () => {
   // The fake plays the cloud Bot API (50 MB uploads). The app's bot also long-polls it; nothing here writes to it.
   stack = await startTestStack({
     embedded: false,
-    env: { TELEGRAM_API_ROOT: tg.apiRoot, TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_LOCAL_API: 'false' },
+    // A public PUBLIC_URL: Telegram takes a button only to a host with a dot (the post's tracking link).
+    env: { TELEGRAM_API_ROOT: tg.apiRoot, TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_LOCAL_API: 'false', PUBLIC_URL: 'https://trafico.example' },
   });
 });
 afterAll(async () => {
@@ -118,9 +119,8 @@ describe('connecting a channel', () => {
 
 describe('publishing', () => {
   it('posts the video to a public channel: t.me URL, the bytes, the marker, the live button, a spoiler; no counters stored', async () => {
-    const trackingUrl = `https://trafico.example/t/${run()}`;
     const channel = newChannel();
-    const account = await createApiAccount(stack, 'telegram', { username: channel.username, sensitive: true, trackingUrl });
+    const account = await createApiAccount(stack, 'telegram', { username: channel.username, sensitive: true });
     expect((await api(stack, 'POST', `/api/accounts/${account.accountId}/credentials`, { chatId: `@${channel.username}` })).status).toBe(200);
 
     const { publicationId, contentId } = await publishClip(stack, account.modelId, '¡Hola! Función especial 💃🏽');
@@ -138,7 +138,11 @@ describe('publishing', () => {
     expect(send!.files.video).toMatchObject({ size: content.sizeBytes, sha256: content.sha256 });
     expect(send!.params.caption).toContain(published.idempotencyMarker);
     expect(send!.params.caption).toBe(published.captionUsed);
-    expect(send!.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'Ver en vivo', url: trackingUrl }]] });
+    // The button is the post's own tracking link (/t/<code>/<ref>), the one its caption carries.
+    const trackingLink = (await findPublication(db(), publicationId))!.trackingLink!;
+    expect(trackingLink).toMatch(/^https:\/\/trafico\.example\/t\/[0-9a-f]{10}\/[0-9a-f]{12}$/);
+    expect(send!.params.caption).toContain(trackingLink);
+    expect(send!.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'Ver en vivo', url: trackingLink }]] });
     expect(message.has_media_spoiler).toBe(true);
     expect(postsIn(channel)).toHaveLength(1);
 
@@ -255,7 +259,7 @@ describe('a clip over the platform\'s size', () => {
       const { modelId, accountId, channel } = await connectedChannel();
       // Another platform takes the clip, so it is scheduled (not refused at ingest) and Telegram is skipped there.
       const other = await api<{ id: string }>(stack, 'POST', '/api/accounts', {
-        modelId, platformId: await platformIdOf(stack, 'bluesky'), username: `otra_${run()}.bsky.social`, trackingUrl: `https://trafico.example/t/${run()}`,
+        modelId, platformId: await platformIdOf(stack, 'bluesky'), username: `otra_${run()}.bsky.social`,
       });
       expect(other.status).toBe(201);
       // Its publication waits for a slot twelve hours away: it is canceled before anything is posted.

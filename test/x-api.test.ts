@@ -234,8 +234,8 @@ describe('publishing', () => {
     expect(published.postUrl).toBe(`https://x.com/${user.username}/status/${post.id}`);
     expect(published.externalId).toBe(post.id);
     expect(post.textSent).toContain(published.idempotencyMarker);
-    const account = (await findAccountWithPlatform(db(), published.accountId))!.account;
-    expect(post.textSent).toContain(account.trackingUrl!);
+    expect(published.trackingLink).toMatch(/\/t\/[0-9a-f]{10}\/[0-9a-f]{12}$/);
+    expect(post.textSent).toContain(published.trackingLink!);
 
     // The very file the publication names reached X, in segments of at most 4 MiB, in order.
     expect(post.mediaIds).toHaveLength(1);
@@ -269,7 +269,7 @@ describe('publishing', () => {
     const { publicationId } = await publishClip(stack, modelId, 'Esta noche en vivo');
     const published = await waitForStatus(stack, publicationId, ['published', 'failed', 'unconfirmed']);
     expect(published.status, published.lastError ?? '').toBe('published');
-    const trackingUrl = (await findAccountWithPlatform(db(), accountId))!.account.trackingUrl!;
+    const trackingUrl = published.trackingLink!;
     const posts = postsOf(user);
     const main = posts.find((p) => !p.inReplyToTweetId)!;
     expect(published.externalId).toBe(main.id);

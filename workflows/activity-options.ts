@@ -63,6 +63,19 @@ export function apiActivityOptions(options: LifecycleOptions): ActivityOptions {
   };
 }
 
+/**
+ * Housekeeping on the pipeline queue (the click-retention deletes): batches of rows for as long as a backlog takes,
+ * heartbeating, so a dead worker is noticed within the heartbeat timeout. Idempotent: retried freely.
+ */
+export function maintenanceActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return {
+    taskQueue: TaskQueues.pipeline,
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: options.heartbeatTimeoutMs,
+    retry: { initialInterval: '10s', maximumInterval: '10 minutes', maximumAttempts: 10 },
+  };
+}
+
 /** Activity proxies for one workflow run, one per task queue. */
 export function activitiesFor(options: LifecycleOptions) {
   return {
@@ -71,6 +84,7 @@ export function activitiesFor(options: LifecycleOptions) {
     media: proxyActivities<MediaActivities>(mediaActivityOptions(options)),
     browser: proxyActivities<BrowserActivities>(browserActivityOptions(options)),
     api: proxyActivities<ApiActivities>(apiActivityOptions(options)),
+    maintenance: proxyActivities<Pick<PipelineActivities, 'deleteExpiredClicks'>>(maintenanceActivityOptions(options)),
   };
 }
 

@@ -71,7 +71,7 @@ export function createApiActivities(deps: ActivityDeps) {
         caption: publication.captionUsed ?? '',
         tags: publication.tagsUsed ?? [],
         marker: publication.idempotencyMarker,
-        trackingUrl: account.trackingUrl,
+        trackingUrl: publication.trackingLink,
         sensitive: content.sensitive ?? model.sensitive,
         language: effectiveRules(model.distribution).language,
         media: { durationSeconds: content.durationSeconds ?? 0, width: content.width ?? 0, height: content.height ?? 0, sizeBytes: content.sizeBytes ?? 0 },

@@ -2,6 +2,7 @@
  * Database steps of the lifecycle (pipeline queue): approval, slot reservation, status transitions, metrics.
  * Every transition writes a system_events row. Each activity is idempotent: a retry finds its own earlier work.
  */
+import { trackingRefOf, trackingUrl } from '../../core/tracking.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { applyCaptionEdits, draftCaption, finalizeCaption, idempotencyMarker } from '../../core/captions.js';
@@ -31,7 +32,7 @@ export interface ScheduledPublication {
   scheduledTime: string;
 }
 
-export function createStoreActivities({ db }: ActivityDeps) {
+export function createStoreActivities({ db, config }: ActivityDeps) {
   async function mustContent(contentId: string) {
     const content = await findContent(db, contentId);
     if (!content) throw ApplicationFailure.nonRetryable(`content ${contentId} not found`, 'NotFound');
@@ -131,9 +132,11 @@ export function createStoreActivities({ db }: ActivityDeps) {
           const marker = idempotencyMarker(id);
           const draft = content.captionDrafts?.[platform.name]
             ?? draftCaption({ modelName: model.name, context: content.context, language: rules.language, rules, platformName: platform.name }, caps);
-          const { caption, tags } = finalizeCaption(draft, caps, { trackingUrl: account.trackingUrl, marker, linkPlacement: rules.linkPlacement });
+          // The post's own link (/t/<code>/<ref>) attributes its clicks to it; the ref is the marker's id.
+          const trackingLink = trackingUrl(config.http.publicUrl, account.trackingCode, trackingRefOf(id));
+          const { caption, tags } = finalizeCaption(draft, caps, { trackingUrl: trackingLink, marker, linkPlacement: rules.linkPlacement });
           rows.push({
-            id, contentId, accountId: account.id, scheduledTime: slot, captionUsed: caption, tagsUsed: tags,
+            id, contentId, accountId: account.id, scheduledTime: slot, captionUsed: caption, tagsUsed: tags, trackingLink,
             idempotencyMarker: marker, workflowId: publicationWorkflowId(id), status: 'scheduled' as const,
           });
         }

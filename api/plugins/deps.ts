@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { TemporalClient } from '../../services/deps.js';
+import type { ClickRecorder } from '../../services/clicks/recorder.js';
 
 export interface ApiDeps {
   db: Db;
@@ -15,6 +16,8 @@ export interface ApiDeps {
   log: FastifyBaseLogger;
   /** Webhook mode of the Telegram bot: main.ts hands the bot's update handler in (api/ does not import bot/). */
   telegramWebhook?: (update: unknown) => Promise<void>;
+  /** The tracking links' click recorder; default: one on `db` (api/plugins/clicks.ts). */
+  clicks?: ClickRecorder;
 }
 
 declare module 'fastify' {

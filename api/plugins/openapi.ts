@@ -37,6 +37,8 @@ const openapiPlugin: FastifyPluginAsync = async (app) => {
         { name: tags.moderation, description: 'Auto-moderation rules checked on every caption before approval' },
         { name: tags.calendar, description: 'Publications and free rule slots by time' },
         { name: tags.settings, description: 'The admin\'s own preferences' },
+        { name: tags.analytics, description: 'Tracking-link clicks and per-publication results, from the rollups' },
+        { name: tags.tracking, description: 'Tracking links `/t/<code>[/<ref>]` (public): 302 to the stream, click recorded after' },
       ],
       components: {
         securitySchemes: {

@@ -7,10 +7,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   Account, AccountCreateBody, AccountDeleteResult, AccountList, AccountListQuery, AccountPatchBody, AccountStatusChange, AccountUpdate,
-  BrowserProfileBody, BrowserProfileView, LoginBody, PauseBody, SessionCheckResult, SessionFileUpload, SessionImportResult,
+  BrowserProfileBody, BrowserProfileView, LoginBody, PauseBody, SessionCheckResult, SessionFileUpload, SessionImportResult, TrackingLinkIssued,
 } from '../../contracts/api/accounts.js';
 import { errorReplies, IdParams } from '../../contracts/api/common.js';
-import { createAccount, deleteAccount, listAccounts, setBrowserProfile, updateAccount } from '../../services/accounts.js';
+import { createAccount, deleteAccount, listAccounts, issueTrackingLink, setBrowserProfile, updateAccount } from '../../services/accounts.js';
 import { pauseAccount, resumeAccount } from '../../services/publications.js';
 import { checkAccountSession, importAccountSession, loginAccount } from '../../services/sessions.js';
 import { documentedOnly, tags } from '../route-docs.js';
@@ -23,7 +23,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
   const { db, temporal, config } = app.deps;
   const deps = { db, temporal, lifecycle: config.lifecycle };
-  const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey, lifecycle: config.lifecycle, platformApis: config.platformApis };
+  const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey, lifecycle: config.lifecycle, platformApis: config.platformApis,
+    publicUrl: config.http.publicUrl,
+  };
 
   app.get(
     '/api/accounts',
@@ -72,6 +74,22 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => updateAccount(sessionDeps, request.params.id, { ...request.body, actor: request.actor }),
+  );
+
+  app.post(
+    '/api/accounts/:id/tracking-link',
+    {
+      schema: {
+        tags: [tags.accounts],
+        summary: 'Issue a new tracking link for the account (the old codes keep redirecting and counting)',
+        description:
+          'The account’s `trackingUrl` becomes `PUBLIC_URL/t/<new code>`; publications scheduled from now on carry it. Posts already out ' +
+          'keep their links: every earlier code still redirects to this account and its clicks still count here.',
+        params: IdParams,
+        response: { 200: TrackingLinkIssued, ...errorReplies },
+      },
+    },
+    async (request) => issueTrackingLink(sessionDeps, request.params.id, request.actor),
   );
 
   app.delete(

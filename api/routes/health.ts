@@ -18,7 +18,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const health = await checkHealth(db, temporal);
+      const health = await checkHealth(db, temporal, app.clicks.stats());
       if (!app.readiness.ready) return reply.code(503).send({ ...health, status: 'starting' as const });
       return reply.code(health.status === 'ok' ? 200 : 503).send(health);
     },

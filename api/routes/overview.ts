@@ -1,4 +1,4 @@
-/** GET /api/overview: the dashboard's home page in one answer (counts, approvals, alerts, next 24 h, latest, blocked accounts, health). */
+/** GET /api/overview: the dashboard's home page in one answer (counts, approvals, alerts, next 24 h, latest, blocked accounts, clicks, top posts, health). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorReplies } from '../../contracts/api/common.js';
 import { Overview, OverviewQuery, type OverviewPublication } from '../../contracts/api/overview.js';
@@ -25,6 +25,8 @@ function overviewView(o: OverviewResult): Overview {
     upcoming: { total: o.upcoming.total, items: o.upcoming.items.map(publicationView) },
     latestPublished: o.latestPublished.map(publicationView),
     blockedAccounts: o.blockedAccounts,
+    clicksToday: o.clicksToday,
+    topPostsOfWeek: o.topPostsOfWeek.map((p) => ({ ...p, publishedAt: iso(p.publishedAt) })),
     health: o.health,
   };
 }
@@ -38,8 +40,9 @@ export const overviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: [tags.overview],
-        summary: 'The studio at a glance: counts, approvals waiting, open alerts, next 24 h, latest published, blocked accounts, health',
-        description: '"Published today" is the admin’s day in `tz` (IANA, default UTC); an unknown zone → 400 naming `tz`. Every part is one SQL query.',
+        summary: 'The studio at a glance: counts, approvals waiting, open alerts, next 24 h, latest published, blocked accounts, clicks today, top posts of the week, health',
+        description: '"Published today" and "clicks today" are the admin’s day in `tz` (IANA, default UTC); an unknown zone → 400 naming `tz`. ' +
+          'Clicks are people’s (bots apart), read from the hourly rollups; the top posts of the week are ranked by clicks, then views. Every part is one SQL query.',
         querystring: OverviewQuery,
         response: { 200: Overview, ...errorReplies },
       },

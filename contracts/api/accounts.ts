@@ -82,7 +82,8 @@ export const Account = Type.Object({
   status: AccountStatus,
   profileUrl: Nullable(Type.String()),
   streamUrl: Nullable(Type.String()),
-  trackingUrl: Nullable(Type.String()),
+  /** The account's tracking link `PUBLIC_URL/t/<code>`: a 302 to its stream (else its profile) that counts the click. Posts carry `…/<code>/<ref>`. */
+  trackingUrl: Type.String(),
   /** Publications of this account in any status (an account with any is deactivated, never deleted). */
   publicationCount: Type.Integer(),
   /** A session is stored (encrypted). */
@@ -141,7 +142,6 @@ export const AccountCreateBody = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 200 }),
     profileUrl: Type.Optional(Nullable(url('the public profile'))),
     streamUrl: Type.Optional(Nullable(url('where she streams'))),
-    trackingUrl: Type.Optional(Nullable(url('the link captions carry'))),
   },
   { additionalProperties: false },
 );
@@ -156,13 +156,20 @@ export const AccountPatchBody = Type.Object(
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     profileUrl: Type.Optional(Nullable(url('the public profile'))),
     streamUrl: Type.Optional(Nullable(url('where she streams'))),
-    trackingUrl: Type.Optional(Nullable(url('the link captions carry'))),
     status: Type.Optional(StringEnum(['active', 'disabled'] as const)),
     publishSettings: Type.Optional(PublishSettings),
   },
   { additionalProperties: false },
 );
 export type AccountPatchBody = Static<typeof AccountPatchBody>;
+
+/** POST /api/accounts/:id/tracking-link: the new link; the earlier codes keep redirecting and counting. */
+export const TrackingLinkIssued = Type.Object({
+  trackingUrl: Type.String(),
+  /** Every earlier code of this account, newest first: still redirecting. */
+  previousCodes: Type.Array(Type.String()),
+});
+export type TrackingLinkIssued = Static<typeof TrackingLinkIssued>;
 
 /** PATCH answer: the account, and the publications the change held or released. */
 export const AccountUpdate = Type.Composite([

@@ -4,6 +4,7 @@
  * blocked accounts) plus the health checks.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { ClickTotals, PublicationResult } from './analytics.js';
 import { IsoTime, Nullable, StringEnum } from './common.js';
 import { Health } from './health.js';
 import { publicationStatuses } from './statuses.js';
@@ -104,6 +105,10 @@ export const Overview = Type.Object({
   latestPublished: Type.Array(OverviewPublication),
   /** Accounts that cannot publish now, with why (at most 100 of `total`). */
   blockedAccounts: Type.Object({ total: Type.Integer(), items: Type.Array(BlockedAccount) }),
+  /** People's tracking-link clicks in the admin's day (hours starting in `today`, from the hourly rollups); bots apart. */
+  clicksToday: ClickTotals,
+  /** Up to 5 publications that went out in the last 7 days, most clicked first (then most viewed). */
+  topPostsOfWeek: Type.Array(PublicationResult),
   health: Health,
 });
 export type Overview = Static<typeof Overview>;

@@ -136,6 +136,13 @@ export const PublicationDetail = Type.Object({
   account: Type.Object({ id: Type.String(), username: Type.String(), platform: Type.String(), profileUrl: Nullable(Type.String()) }),
   /** The workflow in the Temporal Web UI, in the configured namespace; null when it has none. */
   workflowUrl: Nullable(Type.String()),
+  /** The post's own tracking link (null for posts scheduled before tracking links) and the clicks it brought. */
+  tracking: Type.Object({
+    link: Nullable(Type.String()),
+    clicks: Type.Integer({ description: 'by people' }),
+    uniqueClicks: Type.Integer(),
+    botClicks: Type.Integer(),
+  }),
   /** Oldest first; the newest `publicationDetailLimits.timeline` when there are more (`timelineTruncated`). */
   timeline: Type.Array(PublicationTimelineItem),
   timelineTruncated: Type.Boolean(),

@@ -35,6 +35,7 @@ export const dashboardOverview = {
   'overview.alertKind.post_deleted': 'Post deleted',
   'overview.alertKind.not_sent': 'Not sent',
   'overview.alertKind.no_slot': 'No slot',
+  'overview.alertKind.clicks_dropped': 'Clicks lost',
 
   'overview.upcoming.title': 'Next 24 hours',
   'overview.upcoming.empty': 'Nothing scheduled for the next 24 hours.',

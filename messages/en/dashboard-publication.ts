@@ -20,6 +20,8 @@ export const dashboardPublication = {
   'publication.field.content': 'Content',
   'publication.field.context': 'Model’s context',
   'publication.field.media': 'Video',
+  'publication.field.tracking': 'Link and clicks',
+  'publication.tracking.clicks': '{clicks} clicks by people ({unique} unique) · {bots} by bots',
   'publication.field.links': 'Links',
   'publication.field.modelZone': 'Model’s time ({zone})',
   'publication.media': '{duration} s · {width}×{height}',

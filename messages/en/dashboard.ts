@@ -9,6 +9,7 @@ import { dashboardCalendar } from './dashboard-calendar.js';
 import { dashboardPublication } from './dashboard-publication.js';
 import { dashboardWatermark } from './dashboard-watermark.js';
 import { dashboardModeration } from './dashboard-moderation.js';
+import { dashboardAnalytics } from './dashboard-analytics.js';
 
 
 export const dashboard = {
@@ -21,12 +22,14 @@ export const dashboard = {
   ...dashboardPublication,
   ...dashboardWatermark,
   ...dashboardModeration,
+  ...dashboardAnalytics,
   'brand': '100-Tráfico',
   'brand.tagline': 'Traffic dashboard',
   'nav.publications': 'Publications',
   'nav.overview': 'Overview',
   'nav.contents': 'Contents',
   'nav.calendar': 'Calendar',
+  'nav.analytics': 'Analytics',
   'nav.moderation': 'Moderation',
   'nav.models': 'Models',
   'nav.platforms': 'Platforms',

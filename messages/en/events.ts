@@ -23,6 +23,7 @@ function alert(p: Alert): string {
     case 'post_deleted': return `Post deleted on ${p.platform}: @${p.username}`;
     case 'not_sent': return `not sent to ${p.platform}: ${p.reason}`;
     case 'no_slot': return `no free slot for @${p.username} on ${p.platform} within ${p.maxLeadDays} days`;
+    case 'clicks_dropped': return `${p.count} tracking-link click(s) lost: the click buffer (${p.bufferMax}) was full while the database could not take them`;
   }
 }
 

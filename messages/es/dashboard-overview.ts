@@ -33,6 +33,7 @@ export const dashboardOverview = {
   'overview.alertKind.post_deleted': 'Post borrado',
   'overview.alertKind.not_sent': 'No enviado',
   'overview.alertKind.no_slot': 'Sin horario',
+  'overview.alertKind.clicks_dropped': 'Clics perdidos',
 
   'overview.upcoming.title': 'Próximas 24 horas',
   'overview.upcoming.empty': 'Nada programado para las próximas 24 horas.',

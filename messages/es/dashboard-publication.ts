@@ -18,6 +18,8 @@ export const dashboardPublication = {
   'publication.field.content': 'Contenido',
   'publication.field.context': 'Contexto de la modelo',
   'publication.field.media': 'Vídeo',
+  'publication.field.tracking': 'Enlace y clics',
+  'publication.tracking.clicks': '{clicks} clics de personas ({unique} únicos) · {bots} de bots',
   'publication.field.links': 'Enlaces',
   'publication.field.modelZone': 'Hora de la modelo ({zone})',
   'publication.media': '{duration} s · {width}×{height}',

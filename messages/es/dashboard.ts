@@ -9,6 +9,7 @@ import { dashboardOverview } from './dashboard-overview.js';
 import { dashboardSecurity } from './dashboard-security.js';
 import { dashboardDesk } from './dashboard-desk.js';
 import { dashboardCalendar } from './dashboard-calendar.js';
+import { dashboardAnalytics } from './dashboard-analytics.js';
 import { dashboardPublication } from './dashboard-publication.js';
 import { dashboardWatermark } from './dashboard-watermark.js';
 import { dashboardModeration } from './dashboard-moderation.js';
@@ -19,6 +20,7 @@ const base = {
   'nav.overview': 'Resumen',
   'nav.contents': 'Contenidos',
   'nav.calendar': 'Calendario',
+  'nav.analytics': 'Analítica',
   'nav.moderation': 'Moderación',
   'nav.models': 'Modelos',
   'nav.platforms': 'Plataformas',
@@ -163,7 +165,7 @@ const base = {
 /** One flat vocabulary; each console concern keeps its words in its own file. */
 export const dashboard = {
   ...base, ...dashboardModels, ...dashboardSetup, ...dashboardOverview, ...dashboardSecurity,
-  ...dashboardDesk, ...dashboardCalendar, ...dashboardPublication, ...dashboardWatermark, ...dashboardModeration,
+  ...dashboardDesk, ...dashboardCalendar, ...dashboardPublication, ...dashboardWatermark, ...dashboardModeration, ...dashboardAnalytics,
 };
 
 /** Every key of the dashboard's vocabulary (the English dictionary must have them all). */

@@ -29,6 +29,7 @@ function alert(p: Alert): string {
     case 'post_deleted': return `Publicación borrada en ${p.platform}: @${p.username}`;
     case 'not_sent': return `No se envía a ${p.platform}: ${p.reason}`;
     case 'no_slot': return `No hay horario libre para @${p.username} en ${p.platform} en los próximos ${p.maxLeadDays} días`;
+    case 'clicks_dropped': return `Se perdieron ${p.count} clic(s) de enlaces de seguimiento: el búfer de clics (${p.bufferMax}) se llenó mientras la base de datos no los aceptaba`;
   }
 }
 

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encryptJson } from '../../crypto/secrets.js';
 import { findAccountWithPlatform } from '../../db/accounts.js';
 import { eventsOf } from '../../db/events.js';
+import { insertClickBatch } from '../../db/clicks.js';
 import { findCard } from '../../db/telegram.js';
 import { contents, platformAccounts } from '../../db/schema.js';
 import { postJson, publicationOf, setModelRules, slotFarAway, uploadClip, type PublicationJson } from '../helpers/lifecycle.js';
+import { createAccount, createModel } from '../helpers/overview-seed.js';
 import { getJson } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 import type { TgUser } from '../fakes/telegram-server.js';
@@ -261,12 +263,24 @@ describe('admin commands', () => {
     expect(status).toMatch(/Temporal ✅/);
     expect(status).toMatch(/pipeline ✅/);
 
+    // Real clicks, from the rollups: a model of this test's own with people's clicks today and three days ago, and a bot's.
+    const clicker = await createModel(db(h), `Clics ${Date.now().toString(36)}`);
+    const clicked = await createAccount(db(h), { modelId: clicker.id, platformId: h.stack.seeded.platformId, username: `clics_${Date.now().toString(36)}` });
+    const click = (ago: number, visitor: string, isBot = false) => ({
+      ts: new Date(Date.now() - ago), accountId: clicked.id, publicationId: null, visitorHash: visitor, country: null, city: null,
+      referrerHost: null, device: null, os: null, browser: null, isBot,
+    });
+    await insertClickBatch(db(h), [click(3_600_000, 'a'), click(3_500_000, 'b'), click(60_000, 'a'), click(60_000, 'bot', true), click(3 * 86_400_000, 'c')]);
+
     inAdminChat('/daily');
     const daily = textOf(await adminSays(/Resumen de las últimas 24 h/, after));
     expect(daily).toMatch(/• demo: [1-9]\d* publicados · [\d.]+ vistas/);
     expect(daily).toContain('• Modelo Demo:');
+    expect(daily).toContain(`• ${clicker.name}: 0 publicados · 0 vistas · 0 likes · 3 clics`);
     inAdminChat('/weekly');
-    expect(textOf(await adminSays(/Resumen de los últimos 7 días/, after))).toContain('Por modelo');
+    const weekly = textOf(await adminSays(/Resumen de los últimos 7 días/, after));
+    expect(weekly).toContain('Por modelo');
+    expect(weekly).toContain(`• ${clicker.name}: 0 publicados · 0 vistas · 0 likes · 4 clics`);
     inAdminChat('/help');
     expect(textOf(await adminSays(/Comandos del chat de administración/, after))).toContain('/retry ID');
   });

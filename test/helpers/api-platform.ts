@@ -34,7 +34,7 @@ export async function platformIdOf(stack: Stack, name: string): Promise<string> 
 
 /** A model that posts as soon as possible to `platform` only, and an account of hers there (not yet connected). */
 export async function createApiAccount(
-  stack: Stack, platform: string, opts: { username?: string; sensitive?: boolean; publishSettings?: Record<string, unknown>; trackingUrl?: string } = {},
+  stack: Stack, platform: string, opts: { username?: string; sensitive?: boolean; publishSettings?: Record<string, unknown> } = {},
 ): Promise<{ modelId: string; accountId: string; username: string }> {
   const run = randomBytes(3).toString('hex');
   const model = await api<{ id: string }>(stack, 'POST', '/api/models', {
@@ -46,7 +46,6 @@ export async function createApiAccount(
   const username = opts.username ?? `cuenta_${run}`;
   const account = await api<{ id: string }>(stack, 'POST', '/api/accounts', {
     modelId: model.body.id, platformId: await platformIdOf(stack, platform), username,
-    trackingUrl: opts.trackingUrl ?? `https://trafico.example/t/${run}`,
   });
   if (account.status !== 201) throw new Error(`account not created: ${account.status} ${JSON.stringify(account.body)}`);
   if (opts.publishSettings) {

@@ -4,7 +4,7 @@ import { apiGet, apiSend } from '$lib/load';
 import { translate } from '$lib/i18n';
 import { isSessionHealth } from '$lib/accounts';
 import { isAccountStatus, type Account, type AccountsResponse } from '$lib/types';
-import type { AccountDeleteResult, AccountUpdate, SessionCheckResult } from '$contracts/api/accounts';
+import type { AccountDeleteResult, AccountUpdate, SessionCheckResult, TrackingLinkIssued } from '$contracts/api/accounts';
 import type { PlatformList } from '$contracts/api/platforms';
 import { DEFAULT_ZONE, ZONE_COOKIE, pickZone } from '$lib/components/overview/zone';
 import {
@@ -111,7 +111,7 @@ const typedValues = (data: FormData, action: string) => {
 	return values;
 };
 
-const urlFields = ['profileUrl', 'streamUrl', 'trackingUrl'] as const;
+const urlFields = ['profileUrl', 'streamUrl'] as const;
 
 export const actions: Actions = {
 	/**
@@ -205,6 +205,15 @@ export const actions: Actions = {
 		const sent = await apiSend<AccountUpdate>(fetch, url, 'PATCH', `/api/accounts/${encodeURIComponent(id)}`, body, values);
 		if (!sent.ok) return sent.failure;
 		return { action: 'update', ok: true, id };
+	},
+
+	/** A new tracking code; the API keeps the old ones redirecting. */
+	trackingLink: async ({ request, fetch, url }) => {
+		const data = await request.formData();
+		const id = text(data, 'id');
+		const sent = await apiSend<TrackingLinkIssued>(fetch, url, 'POST', `/api/accounts/${encodeURIComponent(id)}/tracking-link`, undefined, { action: 'trackingLink', id });
+		if (!sent.ok) return sent.failure;
+		return { action: 'trackingLink', ok: true, id, trackingUrl: sent.data.trackingUrl };
 	},
 
 	deactivate: async ({ request, fetch, url }) => {

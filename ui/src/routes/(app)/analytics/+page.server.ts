@@ -1,0 +1,89 @@
+import type { PageServerLoad } from './$types';
+import type { ClicksReply, PublicationsAnalyticsReply } from '$contracts/api/analytics';
+import { adminZone } from '$lib/admin-zone';
+import { apiGet, type Loaded } from '$lib/load';
+import { DEFAULT_ZONE, ZONE_COOKIE, pickZone, toLocalInput } from '$lib/components/overview/zone';
+import {
+	breakdowns,
+	clicksPath,
+	publicationsPath,
+	rangeOf,
+	readView,
+	scopeQuery,
+	type Breakdown
+} from '$lib/components/analytics/analytics';
+
+interface Option {
+	id: string;
+	label: string;
+}
+const optionLimit = 200;
+/** Rows each breakdown table shows; its CSV download carries up to the API's maximum. */
+const tableLimit = 20;
+const topPublications = 20;
+const csvClickRows = '1000';
+const csvPublicationRows = '500';
+
+// The analytics page: the URL is the view (period, filters, bots), the admin's zone reads custom ranges and writes
+// times, and every figure comes from the analytics API (rollups and running totals, never raw clicks): one call for
+// the chart with the totals and the previous period, one per breakdown table, one for the top publications.
+export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
+	const view = readView(url.searchParams);
+	const zone = await adminZone(fetch, cookies);
+	const cookieZone = pickZone(cookies.get(ZONE_COOKIE));
+	const zoneSource = zone === (cookieZone ?? DEFAULT_ZONE) ? ('browser' as const) : ('preference' as const);
+
+	const accountQuery = new URLSearchParams({ limit: String(optionLimit) });
+	if (view.modelId) accountQuery.set('modelId', view.modelId);
+	const options = Promise.all([
+		apiGet<{ items: { id: string; name: string }[] }>(fetch, url, `/api/models?limit=${optionLimit}`),
+		apiGet<{ items: { id: string; username: string; platformName: string; modelName: string }[] }>(fetch, url, `/api/accounts?${accountQuery}`),
+		apiGet<{ items: { id: string; name: string }[] }>(fetch, url, `/api/platforms?limit=${optionLimit}`)
+	]);
+
+	const range = rangeOf(view, zone, Date.now());
+	const analytics = async () => {
+		if ('error' in range) return null;
+		const scope = scopeQuery(view, range);
+		const [series, publications, ...tables] = await Promise.all([
+			apiGet<ClicksReply>(fetch, url, clicksPath(scope, range.bucket, view.bots)),
+			apiGet<PublicationsAnalyticsReply>(fetch, url, publicationsPath(scope, { limit: String(topPublications) })),
+			...breakdowns.map((groupBy) => apiGet<ClicksReply>(fetch, url, clicksPath(scope, groupBy, view.bots, { limit: String(tableLimit) })))
+		]);
+		// The downloads are the API's own CSV answers for the same query (the session cookie authorises the GET).
+		const csv = {
+			series: clicksPath(scope, range.bucket, view.bots, { format: 'csv' }),
+			publications: publicationsPath(scope, { limit: csvPublicationRows, format: 'csv' }),
+			tables: Object.fromEntries(
+				breakdowns.map((groupBy) => [groupBy, clicksPath(scope, groupBy, view.bots, { limit: csvClickRows, format: 'csv' })])
+			) as Record<Breakdown, string>
+		};
+		return {
+			csv,
+			series,
+			publications,
+			tables: Object.fromEntries(breakdowns.map((groupBy, i) => [groupBy, tables[i]!])) as Record<Breakdown, Loaded<ClicksReply>>
+		};
+	};
+	const [[models, accounts, platforms], data] = await Promise.all([options, analytics()]);
+
+	const modelOptions: Option[] = models.ok ? models.data.items.map((m) => ({ id: m.id, label: m.name })) : [];
+	const accountOptions: Option[] = accounts.ok
+		? accounts.data.items.map((a) => ({ id: a.id, label: `@${a.username} · ${a.platformName} (${a.modelName})` }))
+		: [];
+	const platformOptions: Option[] = platforms.ok ? platforms.data.items.map((p) => ({ id: p.name, label: p.name })) : [];
+	return {
+		zone,
+		zoneSource,
+		cookieZone,
+		view,
+		rangeError: 'error' in range ? range.error : null,
+		range: 'error' in range ? null : range,
+		/** The range as the custom inputs show it (the one on screen, so "custom" starts from it). */
+		rangeInputs: 'error' in range ? { from: view.from, to: view.to } : { from: toLocalInput(range.from, zone), to: toLocalInput(range.to, zone) },
+		data,
+		modelOptions,
+		accountOptions,
+		platformOptions
+	};
+};
