@@ -19,9 +19,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** p50 / p95 of `n` runs of `fn`, after up to 20 unmeasured ones. */
-export async function time(n: number, fn: () => Promise<unknown>) {
-  for (let i = 0; i < Math.min(warmup, n); i++) await fn();
+/** p50 / p95 of `n` runs of `fn`, after up to 20 unmeasured ones (or `warmups`). */
+export async function time(n: number, fn: () => Promise<unknown>, warmups = Math.min(warmup, n)) {
+  for (let i = 0; i < warmups; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const started = performance.now();

@@ -9,9 +9,10 @@
  * One statement per function, whatever the number of rows; names are joined after the aggregation (and after the
  * limit), so the joins touch only the rows answered.
  */
-import { and, asc, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { BotFilter } from '../contracts/api/analytics.js';
 import type { ClickDimension } from '../core/tracking.js';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from './client.js';
 import { clickRollups, models, platformAccounts, platforms, publications, publicationStats } from './schema.js';
 
@@ -63,11 +64,27 @@ function scopeCondition(db: Db, scope: ClickScope): SQL | undefined {
   );
 }
 
-/** Rollup rows of one dimension in the pieces (each piece one primary-key range), within the scope. */
-export function rollupWhere(db: Db, dimension: ClickDimension, pieces: RollupPiece[], scope: ClickScope): SQL {
-  const ranges = pieces.map((p) => and(eq(clickRollups.granularity, p.granularity), gte(clickRollups.bucketStart, p.from), lt(clickRollups.bucketStart, p.to))!);
-  return and(eq(clickRollups.dimension, dimension), ranges.length === 0 ? sql`false` : or(...ranges), scopeCondition(db, scope))!;
+/**
+ * Rollup rows of one dimension in the pieces, within the scope, as a derived table named like the rollups (so the
+ * callers' column references read it). One SELECT per piece joined by UNION ALL, not one OR: each piece is then one
+ * range of the covering primary key, read by an index-only scan; an OR of ranges made PostgreSQL bitmap-scan the
+ * table itself (bench/analytics.ts: 30-day country breakdown 759 → 55 ms on 10 M clicks).
+ */
+export function rollupSource(db: Db, dimension: ClickDimension, pieces: RollupPiece[], scope: ClickScope): SQL {
+  const scoped = scopeCondition(db, scope);
+  const parts = pieces.map((p) => sql`select * from ${clickRollups} where ${and(
+    eq(clickRollups.granularity, p.granularity), eq(clickRollups.dimension, dimension),
+    gte(clickRollups.bucketStart, p.from), lt(clickRollups.bucketStart, p.to), scoped,
+  )}`);
+  if (parts.length === 0) parts.push(sql`select * from ${clickRollups} where false`);
+  return sql`(${sql.join(parts, sql` union all `)}) as ${clickRollups}`;
 }
+
+/**
+ * A rollup column as a selected field of a query on `rollupSource`: drizzle refuses a bare column whose table is not
+ * in the FROM list, and the derived table carries the rollups' name, so the same reference reads it.
+ */
+const field = <T extends AnyPgColumn>(column: T) => sql<T['_']['data']>`${column}`.mapWith(column);
 
 /**
  * What `total` and `unique` add up under a bot filter (`bots` is always the bot clicks): people (the rollups'
@@ -115,8 +132,7 @@ export async function clickTotals(
       total: split(terms.total, true), unique: split(terms.unique, true), bots: split(sql`${clickRollups.bots}`, true),
       previousTotal: split(terms.total, false), previousUnique: split(terms.unique, false), previousBots: split(sql`${clickRollups.bots}`, false),
     })
-    .from(clickRollups)
-    .where(rollupWhere(db, 'all', [...periods.current, ...(periods.previous ?? [])], scope));
+    .from(rollupSource(db, 'all', [...periods.current, ...(periods.previous ?? [])], scope));
   return {
     current: { total: row?.total ?? 0, unique: row?.unique ?? 0, bots: row?.bots ?? 0 },
     previous: { total: row?.previousTotal ?? 0, unique: row?.previousUnique ?? 0, bots: row?.previousBots ?? 0 },
@@ -126,9 +142,8 @@ export async function clickTotals(
 /** Clicks per rollup bucket (hour or day rows, as the pieces say), oldest first: the caller folds them into its buckets. */
 export async function clicksByBucket(db: Db, pieces: RollupPiece[], scope: ClickScope, bots: BotFilter) {
   return db
-    .select({ granularity: clickRollups.granularity, bucketStart: clickRollups.bucketStart, ...measures(bots) })
-    .from(clickRollups)
-    .where(rollupWhere(db, 'all', pieces, scope))
+    .select({ granularity: field(clickRollups.granularity), bucketStart: field(clickRollups.bucketStart), ...measures(bots) })
+    .from(rollupSource(db, 'all', pieces, scope))
     .groupBy(clickRollups.granularity, clickRollups.bucketStart)
     .orderBy(asc(clickRollups.bucketStart));
 }
@@ -139,9 +154,8 @@ export type ValueDimension = Exclude<ClickDimension, 'all' | 'publication'>;
 export async function clicksByValue(db: Db, dimension: ValueDimension, pieces: RollupPiece[], scope: ClickScope, bots: BotFilter, limit: number) {
   const m = measures(bots);
   return db
-    .select({ value: clickRollups.value, ...m })
-    .from(clickRollups)
-    .where(rollupWhere(db, dimension, pieces, scope))
+    .select({ value: field(clickRollups.value), ...m })
+    .from(rollupSource(db, dimension, pieces, scope))
     .groupBy(clickRollups.value)
     .orderBy(desc(m.total), desc(m.bots), asc(clickRollups.value))
     .limit(limit);
@@ -154,9 +168,8 @@ export async function clicksByValue(db: Db, dimension: ValueDimension, pieces: R
 export async function clicksByPublication(db: Db, pieces: RollupPiece[], scope: ClickScope, bots: BotFilter, limit: number) {
   const m = aliasedMeasures(bots);
   const top = db.$with('top').as(
-    db.select({ value: clickRollups.value, ...m })
-      .from(clickRollups)
-      .where(rollupWhere(db, 'publication', pieces, scope))
+    db.select({ value: field(clickRollups.value).as('value'), ...m })
+      .from(rollupSource(db, 'publication', pieces, scope))
       .groupBy(clickRollups.value)
       .orderBy(desc(m.total), desc(m.bots), asc(clickRollups.value))
       .limit(limit),
@@ -181,9 +194,8 @@ export type Owner = 'platform' | 'model' | 'account';
 /** Clicks by platform, model or account (the `all` rows summed per account, then per owner), largest first, at most `limit`. */
 export async function clicksByOwner(db: Db, owner: Owner, pieces: RollupPiece[], scope: ClickScope, bots: BotFilter, limit: number) {
   const byAccount = db.$with('by_account').as(
-    db.select({ accountId: clickRollups.accountId, ...aliasedMeasures(bots) })
-      .from(clickRollups)
-      .where(rollupWhere(db, 'all', pieces, scope))
+    db.select({ accountId: field(clickRollups.accountId).as('account_id'), ...aliasedMeasures(bots) })
+      .from(rollupSource(db, 'all', pieces, scope))
       .groupBy(clickRollups.accountId),
   );
   const total = sql<number>`sum(${byAccount.total})::bigint`.mapWith(Number);

@@ -3,7 +3,7 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { PublicationStatus } from '../core/types.js';
-import { rollupPieces, rollupWhere } from './analytics.js';
+import { rollupPieces, rollupSource } from './analytics.js';
 import type { Db } from './client.js';
 import { clickRollups, contents, models, platformAccounts, platforms, publicationMetrics, publications, systemEvents } from './schema.js';
 
@@ -69,9 +69,8 @@ export async function periodReport(db: Db, from: Date, to: Date): Promise<Report
     .groupBy(platforms.name, models.name);
   const hours = rollupPieces(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), new Date(Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS));
   const byAccount = db.$with('by_account').as(
-    db.select({ accountId: clickRollups.accountId, clicks: sql<number>`sum(${clickRollups.total})`.as('clicks') })
-      .from(clickRollups)
-      .where(rollupWhere(db, 'all', hours, {}))
+    db.select({ accountId: sql<string>`${clickRollups.accountId}`.as('account_id'), clicks: sql<number>`sum(${clickRollups.total})`.as('clicks') })
+      .from(rollupSource(db, 'all', hours, {}))
       .groupBy(clickRollups.accountId),
   );
   const clicked = await db.with(byAccount)

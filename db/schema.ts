@@ -245,6 +245,7 @@ export const clickRollups = pgTable(
     bots: integer('bots').notNull().default(0),
     botUnique: integer('bot_unique').notNull().default(0),
   },
+  // The migration makes this key covering (INCLUDE the counts) for index-only scans; drizzle cannot say INCLUDE.
   (t) => [primaryKey({ columns: [t.granularity, t.dimension, t.bucketStart, t.accountId, t.value] })],
 );
 

@@ -72,7 +72,7 @@ describe('GET /api/publications/:id', () => {
     expect(body.tracking).toMatchObject({ clicks: 0, uniqueClicks: 0, botClicks: 0 });
     expect(body.tracking.link).toMatch(/\/t\/[0-9a-f]{10}\/[0-9a-f]{12}$/);
     const phone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
-    const click = await fetch(`${stack.url}${new URL(body.tracking.link).pathname}`, { redirect: 'manual', headers: { 'user-agent': phone } });
+    const click = await fetch(`${stack.url}${new URL(body.tracking.link!).pathname}`, { redirect: 'manual', headers: { 'user-agent': phone } });
     expect(click.status).toBe(302);
     const counted = await waitFor(async () => {
       const again = await detail(publication.id);

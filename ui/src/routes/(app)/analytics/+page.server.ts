@@ -2,6 +2,7 @@ import type { PageServerLoad } from './$types';
 import type { ClicksReply, PublicationsAnalyticsReply } from '$contracts/api/analytics';
 import { adminZone } from '$lib/admin-zone';
 import { apiGet, type Loaded } from '$lib/load';
+import { loadFilterOptions } from '$lib/filter-options';
 import { DEFAULT_ZONE, ZONE_COOKIE, pickZone, toLocalInput } from '$lib/components/overview/zone';
 import {
 	breakdowns,
@@ -13,11 +14,6 @@ import {
 	type Breakdown
 } from '$lib/components/analytics/analytics';
 
-interface Option {
-	id: string;
-	label: string;
-}
-const optionLimit = 200;
 /** Rows each breakdown table shows; its CSV download carries up to the API's maximum. */
 const tableLimit = 20;
 const topPublications = 20;
@@ -33,13 +29,7 @@ export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	const cookieZone = pickZone(cookies.get(ZONE_COOKIE));
 	const zoneSource = zone === (cookieZone ?? DEFAULT_ZONE) ? ('browser' as const) : ('preference' as const);
 
-	const accountQuery = new URLSearchParams({ limit: String(optionLimit) });
-	if (view.modelId) accountQuery.set('modelId', view.modelId);
-	const options = Promise.all([
-		apiGet<{ items: { id: string; name: string }[] }>(fetch, url, `/api/models?limit=${optionLimit}`),
-		apiGet<{ items: { id: string; username: string; platformName: string; modelName: string }[] }>(fetch, url, `/api/accounts?${accountQuery}`),
-		apiGet<{ items: { id: string; name: string }[] }>(fetch, url, `/api/platforms?limit=${optionLimit}`)
-	]);
+	const options = loadFilterOptions(fetch, url, view.modelId);
 
 	const range = rangeOf(view, zone, Date.now());
 	const analytics = async () => {
@@ -65,13 +55,7 @@ export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 			tables: Object.fromEntries(breakdowns.map((groupBy, i) => [groupBy, tables[i]!])) as Record<Breakdown, Loaded<ClicksReply>>
 		};
 	};
-	const [[models, accounts, platforms], data] = await Promise.all([options, analytics()]);
-
-	const modelOptions: Option[] = models.ok ? models.data.items.map((m) => ({ id: m.id, label: m.name })) : [];
-	const accountOptions: Option[] = accounts.ok
-		? accounts.data.items.map((a) => ({ id: a.id, label: `@${a.username} · ${a.platformName} (${a.modelName})` }))
-		: [];
-	const platformOptions: Option[] = platforms.ok ? platforms.data.items.map((p) => ({ id: p.name, label: p.name })) : [];
+	const [{ modelOptions, accountOptions, platformOptions }, data] = await Promise.all([options, analytics()]);
 	return {
 		zone,
 		zoneSource,
