@@ -45,7 +45,9 @@ it('50 contents approved at once for the same accounts never share a slot', asyn
     durationSeconds: 3, sizeBytes: 100_000, width: 360, height: 640, context: `clip ${i}`,
   }))).returning({ id: contents.id });
 
-  const store = createStoreActivities({ db, log: pino({ level: 'silent' }) } as unknown as ActivityDeps);
+  // Captions carry the post's own tracking link under PUBLIC_URL.
+  const config = { http: { publicUrl: 'https://trafico.example' } };
+  const store = createStoreActivities({ db, config, log: pino({ level: 'silent' }) } as unknown as ActivityDeps);
   const results = await Promise.all(ids.map(({ id }) => store.schedulePublications(id)));
 
   expect(results.every((r) => r.length === 2)).toBe(true);
