@@ -76,6 +76,29 @@ const Env = z.object({
   REDDIT_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
   BLUESKY_SERVICE: z.preprocess(emptyAsUnset, z.string().url().default('https://bsky.social')),
   BLUESKY_VIDEO_SERVICE: z.preprocess(emptyAsUnset, z.string().url().default('https://video.bsky.app')),
+  // YouTube Data API v3 (both /youtube/v3 and /upload/youtube/v3 under the root) and Google's OAuth 2.0.
+  YOUTUBE_API_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://www.googleapis.com')),
+  GOOGLE_OAUTH_AUTHORIZE_URL: z.preprocess(emptyAsUnset, z.string().url().default('https://accounts.google.com/o/oauth2/v2/auth')),
+  GOOGLE_OAUTH_TOKEN_URL: z.preprocess(emptyAsUnset, z.string().url().default('https://oauth2.googleapis.com/token')),
+  GOOGLE_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
+  GOOGLE_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  // The Google project's daily quota (units; 10,000 unless Google granted more) and whether Google audited it
+  // (unaudited projects may only upload private videos).
+  YOUTUBE_DAILY_QUOTA_UNITS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(100_000_000).default(10_000)),
+  YOUTUBE_PROJECT_AUDITED: z.preprocess(emptyAsUnset, z.enum(['true', 'false', '1', '0']).default('false')),
+  // Instagram Graph API (content publishing) and its OAuth (Instagram API with Instagram Login).
+  INSTAGRAM_GRAPH_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://graph.instagram.com')),
+  INSTAGRAM_GRAPH_VERSION: z.preprocess(emptyAsUnset, z.string().regex(/^v\d+\.\d+$/, 'INSTAGRAM_GRAPH_VERSION must look like v21.0').default('v21.0')),
+  INSTAGRAM_AUTHORIZE_URL: z.preprocess(emptyAsUnset, z.string().url().default('https://www.instagram.com/oauth/authorize')),
+  INSTAGRAM_TOKEN_URL: z.preprocess(emptyAsUnset, z.string().url().default('https://api.instagram.com/oauth/access_token')),
+  INSTAGRAM_APP_ID: z.preprocess(emptyAsUnset, z.string().optional()),
+  INSTAGRAM_APP_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  // TikTok Content Posting API and Login Kit; unaudited apps may only post SELF_ONLY (or use inbox/draft mode).
+  TIKTOK_API_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://open.tiktokapis.com')),
+  TIKTOK_AUTHORIZE_URL: z.preprocess(emptyAsUnset, z.string().url().default('https://www.tiktok.com/v2/auth/authorize/')),
+  TIKTOK_CLIENT_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  TIKTOK_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  TIKTOK_APP_AUDITED: z.preprocess(emptyAsUnset, z.enum(['true', 'false', '1', '0']).default('false')),
   // Tracking links (api/routes/tracking.ts, services/clicks/): README "Traffic".
   TRUST_PROXY: z.preprocess(emptyAsUnset, z.string().optional()),
   CLICK_RETENTION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).default(90)),
@@ -178,6 +201,19 @@ export interface PlatformApis {
   x: { apiRoot: string; authorizeUrl: string; client?: OAuthClient; postCostUsd: number; linkPostCostUsd: number };
   reddit: { apiRoot: string; authRoot: string; client?: OAuthClient; userAgent: string };
   bluesky: { service: string; videoService: string };
+  youtube: {
+    apiRoot: string; authorizeUrl: string; tokenUrl: string; client?: OAuthClient;
+    /** The Google project's daily quota in units (reset at midnight Pacific time). */
+    dailyQuotaUnits: number;
+    /** false: Google has not audited the project, so every upload must be private. */
+    projectAudited: boolean;
+  };
+  instagram: { graphRoot: string; graphVersion: string; authorizeUrl: string; tokenUrl: string; client?: OAuthClient };
+  tiktok: {
+    apiRoot: string; authorizeUrl: string; client?: OAuthClient;
+    /** false: TikTok has not audited the app, so direct posts may only be SELF_ONLY (or go to the inbox as drafts). */
+    appAudited: boolean;
+  };
 }
 
 export function oauthClient(clientId: string | undefined, clientSecret: string | undefined): OAuthClient | undefined {
@@ -188,6 +224,7 @@ export function oauthClient(clientId: string | undefined, clientSecret: string |
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
+const isTrue = (flag: string) => flag === 'true' || flag === '1';
 
 function platformApisFromEnv(e: z.infer<typeof Env>): PlatformApis {
   return {
@@ -201,6 +238,19 @@ function platformApisFromEnv(e: z.infer<typeof Env>): PlatformApis {
       userAgent: `server:100-trafico:1.0 (client ${e.REDDIT_CLIENT_ID ?? 'none'})`,
     },
     bluesky: { service: trimSlash(e.BLUESKY_SERVICE), videoService: trimSlash(e.BLUESKY_VIDEO_SERVICE) },
+    youtube: {
+      apiRoot: trimSlash(e.YOUTUBE_API_ROOT), authorizeUrl: e.GOOGLE_OAUTH_AUTHORIZE_URL, tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
+      client: oauthClient(e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET), dailyQuotaUnits: e.YOUTUBE_DAILY_QUOTA_UNITS,
+      projectAudited: isTrue(e.YOUTUBE_PROJECT_AUDITED),
+    },
+    instagram: {
+      graphRoot: trimSlash(e.INSTAGRAM_GRAPH_ROOT), graphVersion: e.INSTAGRAM_GRAPH_VERSION, authorizeUrl: e.INSTAGRAM_AUTHORIZE_URL,
+      tokenUrl: e.INSTAGRAM_TOKEN_URL, client: oauthClient(e.INSTAGRAM_APP_ID, e.INSTAGRAM_APP_SECRET),
+    },
+    tiktok: {
+      apiRoot: trimSlash(e.TIKTOK_API_ROOT), authorizeUrl: e.TIKTOK_AUTHORIZE_URL, client: oauthClient(e.TIKTOK_CLIENT_KEY, e.TIKTOK_CLIENT_SECRET),
+      appAudited: isTrue(e.TIKTOK_APP_AUDITED),
+    },
   };
 }
 

@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { rebuildClickRollups } from '../db/clicks.js';
+import { rebuildClickRollups, rebuildStudioRollups } from '../db/clicks.js';
 import type { Db } from '../db/client.js';
 import * as schema from '../db/schema.js';
 import { clickAnalytics, publicationAnalytics } from '../services/analytics.js';
@@ -205,7 +205,10 @@ export async function seedAnalytics(databaseUrl: string, now: Date): Promise<{ a
     const middle = firstDay + Math.round((lastDay - firstDay) / DAY / 2) * DAY;
     const restoreRollups = await withoutIndexes(sql, 'click_rollups');
     await timing('rollups (db/clicks.ts rebuildClickRollups, hours then days)', () => Promise.all([[firstDay, middle], [middle, lastDay]].map(([a, b], i) =>
-      rebuildClickRollups(drizzle(seeders[i]!, { schema }) as unknown as Db, { from: new Date(a!), to: new Date(b!) }))));
+      rebuildClickRollups(drizzle(seeders[i]!, { schema }) as unknown as Db, { from: new Date(a!), to: new Date(b!) }, { studio: false }))));
+    // Studio-wide rows once for the whole span (one pass; inside each range's rebuild it would scan the index-less table four times).
+    await timing('studio-wide rollups (db/clicks.ts rebuildStudioRollups)', () =>
+      rebuildStudioRollups(drizzle(sql, { schema }) as unknown as Db, { from: new Date(firstDay), to: new Date(lastDay) }));
     await timing('click_rollups: keys and indexes', restoreRollups);
     await timing('publication_stats (latest metrics + clicks per publication)', async () => {
       await sql`delete from publication_stats`;
@@ -232,7 +235,7 @@ async function main() {
     const { accounts } = await seedAnalytics(app.config.databaseUrl!, now);
     const sizes = await sql<{ name: string; rows: number; size: string }[]>`
       select relname as name, reltuples::bigint as rows, pg_size_pretty(pg_total_relation_size(oid)) as size from pg_class
-      where relname in ('clicks', 'click_rollups', 'publication_metrics', 'publication_stats', 'publications') order by relname`;
+      where relname in ('clicks', 'click_rollups', 'click_rollups_studio', 'publication_metrics', 'publication_stats', 'publications') order by relname`;
     console.log(sizes.map((s) => `${s.name} ${Number(s.rows).toLocaleString('en')} rows, ${s.size}`).join('; '));
     const rollupCounts = await sql<{ granularity: string; dimension: string; n: number }[]>`
       select granularity, dimension, count(*)::int as n from click_rollups group by 1, 2 order by 1, 2`;

@@ -4,16 +4,19 @@
  * `browser` driver (Playwright with the account's saved session, on the `browser` task queue) or an `api`
  * driver (the platform's official API with the account's tokens, on the `api` task queue).
  */
-export const platformDrivers = ['demo', 'x', 'bluesky', 'reddit', 'telegram'] as const;
+export const platformDrivers = ['demo', 'x', 'bluesky', 'reddit', 'telegram', 'youtube', 'instagram', 'tiktok'] as const;
 export type PlatformDriverKey = (typeof platformDrivers)[number];
 export type DriverKind = 'browser' | 'api';
 
 export const driverKinds: Record<PlatformDriverKey, DriverKind> = {
-  demo: 'browser', x: 'api', bluesky: 'api', reddit: 'api', telegram: 'api',
+  demo: 'browser', x: 'api', bluesky: 'api', reddit: 'api', telegram: 'api', youtube: 'api', instagram: 'api', tiktok: 'api',
 };
 
-/** Drivers whose accounts connect through OAuth 2.0 authorization code + PKCE (GET /api/accounts/:id/connect). */
-export const oauthDrivers = ['x', 'reddit'] as const;
+/**
+ * Drivers whose accounts connect through OAuth 2.0 authorization code (GET /api/accounts/:id/connect), with PKCE
+ * where the provider takes it (Instagram documents none; the extra parameters are ignored there).
+ */
+export const oauthDrivers = ['x', 'reddit', 'youtube', 'instagram', 'tiktok'] as const;
 export type OAuthDriverKey = (typeof oauthDrivers)[number];
 
 export function isPlatformDriver(value: string): value is PlatformDriverKey {
@@ -33,4 +36,19 @@ export function isOAuthDriver(driver: string): driver is OAuthDriverKey {
 export const oauthScopes: Record<OAuthDriverKey, string[]> = {
   x: ['tweet.read', 'tweet.write', 'users.read', 'media.write', 'offline.access'],
   reddit: ['identity', 'submit', 'read', 'history'],
+  // Uploads, and reading the channel's uploads playlist and its videos' statistics.
+  youtube: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/youtube.readonly'],
+  // Instagram API with Instagram Login: the profile and media, and content publishing.
+  instagram: ['instagram_business_basic', 'instagram_business_content_publish'],
+  // Direct posts (video.publish) and inbox drafts (video.upload), the profile, and the creator's videos for metrics.
+  tiktok: ['user.info.basic', 'user.info.profile', 'video.list', 'video.publish', 'video.upload'],
+};
+
+/** The environment variables of each OAuth platform's app (its own names where the provider's product has one). */
+export const oauthClientEnv: Record<OAuthDriverKey, { id: string; secret: string }> = {
+  x: { id: 'X_CLIENT_ID', secret: 'X_CLIENT_SECRET' },
+  reddit: { id: 'REDDIT_CLIENT_ID', secret: 'REDDIT_CLIENT_SECRET' },
+  youtube: { id: 'GOOGLE_CLIENT_ID', secret: 'GOOGLE_CLIENT_SECRET' },
+  instagram: { id: 'INSTAGRAM_APP_ID', secret: 'INSTAGRAM_APP_SECRET' },
+  tiktok: { id: 'TIKTOK_CLIENT_KEY', secret: 'TIKTOK_CLIENT_SECRET' },
 };

@@ -12,7 +12,7 @@ describe('platform capabilities', () => {
 });
 
 describe('platformFit and variantPlan', () => {
-  const caps = capabilitiesFor('instagram'); // 90 s, 1 GiB, 9:16
+  const caps = capabilitiesFor('instagram'); // 90 s, 300 MB, 9:16
   const portrait = { width: 1080, height: 1920, sizeBytes: 50e6 };
 
   it('keeps a clip that already fits', () => {
@@ -64,11 +64,11 @@ describe('platformFit and variantPlan', () => {
   });
 
   it('judges size on the part that is kept', () => {
-    const gib = 1024 ** 3;
-    expect(platformFit({ ...portrait, durationSeconds: 60, sizeBytes: 1.1 * gib }, caps)).toBe('too_big');
-    expect(platformSkipReason({ ...portrait, durationSeconds: 60, sizeBytes: 1.1 * gib }, caps)).toMatch(/size .* exceeds/);
-    // 120 s of 1.2 GiB trimmed to 90 s keeps about 0.9 GiB.
-    expect(platformFit({ ...portrait, durationSeconds: 120, sizeBytes: 1.2 * gib }, caps)).toBe('variant');
+    const mb = 1e6;
+    expect(platformFit({ ...portrait, durationSeconds: 60, sizeBytes: 330 * mb }, caps)).toBe('too_big');
+    expect(platformSkipReason({ ...portrait, durationSeconds: 60, sizeBytes: 330 * mb }, caps)).toMatch(/size .* exceeds/);
+    // 120 s of 360 MB trimmed to 90 s keeps about 270 MB.
+    expect(platformFit({ ...portrait, durationSeconds: 120, sizeBytes: 360 * mb }, caps)).toBe('variant');
   });
 
   it('reads aspect strings', () => {

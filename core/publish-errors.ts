@@ -11,6 +11,11 @@ export type PublishErrorType =
   | 'Challenge'
   | 'ActionBlocked'
   | 'DailyLimit'
+  /**
+   * Our app's (not the account's) quota at the platform is spent for now, e.g. a Google project's daily YouTube
+   * units: the publication is held until the quota resets (the error's retryAfterMs), never failed.
+   */
+  | 'QuotaExhausted'
   | 'RejectedByPlatform'
   | 'InvalidMedia'
   /** The page no longer has an element the driver needs (a redesign); carries the evidence. */
@@ -21,7 +26,7 @@ export type PublishErrorType =
   | 'Unconfirmed';
 
 export const nonRetryablePublishErrors: PublishErrorType[] = [
-  'SessionExpired', 'Challenge', 'ActionBlocked', 'DailyLimit', 'RejectedByPlatform', 'InvalidMedia', 'Unconfirmed', 'PostUnavailable',
+  'SessionExpired', 'Challenge', 'ActionBlocked', 'DailyLimit', 'QuotaExhausted', 'RejectedByPlatform', 'InvalidMedia', 'Unconfirmed', 'PostUnavailable',
 ];
 
 /** Errors that say the account (not the post) is in trouble, and the status the account moves to. */

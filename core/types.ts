@@ -73,6 +73,14 @@ export interface AccountPublishSettings {
   linkInReply?: boolean;
   /** Reddit: the subreddits each publication is submitted to (activities/publishing/drivers/reddit.ts). */
   subreddits?: RedditTarget[];
+  /** YouTube: privacy of uploads (forced private while YOUTUBE_PROJECT_AUDITED=false). */
+  youtubePrivacy?: 'public' | 'unlisted' | 'private';
+  /** TikTok: `direct` posts (video.publish) or `inbox` drafts the creator finishes in the app (video.upload). */
+  tiktokMode?: 'direct' | 'inbox';
+  /** TikTok: who sees a direct post, within what creator_info allows (SELF_ONLY while TIKTOK_APP_AUDITED=false). */
+  tiktokPrivacy?: 'PUBLIC_TO_EVERYONE' | 'FOLLOWER_OF_CREATOR' | 'MUTUAL_FOLLOW_FRIENDS' | 'SELF_ONLY';
+  /** TikTok: the post promotes the creator's own business (brand_organic_toggle). */
+  tiktokBrandOrganic?: boolean;
 }
 
 /** What a platform accepts (platforms.capabilities jsonb). */

@@ -5,6 +5,7 @@
 import { and, desc, eq, ilike, inArray, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SessionHealthState } from '../contracts/api/statuses.js';
 import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/types.js';
+import { subtractAccountFromStudioRollups } from './clicks.js';
 import { type Db, inTransaction } from './client.js';
 import { models, platformAccounts, platforms, publications, trackingCodeHistory, type PlatformAccount } from './schema.js';
 
@@ -177,7 +178,9 @@ export async function countAccountPublications(db: Db, accountId: string): Promi
   return row?.n ?? 0;
 }
 
+/** Deletes the account (its clicks and rollups go by cascade; its part of the studio-wide rollups is taken out first). */
 export async function deleteAccountRow(db: Db, accountId: string) {
+  await subtractAccountFromStudioRollups(db, accountId);
   await db.delete(platformAccounts).where(eq(platformAccounts.id, accountId));
 }
 

@@ -11,7 +11,7 @@
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { clickDimensions, markerOfTrackingRef, type ClickDimension } from '../core/tracking.js';
 import { inTransaction, type Db } from './client.js';
-import { clickRollups, clickSalts, clickVisitors, platformAccounts, publications } from './schema.js';
+import { clickRollups, clickRollupsStudio, clickSalts, clickVisitors, platformAccounts, publications } from './schema.js';
 
 /** One click as the recorder stores it: enriched, hashed, the address gone. */
 export interface StoredClick {
@@ -28,6 +28,14 @@ export interface StoredClick {
   browser: string | null;
   isBot: boolean;
 }
+
+/**
+ * Clicks folded between two turns of the event loop: a flush's synchronous work (16 rollup keys per click) is cut
+ * into slices of about a millisecond, so redirects waiting behind it are answered in between.
+ */
+export const yieldEvery = 100;
+
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -100,7 +108,8 @@ function count(totals: Totals, isBot: boolean, isUnique: boolean) {
  * 2. (day, link, visitor) go into `click_visitors`; the rows that were new there are the visitors' first clicks
  *    on that link that day — within the batch only the first occurrence can be;
  * 3. the clicks themselves, with `is_unique`;
- * 4. the hourly and daily rollups of every dimension, summed here first so each key is upserted once;
+ * 4. the hourly and daily rollups of every dimension, summed here first so each key is upserted once, and the
+ *    studio-wide rollups (the same summed over accounts, every dimension but `publication`);
  * 5. the per-publication totals.
  * Rows are sorted by key before each upsert, so concurrent flushes of several web processes lock in one order.
  */
@@ -170,7 +179,9 @@ export async function insertClickBatch(db: Db, clicks: readonly StoredClick[]): 
     type RollupRow = { g: 'hour' | 'day'; d: ClickDimension; b: string; a: string; v: string } & Totals;
     const rollups = new Map<string, RollupRow>();
     const publicationTotals = new Map<string, Totals>();
-    rows.forEach((c, i) => {
+    for (const [i, c] of rows.entries()) {
+      // The web process answers redirects on this thread: give them a turn every few clicks (bench/redirect.ts p99).
+      if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
       const ms = c.ts.getTime();
       const buckets = [['hour', isoAt(Math.floor(ms / HOUR_MS) * HOUR_MS)], ['day', isoAt(Math.floor(ms / DAY_MS) * DAY_MS)]] as const;
       for (const d of clickDimensions) {
@@ -187,17 +198,28 @@ export async function insertClickBatch(db: Db, clicks: readonly StoredClick[]): 
         if (!totals) publicationTotals.set(c.publicationId, (totals = { total: 0, unique: 0, bots: 0, botUnique: 0 }));
         count(totals, c.isBot, isUnique[i]!);
       }
-    });
+    }
     const rollupRows = [...rollups.keys()].sort().map((key) => {
       const { g, d, b, a, v, total, unique, bots, botUnique } = rollups.get(key)!;
       return { g, d, b, a, v, t: total, u: unique, bt: bots, bu: botUnique };
     });
-    await tx.execute(sql`insert into click_rollups (granularity, dimension, bucket_start, account_id, value, total, "unique", bots, bot_unique)
-      select g::rollup_granularity, d::click_dimension, b, a, v, t, u, bt, bu
-      from json_to_recordset(${JSON.stringify(rollupRows)}::json) as r(g text, d text, b timestamptz, a uuid, v text, t int, u int, bt int, bu int)
-      on conflict (granularity, dimension, bucket_start, account_id, value) do update set
-        total = click_rollups.total + excluded.total, "unique" = click_rollups."unique" + excluded."unique",
-        bots = click_rollups.bots + excluded.bots, bot_unique = click_rollups.bot_unique + excluded.bot_unique`);
+    // The same rows summed over accounts go to the studio-wide rollups, from the same parameter (no more work here);
+    // publication rows stay per account (a publication has one account: summing them would gain nothing).
+    await tx.execute(sql`with r as (
+        select g::rollup_granularity as g, d::click_dimension as d, b, a, v, t, u, bt, bu
+        from json_to_recordset(${JSON.stringify(rollupRows)}::json) as r(g text, d text, b timestamptz, a uuid, v text, t int, u int, bt int, bu int)
+      ), per_account as (
+        insert into click_rollups (granularity, dimension, bucket_start, account_id, value, total, "unique", bots, bot_unique)
+        select g, d, b, a, v, t, u, bt, bu from r
+        on conflict (granularity, dimension, bucket_start, account_id, value) do update set
+          total = click_rollups.total + excluded.total, "unique" = click_rollups."unique" + excluded."unique",
+          bots = click_rollups.bots + excluded.bots, bot_unique = click_rollups.bot_unique + excluded.bot_unique
+      )
+      insert into click_rollups_studio (granularity, dimension, bucket_start, value, total, "unique", bots, bot_unique)
+      select g, d, b, v, sum(t), sum(u), sum(bt), sum(bu) from r where d <> 'publication' group by g, d, b, v order by g, d, b, v
+      on conflict (granularity, dimension, bucket_start, value) do update set
+        total = click_rollups_studio.total + excluded.total, "unique" = click_rollups_studio."unique" + excluded."unique",
+        bots = click_rollups_studio.bots + excluded.bots, bot_unique = click_rollups_studio.bot_unique + excluded.bot_unique`);
 
     // 5. Per-publication totals (people's clicks and uniques, bots apart).
     if (publicationTotals.size > 0) {
@@ -230,9 +252,11 @@ export async function publicationIdsForRefs(db: Db, refs: readonly { accountId: 
 /**
  * Recomputes the rollups of `[from, to)` (whole UTC hours) from the raw clicks: the hour rows of the range from a
  * GROUP BY over `clicks`, then the day rows of every day the range touches as the sum of that day's hour rows (so a
- * day stays the sum of its hours even where raw clicks already expired). A repair tool; the benchmarks seed with it.
+ * day stays the sum of its hours even where raw clicks already expired), then the studio-wide rows of those hours
+ * and days (`studio: false` leaves them to one rebuildStudioRollups call, for a bulk load). A repair tool; the
+ * benchmarks seed with it.
  */
-export async function rebuildClickRollups(db: Db, range: { from: Date; to: Date }): Promise<void> {
+export async function rebuildClickRollups(db: Db, range: { from: Date; to: Date }, opts: { studio?: boolean } = {}): Promise<void> {
   const { from, to } = range;
   if (from.getTime() % HOUR_MS !== 0 || to.getTime() % HOUR_MS !== 0 || !(from < to)) {
     throw new Error(`rebuildClickRollups needs whole UTC hours with from < to (got ${from.toISOString()} – ${to.toISOString()})`);
@@ -254,7 +278,40 @@ export async function rebuildClickRollups(db: Db, range: { from: Date; to: Date 
       from click_rollups
       where granularity = 'hour' and bucket_start >= ${dayFrom.toISOString()}::timestamptz and bucket_start < ${dayTo.toISOString()}::timestamptz
       group by dimension, date_trunc('day', bucket_start, 'UTC'), account_id, value`);
+    if (opts.studio !== false) await rebuildStudioRollups(tx, range);
   });
+}
+
+/**
+ * Recomputes the studio-wide rollups of `[from, to)` (whole UTC hours; the days it touches) as the per-account rows
+ * summed. Part of rebuildClickRollups; on its own for a bulk load that rebuilt per-account rows without it.
+ */
+export async function rebuildStudioRollups(db: Db, range: { from: Date; to: Date }): Promise<void> {
+  const dayFrom = new Date(Math.floor(range.from.getTime() / DAY_MS) * DAY_MS);
+  const dayTo = new Date(Math.ceil(range.to.getTime() / DAY_MS) * DAY_MS);
+  for (const [granularity, start, end] of [['hour', range.from, range.to], ['day', dayFrom, dayTo]] as const) {
+    await db.delete(clickRollupsStudio).where(and(eq(clickRollupsStudio.granularity, granularity), gte(clickRollupsStudio.bucketStart, start), lt(clickRollupsStudio.bucketStart, end)));
+    await db.execute(sql`insert into click_rollups_studio (granularity, dimension, bucket_start, value, total, "unique", bots, bot_unique)
+      select granularity, dimension, bucket_start, value, sum(total), sum("unique"), sum(bots), sum(bot_unique)
+      from click_rollups
+      where granularity = ${granularity} and dimension <> 'publication'
+        and bucket_start >= ${start.toISOString()}::timestamptz and bucket_start < ${end.toISOString()}::timestamptz
+      group by granularity, dimension, bucket_start, value`);
+  }
+}
+
+/**
+ * Takes an account's clicks out of the studio-wide rollups (rows left at zero go): called in the transaction that
+ * deletes the account, whose own rollups and clicks the foreign keys then delete, so the studio rows stay their sum.
+ * The caller holds the account's row lock, so no click flush of that account runs meanwhile (they take `key share`).
+ */
+export async function subtractAccountFromStudioRollups(tx: Db, accountId: string): Promise<void> {
+  const sameKey = sql`s.granularity = a.granularity and s.dimension = a.dimension and s.bucket_start = a.bucket_start and s.value = a.value`;
+  await tx.execute(sql`update click_rollups_studio s set total = s.total - a.total, "unique" = s."unique" - a."unique",
+      bots = s.bots - a.bots, bot_unique = s.bot_unique - a.bot_unique
+    from click_rollups a where a.account_id = ${accountId} and ${sameKey}`);
+  await tx.execute(sql`delete from click_rollups_studio s using click_rollups a
+    where a.account_id = ${accountId} and ${sameKey} and s.total = 0 and s."unique" = 0 and s.bots = 0 and s.bot_unique = 0`);
 }
 
 /**

@@ -70,7 +70,7 @@ export async function periodReport(db: Db, from: Date, to: Date): Promise<Report
   const hours = rollupPieces(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), new Date(Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS));
   const byAccount = db.$with('by_account').as(
     db.select({ accountId: sql<string>`${clickRollups.accountId}`.as('account_id'), clicks: sql<number>`sum(${clickRollups.total})`.as('clicks') })
-      .from(rollupSource(db, 'all', hours, {}))
+      .from(rollupSource(db, 'all', hours, {}, { perAccount: true }))
       .groupBy(clickRollups.accountId),
   );
   const clicked = await db.with(byAccount)

@@ -426,6 +426,10 @@ function publishSettingsProblems(driver: string, settings: AccountPublishSetting
   const problems: Record<string, string> = {};
   if (settings.linkInReply !== undefined && driver !== 'x') problems['publishSettings.linkInReply'] = 'only X accounts put the link in a reply';
   if (settings.subreddits !== undefined && driver !== 'reddit') problems['publishSettings.subreddits'] = 'only Reddit accounts post to subreddits';
+  if (settings.youtubePrivacy !== undefined && driver !== 'youtube') problems['publishSettings.youtubePrivacy'] = 'only YouTube accounts have an upload privacy';
+  for (const field of ['tiktokMode', 'tiktokPrivacy', 'tiktokBrandOrganic'] as const) {
+    if (settings[field] !== undefined && driver !== 'tiktok') problems[`publishSettings.${field}`] = 'only TikTok accounts have this setting';
+  }
   const names = (settings.subreddits ?? []).map((t) => t.subreddit.toLowerCase());
   if (new Set(names).size !== names.length) problems['publishSettings.subreddits'] = 'each subreddit once';
   return problems;

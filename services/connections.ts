@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config.js';
-import { driverKindOf, isOAuthDriver, oauthScopes, type OAuthDriverKey } from '../contracts/drivers.js';
+import { driverKindOf, isOAuthDriver, oauthClientEnv, oauthScopes, type OAuthDriverKey } from '../contracts/drivers.js';
 import { decryptJson, encryptJson } from '../crypto/secrets.js';
 import { ServiceError } from './errors.js';
 import { mustAccount, runCheck, type CheckReply, type SessionServiceDeps } from './sessions.js';
@@ -47,8 +47,8 @@ async function mustApiAccount(deps: ConnectionDeps, accountId: string) {
 function oauthClientOf(config: ConnectionDeps['config'], platform: OAuthDriverKey) {
   const client = config.platformApis[platform].client;
   if (!client) {
-    const prefix = platform.toUpperCase();
-    throw new ServiceError('conflict', 'oauth_not_configured', `${platform} OAuth is not configured: set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET (see .env.example), or send the tokens to POST /api/accounts/:id/credentials`);
+    const env = oauthClientEnv[platform];
+    throw new ServiceError('conflict', 'oauth_not_configured', `${platform} OAuth is not configured: set ${env.id} and ${env.secret} (see .env.example), or send the tokens to POST /api/accounts/:id/credentials`);
   }
   return client;
 }
@@ -74,12 +74,29 @@ export async function connectUrl(deps: ConnectionDeps, accountId: string, input:
     code_challenge_method: 'S256',
   });
   const apis = deps.config.platformApis;
-  if (driver === 'reddit') {
-    // Reddit hands out a refresh token only for `duration=permanent`.
-    params.set('duration', 'permanent');
-    return `${apis.reddit.authRoot}/api/v1/authorize?${params}`;
+  switch (driver) {
+    case 'reddit':
+      // Reddit hands out a refresh token only for `duration=permanent`.
+      params.set('duration', 'permanent');
+      return `${apis.reddit.authRoot}/api/v1/authorize?${params}`;
+    case 'youtube':
+      // Google gives a refresh token only for offline access, and again only when consent is asked again.
+      params.set('access_type', 'offline');
+      params.set('prompt', 'consent');
+      return `${apis.youtube.authorizeUrl}?${params}`;
+    case 'instagram':
+      // Instagram takes its scopes comma-separated.
+      params.set('scope', oauthScopes.instagram.join(','));
+      return `${apis.instagram.authorizeUrl}?${params}`;
+    case 'tiktok':
+      // TikTok names the app `client_key` and takes its scopes comma-separated.
+      params.delete('client_id');
+      params.set('client_key', client.clientId);
+      params.set('scope', oauthScopes.tiktok.join(','));
+      return `${apis.tiktok.authorizeUrl}?${params}`;
+    case 'x':
+      return `${apis.x.authorizeUrl}?${params}`;
   }
-  return `${apis.x.authorizeUrl}?${params}`;
 }
 
 function readState(deps: ConnectionDeps, raw: string, platform: string): OAuthState {

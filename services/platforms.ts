@@ -193,12 +193,15 @@ export async function updatePlatformSettings(
  * Bot API server, so that platform's size limit follows TELEGRAM_API_ROOT when it is first registered.
  */
 export async function registerApiPlatforms(db: Db, config: Pick<AppConfig, 'platformApis' | 'telegram'>): Promise<void> {
-  const { x, reddit, bluesky } = config.platformApis;
+  const { x, reddit, bluesky, youtube, instagram, tiktok } = config.platformApis;
   const registered: { name: PlatformDriverKey; baseUrl: string; capabilities?: Partial<PlatformCapabilities> }[] = [
     { name: 'x', baseUrl: x.apiRoot },
     { name: 'bluesky', baseUrl: bluesky.service },
     { name: 'reddit', baseUrl: reddit.apiRoot },
     { name: 'telegram', baseUrl: config.telegram.apiRoot, capabilities: { maxSizeBytes: config.telegram.uploadLimitBytes } },
+    { name: 'youtube', baseUrl: youtube.apiRoot },
+    { name: 'instagram', baseUrl: instagram.graphRoot },
+    { name: 'tiktok', baseUrl: tiktok.apiRoot },
   ];
   for (const platform of registered) {
     await registerPlatform(db, {

@@ -12,8 +12,10 @@ import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { trackingRefOf } from '../core/tracking.js';
 import { insertClickBatch, rebuildClickRollups, type StoredClick } from '../db/clicks.js';
-import { openDatabase, type DbHandle } from '../db/client.js';
-import { clickRollups, clicks, publicationStats, systemEvents } from '../db/schema.js';
+import { deleteAccountRow } from '../db/accounts.js';
+import { clicksByValue, rollupPieces } from '../db/analytics.js';
+import { inTransaction, openDatabase, type DbHandle } from '../db/client.js';
+import { clickRollups, clicks, platformAccounts, publicationStats, systemEvents } from '../db/schema.js';
 import { TrackingLinks } from '../services/clicks/links.js';
 import { createPublication } from './helpers/overview-seed.js';
 import { click, clicksOf, createTrackedAccount, createTrackingOwner, startTrackingApp, type TrackingApp } from './helpers/tracking.js';
@@ -98,8 +100,9 @@ describe('the database stopped mid-test', () => {
     proxy = await startProxy({ host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) });
     databaseUrl.host = `127.0.0.1:${proxy.port}`;
     viaProxy = await openDatabase({ databaseUrl: databaseUrl.toString() });
-    // Everything the app reads and writes goes through the proxy; 100 is the smallest buffer CLICK_BUFFER_MAX allows.
-    app = await startTrackingApp(viaProxy.db, { env: { CLICK_BUFFER_MAX: '100', CLICK_BATCH_SIZE: '25' } });
+    // Everything the app reads and writes goes through the proxy (its configuration names it too); 100 is the smallest
+    // buffer CLICK_BUFFER_MAX allows.
+    app = await startTrackingApp(viaProxy.db, { env: { DATABASE_URL: databaseUrl.toString(), CLICK_BUFFER_MAX: '100', CLICK_BATCH_SIZE: '25' } });
   });
   afterAll(async () => {
     await proxy?.restore();
@@ -161,16 +164,33 @@ describe('the database stopped mid-test', () => {
 
   it('keeps redirecting a link it has seen while the database cannot answer', async () => {
     const account = await createTrackedAccount(direct.db, owner, { username: `stale_${run}`, streamUrl: stream });
-    // Every answer stale at once (TTL 0): each look-up asks the database.
+    // Every answer stale at once (TTL 0): each visit refreshes the entry behind its answer.
     const links = new TrackingLinks(viaProxy.db, { ttlMs: 0 });
     expect(await links.resolve(account.trackingCode)).toEqual({ accountId: account.id, location: stream });
     await proxy.cut();
     try {
-      expect(await links.resolve(account.trackingCode)).toEqual({ accountId: account.id, location: stream });
+      // Answered from the cache at once (not a promise waiting on the database), again and again.
+      expect(links.resolve(account.trackingCode)).toEqual({ accountId: account.id, location: stream });
+      expect(links.resolve(account.trackingCode)).toEqual({ accountId: account.id, location: stream });
       await expect(Promise.resolve(links.resolve('neverseen01'))).rejects.toThrow();
     } finally {
       await proxy.restore();
     }
+  });
+
+  it('answers an expired link at once and shows a changed stream URL from the refresh it started', async () => {
+    const account = await createTrackedAccount(direct.db, owner, { username: `moved_${run}`, streamUrl: stream });
+    const links = new TrackingLinks(direct.db, { ttlMs: 0 });
+    expect(await links.resolve(account.trackingCode)).toEqual({ accountId: account.id, location: stream });
+    const moved = 'https://chaturbate.example/moved_here';
+    await direct.db.update(platformAccounts).set({ streamUrl: moved }).where(eq(platformAccounts.id, account.id));
+    // The visit after the change still goes where it went (synchronously), and starts the refresh…
+    expect(links.resolve(account.trackingCode)).toEqual({ accountId: account.id, location: stream });
+    // …whose answer the next visits get.
+    await waitFor(async () => {
+      const target = links.resolve(account.trackingCode);
+      return !(target instanceof Promise) && target?.location === moved;
+    }, { what: 'the refreshed stream URL', timeoutMs: 5000, intervalMs: 20 });
   });
 });
 
@@ -219,6 +239,21 @@ describe('rollups', () => {
   }
 
   const sorted = (rollups: Rollups) => [...rollups.entries()].sort(([a], [b]) => a.localeCompare(b));
+
+  /**
+   * Studio-wide rollup rows that are not the sum of the per-account ones, read in one snapshot (other test files
+   * flush clicks meanwhile; each flush writes both tables in one transaction).
+   */
+  async function studioMismatches(): Promise<unknown[]> {
+    return direct.db.transaction(async (tx) => Array.from(await tx.execute(sql`
+      select granularity, dimension, bucket_start, value, s.total as studio_total, a.total as sum_total
+      from click_rollups_studio s
+      full join (select granularity, dimension, bucket_start, value, sum(total)::int as total, sum("unique")::int as "unique",
+          sum(bots)::int as bots, sum(bot_unique)::int as bot_unique
+        from click_rollups where dimension <> 'publication' group by 1, 2, 3, 4) a using (granularity, dimension, bucket_start, value)
+      where (s.total, s."unique", s.bots, s.bot_unique) is distinct from (a.total, a."unique", a.bots, a.bot_unique)
+      limit 5`) as unknown as unknown[]), { isolationLevel: 'repeatable read' });
+  }
 
   it('equal a GROUP BY over the raw rows, for every dimension and granularity, and so do rebuilt ones', async () => {
     const first = await createTrackedAccount(direct.db, owner, { username: `roll1_${run}`, streamUrl: stream });
@@ -269,6 +304,8 @@ describe('rollups', () => {
     const raw = await groupedRaw(accountIds);
     expect(raw.size).toBeGreaterThan(500);
     expect(sorted(await storedRollups(accountIds))).toEqual(sorted(raw));
+    // The studio-wide rows (what unscoped charts read) are the per-account ones summed.
+    expect(await studioMismatches()).toEqual([]);
 
     // Per-publication totals: people's clicks and uniques, bots apart.
     for (const publicationId of Object.values(posts).flat()) {
@@ -287,6 +324,23 @@ describe('rollups', () => {
     expect([...partial.keys()].some((key) => key.includes('|country|'))).toBe(true);
     await rebuildClickRollups(direct.db, { from: new Date(from), to: new Date(Math.ceil(Date.now() / HOUR) * HOUR) });
     expect(sorted(await storedRollups(accountIds))).toEqual(sorted(raw));
+    expect(await studioMismatches()).toEqual([]);
+
+    // Deleting an account (one without posts may be deleted) takes its clicks out of the studio-wide rows too.
+    const doomed = await createTrackedAccount(direct.db, owner, { username: `roll3_${run}`, streamUrl: stream });
+    await insertClickBatch(direct.db, Array.from({ length: 50 }, (_, i) => ({
+      ts: new Date(until - i * 60_000), accountId: doomed.id, publicationId: null, visitorHash: visitors[i % 7]!,
+      country: 'ZZ', city: `Solo ${run}`, referrerHost: null, device: 'mobile', os: 'iOS', browser: 'Safari', isBot: i % 10 === 0,
+    })));
+    const lonelyCity = async () => Array.from(await direct.db.execute(sql`
+      select sum(total)::int as total from click_rollups_studio where dimension = 'city' and value = ${`Solo ${run}, ZZ`}`) as unknown as { total: number | null }[])[0];
+    expect(await lonelyCity()).toEqual({ total: 45 * 2 }); // people only, in hour and day rows
+    // An unscoped breakdown reads those studio-wide rows.
+    const allCities = await clicksByValue(direct.db, 'city', rollupPieces(new Date(from), new Date(Math.ceil(Date.now() / HOUR) * HOUR)), {}, 'exclude', 100_000);
+    expect(allCities.find((row) => row.value === `Solo ${run}, ZZ`)).toMatchObject({ total: 45, bots: 5 });
+    await inTransaction(direct.db, (tx) => deleteAccountRow(tx, doomed.id));
+    expect(await lonelyCity()).toEqual({ total: null }); // its rows left at zero are gone
+    expect(await studioMismatches()).toEqual([]);
     await expect(rebuildClickRollups(direct.db, { from: new Date(from + 1), to: new Date(from + HOUR) })).rejects.toThrow(/whole UTC hours/);
   });
 

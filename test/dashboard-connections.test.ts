@@ -42,7 +42,7 @@ beforeAll(async () => {
   modelId = model.body.id;
   const platforms = (await api('GET', '/api/platforms?limit=200')).body.items as { id: string; name: string }[];
   platformIds = Object.fromEntries(platforms.map((p) => [p.name, p.id]));
-  for (const name of ['x', 'bluesky', 'reddit', 'telegram']) expect(platformIds[name], `platform ${name} registered at start`).toBeTruthy();
+  for (const name of ['x', 'bluesky', 'reddit', 'telegram', 'youtube', 'instagram', 'tiktok']) expect(platformIds[name], `platform ${name} registered at start`).toBeTruthy();
 });
 afterAll(async () => {
   await context?.close().catch(() => undefined);

@@ -51,7 +51,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   'activities/': {
     why: 'every side effect of the pipeline, called by workflows through Temporal, never the other way round',
-    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/activity', '@temporalio/common', 'playwright-core', 'fflate', 'rate-limiter-flexible', 'node:'],
+    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/activity', '@temporalio/common', 'playwright-core', 'fflate', 'rate-limiter-flexible', '@googleapis/youtube', 'node:'],
     typeOnly: ['config.ts', 'pino'],
   },
   'workflows/': {

@@ -133,7 +133,7 @@ describe('PATCH /api/platforms/:id', () => {
       [{ capabilities: { linksAllowed: 'maybe' } }, 'capabilities.linksAllowed'],
       // Together fine field by field, but the minimum lead reaches past the horizon.
       [{ capabilities: { minLeadMinutes: 2 * 1440, maxLeadDays: 1 } }, 'capabilities.minLeadMinutes'],
-      [{ technicalConfig: { driver: 'tiktok' } }, 'technicalConfig.driver'],
+      [{ technicalConfig: { driver: 'myspace' } }, 'technicalConfig.driver'],
       [{ technicalConfig: { baseUrl: 'ftp://files.example' } }, 'technicalConfig.baseUrl'],
       [{ technicalConfig: { baseUrl: 'not a url' } }, 'technicalConfig.baseUrl'],
       [{ technicalConfig: { options: ['a'] } }, 'technicalConfig.options'],
@@ -147,7 +147,7 @@ describe('PATCH /api/platforms/:id', () => {
       expect(response.body.fields, JSON.stringify(body)).toHaveProperty([field]);
       expect(response.body.message).toEqual(expect.any(String));
     }
-    const driverRefusal = await call('PATCH', path, { technicalConfig: { driver: 'tiktok' } });
+    const driverRefusal = await call('PATCH', path, { technicalConfig: { driver: 'myspace' } });
     expect(driverRefusal.body.fields['technicalConfig.driver']).toContain('demo'); // names the drivers the workers know
 
     expect((await call('PATCH', `/api/platforms/${unknownId}`, { active: true })).status).toBe(404);

@@ -15,7 +15,7 @@ import type { Db } from '../../db/client.js';
 import { apiRateLimits } from '../../db/schema.js';
 import type { AccountPublishSettings } from '../../core/types.js';
 import type {
-  ApiApps, ApiCredentials, ApiDriverContext, ApiPlatformDriver, ApiPublishStep, ApiSetupContext, RateLimit,
+  ApiApps, ApiCredentials, ApiDriverContext, ApiPlatformDriver, ApiPublishStep, DriverProgress, ApiSetupContext, RateLimit,
 } from './drivers/api-types.js';
 import { PublishError, sessionExpired } from './errors.js';
 
@@ -93,7 +93,12 @@ export interface ApiContextOptions {
   log: Logger;
   timeoutMs: number;
   step?: (step: ApiPublishStep) => Promise<void>;
+  /** The publication's resume state (publish only): read and saved encrypted by the caller. */
+  progress?: { read(): Promise<DriverProgress | null>; save(progress: DriverProgress): Promise<void> };
 }
+
+/** What a driver may keep per publication (api-types.ts DriverProgress). */
+const maxProgressBytes = 8192;
 
 export function apiSetupContext(driver: ApiPlatformDriver, opts: Omit<ApiContextOptions, 'db' | 'encryptionKey' | 'step'>): ApiSetupContext {
   const { account, apps, log, timeoutMs, limits, platform } = opts;
@@ -150,5 +155,13 @@ export function apiDriverContext<C extends ApiCredentials>(driver: ApiPlatformDr
       cached = credentials;
     },
     step: opts.step ?? (async () => undefined),
+    async progress<P extends DriverProgress>() {
+      return ((await opts.progress?.read()) as P | null | undefined) ?? null;
+    },
+    async saveProgress(progress) {
+      if (!opts.progress) throw new Error('saveProgress outside a publish attempt');
+      if (Buffer.byteLength(JSON.stringify(progress)) > maxProgressBytes) throw new Error(`driver progress over ${maxProgressBytes} bytes`);
+      await opts.progress.save(progress);
+    },
   };
 }

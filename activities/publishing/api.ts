@@ -13,7 +13,7 @@ import { effectiveRules } from '../../core/rules.js';
 import type { ActivityDeps } from '../deps.js';
 import { readMetricsWith } from '../metrics/index.js';
 import { ApiRateLimits, apiDriverContext, apiSetupContext, type ApiContextOptions } from './api-context.js';
-import { CredentialsRejected, type ApiApps, type ApiPost, type OAuthExchange } from './drivers/api-types.js';
+import { CredentialsRejected, type ApiApps, type ApiPost, type DriverProgress, type OAuthExchange } from './drivers/api-types.js';
 import { apiDriverFor } from './drivers/index.js';
 import type { PostRef, SessionState } from './drivers/types.js';
 import { PublishError } from './errors.js';
@@ -64,6 +64,15 @@ export function createApiActivities(deps: ActivityDeps) {
       const dctx = apiDriverContext(driver, {
         ...contextOptions(platform, account),
         step: (step) => updatePublication(db, publicationId, { publishStep: step }),
+        // Upload sessions and container ids can be capabilities: kept encrypted like the account's tokens.
+        progress: {
+          read: async () => (publication.driverProgress ? decryptJson<DriverProgress>(config.encryptionKey, publication.driverProgress) : null),
+          save: async (progress) => {
+            const sealed = encryptJson(config.encryptionKey, progress);
+            await updatePublication(db, publicationId, { driverProgress: sealed });
+            publication.driverProgress = sealed;
+          },
+        },
       });
       const post: ApiPost = {
         publicationId,

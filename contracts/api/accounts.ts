@@ -26,6 +26,16 @@ export const PublishSettings = Type.Object(
   {
     linkInReply: Type.Optional(Type.Boolean({ description: 'X: the tracking link goes in a reply, keeping the post itself free of URLs' })),
     subreddits: Type.Optional(Type.Array(RedditTarget, { maxItems: 10, description: 'Reddit: one submission per subreddit' })),
+    youtubePrivacy: Type.Optional(StringEnum(['public', 'unlisted', 'private'] as const, {
+      description: 'YouTube: privacy of uploads; always private while the Google project is not audited (YOUTUBE_PROJECT_AUDITED)',
+    })),
+    tiktokMode: Type.Optional(StringEnum(['direct', 'inbox'] as const, {
+      description: 'TikTok: direct posts, or drafts sent to the creator\'s inbox to finish in the app (publication ends published_as_draft)',
+    })),
+    tiktokPrivacy: Type.Optional(StringEnum(['PUBLIC_TO_EVERYONE', 'FOLLOWER_OF_CREATOR', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY'] as const, {
+      description: 'TikTok: who sees a direct post, within what the creator allows; SELF_ONLY while the app is not audited (TIKTOK_APP_AUDITED)',
+    })),
+    tiktokBrandOrganic: Type.Optional(Type.Boolean({ description: 'TikTok: the post promotes the creator\'s own business' })),
   },
   { additionalProperties: false },
 );

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { loadConfig } from '../../config.js';
 import { deadlineFetch } from '../../activities/publishing/api-context.js';
 import type {
-  ApiApps, ApiCredentials, ApiDriverContext, ApiPlatformDriver, ApiPublishStep, ApiSetupContext,
+  ApiApps, ApiCredentials, ApiDriverContext, ApiPlatformDriver, ApiPublishStep, ApiSetupContext, DriverProgress,
 } from '../../activities/publishing/drivers/api-types.js';
 import { sessionExpired } from '../../activities/publishing/errors.js';
 import type { AccountPublishSettings } from '../../core/types.js';
@@ -20,6 +20,8 @@ export function apiApps(env: Record<string, string>): ApiApps {
 
 export interface TestApiContext<C extends ApiCredentials> extends ApiDriverContext<C> {
   steps: ApiPublishStep[];
+  /** Every resume state saved, in order (the last one is what `progress()` returns). */
+  savedProgress: DriverProgress[];
   /** What is "stored" now (after refreshes and saves). */
   stored(): C | null;
 }
@@ -39,6 +41,7 @@ export function testApiContext<C extends ApiCredentials>(
   const setup = setupContext(apps, opts);
   let stored = credentials;
   const steps: ApiPublishStep[] = [];
+  const savedProgress: DriverProgress[] = [];
   const need = () => {
     if (!stored) throw sessionExpired('no stored credentials');
     return stored;
@@ -52,6 +55,7 @@ export function testApiContext<C extends ApiCredentials>(
   return {
     ...setup,
     steps,
+    savedProgress,
     stored: () => stored,
     async credentials() {
       const current = need();
@@ -64,6 +68,13 @@ export function testApiContext<C extends ApiCredentials>(
     },
     async step(step) {
       steps.push(step);
+    },
+    async progress<P extends DriverProgress>() {
+      return (savedProgress.at(-1) as P | undefined) ?? null;
+    },
+    async saveProgress(progress) {
+      if (JSON.stringify(progress).length > 8192) throw new Error('driver progress over 8 KB');
+      savedProgress.push({ ...progress });
     },
   };
 }

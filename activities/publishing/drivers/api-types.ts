@@ -51,7 +51,17 @@ export interface ApiDriverContext<C extends ApiCredentials = ApiCredentials> ext
   saveCredentials(credentials: C): Promise<void>;
   /** Records the publish state machine step (DESIGN "Exactly-once publishing"). */
   step(step: ApiPublishStep): Promise<void>;
+  /**
+   * The publication's resume state: what an earlier attempt of this same publication saved with `saveProgress`
+   * (an upload session, a container id, a publish id), or null. Stored encrypted with the account's credentials key.
+   */
+  progress<P extends DriverProgress = DriverProgress>(): Promise<P | null>;
+  /** Saves the resume state durably before the call it protects returns (e.g. the container id before media_publish). */
+  saveProgress(progress: DriverProgress): Promise<void>;
 }
+
+/** A driver's own resume state for one publication: small JSON (at most 8 KB serialized). */
+export type DriverProgress = Record<string, string | number | boolean | null>;
 
 export interface ApiPost {
   publicationId: string;

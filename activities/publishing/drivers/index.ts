@@ -2,14 +2,18 @@ import { driverKindOf, type PlatformDriverKey } from '../../../contracts/drivers
 import type { ApiPlatformDriver } from './api-types.js';
 import { blueskyDriver } from './bluesky.js';
 import { demoDriver } from './demo.js';
+import { instagramDriver } from './instagram.js';
 import { redditDriver } from './reddit.js';
 import { telegramChannelDriver } from './telegram.js';
+import { tiktokDriver } from './tiktok.js';
 import type { PlatformDriver } from './types.js';
 import { xDriver } from './x.js';
+import { youtubeDriver } from './youtube.js';
 
 /** Typed by contracts/drivers.ts `platformDrivers` (and its `driverKinds`), the list the API validates a platform's driver against. */
 const drivers: Record<PlatformDriverKey, PlatformDriver | ApiPlatformDriver> = {
   demo: demoDriver, x: xDriver, bluesky: blueskyDriver, reddit: redditDriver, telegram: telegramChannelDriver,
+  youtube: youtubeDriver, instagram: instagramDriver, tiktok: tiktokDriver,
 };
 
 function lookUp(key: string): PlatformDriver | ApiPlatformDriver {

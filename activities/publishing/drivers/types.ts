@@ -21,6 +21,11 @@ export interface DriverContext {
 export interface PostRef {
   url: string;
   externalId: string;
+  /**
+   * The platform holds it as a draft the creator finishes in the app (TikTok's inbox upload): the publication ends
+   * `published_as_draft`, and `url` is where the creator finds it (the profile) until then.
+   */
+  draft?: true;
 }
 
 /** What one read found per counter: a number, or null when the counter was looked for but unreadable. */

@@ -12,7 +12,7 @@ export const SUBREDDIT_LIMIT = 10;
 /** contracts/api/accounts.ts RedditTarget.subreddit, without r/. */
 const subredditPattern = /^[A-Za-z0-9][A-Za-z0-9_]{1,20}$/;
 
-export type CredentialName = 'identifier' | 'appPassword' | 'chatId' | 'accessToken' | 'refreshToken' | 'expiresAt';
+export type CredentialName = 'identifier' | 'appPassword' | 'chatId' | 'accessToken' | 'refreshToken' | 'expiresAt' | 'igUserId';
 
 export interface CredentialField {
 	name: CredentialName;
@@ -46,6 +46,15 @@ export function credentialFields(driver: string): CredentialField[] {
 		case 'x':
 		case 'reddit':
 			return tokenFields;
+		case 'youtube':
+		case 'tiktok':
+			// A refresh token alone: the driver trades it for an access token and reads the channel / creator.
+			return [{ name: 'refreshToken', label: 'accounts.cred.refreshTokenRequired', type: 'password', required: true, secret: true, maxlength: 4096 }];
+		case 'instagram':
+			return [
+				{ name: 'accessToken', label: 'accounts.cred.accessToken', type: 'password', required: true, secret: true, maxlength: 4096 },
+				{ name: 'igUserId', label: 'accounts.cred.igUserId', type: 'text', required: true, secret: false, placeholder: '17841400000000000', maxlength: 32 }
+			];
 		default:
 			return [];
 	}
@@ -56,6 +65,9 @@ export function credentialsHint(driver: string): MessageKey | null {
 	if (driver === 'bluesky') return 'accounts.cred.blueskyHint';
 	if (driver === 'telegram') return 'accounts.cred.telegramHint';
 	if (driver === 'x' || driver === 'reddit') return 'accounts.cred.tokensHint';
+	if (driver === 'youtube') return 'accounts.cred.youtubeHint';
+	if (driver === 'tiktok') return 'accounts.cred.tiktokHint';
+	if (driver === 'instagram') return 'accounts.cred.instagramHint';
 	return null;
 }
 
@@ -68,6 +80,7 @@ export function needsReconnect(account: Pick<Account, 'sessionSaved' | 'status'>
 export function metricsNote(driver: string): MessageKey | null {
 	if (driver === 'bluesky') return 'accounts.metrics.bluesky';
 	if (driver === 'telegram') return 'accounts.metrics.telegram';
+	if (driver === 'youtube') return 'accounts.metrics.youtube';
 	return null;
 }
 
