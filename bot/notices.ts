@@ -113,7 +113,11 @@ export class Notices implements OutboxHandler {
     if (!ctx?.publication.postUrl) return;
     const target = await this.modelTarget(ctx.content.id);
     if (!target) return;
-    await this.toModel(target.chatId, target.texts.published(ctx.content.id, ctx.platform.name, ctx.publication.postUrl));
+    // A draft waits in her app without its caption (TikTok's inbox takes none): she gets the text to paste.
+    const text = event.data.draft
+      ? target.texts.publishedAsDraft(ctx.content.id, ctx.platform.name, ctx.publication.captionUsed ?? '')
+      : target.texts.published(ctx.content.id, ctx.platform.name, ctx.publication.postUrl);
+    await this.toModel(target.chatId, text);
   }
 
   // ── The admin chat ────────────────────────────────────────────────────────────────────────

@@ -93,7 +93,8 @@ export interface EventPayloads {
   /** Reserved in a slot, or released back to its slot after the account or model was resumed. */
   publication_scheduled: { scheduledTime: string } | { released: true };
   publication_started: { platform: string; username: string };
-  publication_published: { url: string; externalId: string };
+  /** `draft`: the platform holds it as a draft the creator finishes in its app (the publication reads published_as_draft). */
+  publication_published: { url: string; externalId: string; draft?: true };
   publication_failed: PublishFailure;
   retry: { at: string };
   metrics_read: Partial<PostMetrics> & { source: string };
@@ -126,7 +127,9 @@ export interface EventPayloads {
   publication_held:
     | { cause: 'account'; username: string; accountStatus: string }
     | { cause: 'model'; modelName: string }
-    | { cause: 'platform'; platform: string };
+    | { cause: 'platform'; platform: string }
+    /** Our app's quota at the platform is spent (QuotaExhausted): published again at `until`, when it resets. */
+    | { cause: 'quota'; platform: string; until: string; message: string };
   publication_unconfirmed: PublishFailure;
   /** `watermark`: the key of the model's watermark burned in (core/watermark.ts), when she has one. */
   media_variant_created: VariantPlan & { platform: string; path: string; reused: boolean; durationSeconds: number; sizeBytes: number; watermark?: string };

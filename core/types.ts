@@ -2,7 +2,13 @@
 
 export type ContentStatus = 'new' | 'approved' | 'rejected' | 'reusable' | 'duplicate';
 /** `held`: waiting because its account is paused or its session expired; a retry or resume releases it. */
-export type PublicationStatus = 'scheduled' | 'held' | 'processing' | 'published' | 'failed' | 'canceled' | 'unconfirmed';
+export type PublicationStatus = 'scheduled' | 'held' | 'processing' | 'published' | 'failed' | 'canceled' | 'unconfirmed'
+  /** The platform holds the post as a draft the creator finishes in its app (TikTok's inbox upload). */
+  | 'published_as_draft';
+
+/** The statuses of a publication whose post exists at the platform (as a post, or as a draft in the creator's app). */
+export type PostedStatus = Extract<PublicationStatus, 'published' | 'published_as_draft'>;
+export const isPosted = (status: PublicationStatus): status is PostedStatus => status === 'published' || status === 'published_as_draft';
 export type AccountStatus = 'active' | 'paused' | 'session_expired' | 'disabled';
 export type Language = 'es' | 'en';
 /**

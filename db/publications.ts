@@ -90,7 +90,7 @@ export async function listPublications(db: Db, filter: PublicationListFilter = {
 }
 
 /** Publication statuses that occupy a slot of their account (spacing and daily caps count them). */
-export const slotHoldingStatuses: PublicationStatus[] = ['scheduled', 'held', 'processing', 'published', 'unconfirmed'];
+export const slotHoldingStatuses: PublicationStatus[] = ['scheduled', 'held', 'processing', 'published', 'unconfirmed', 'published_as_draft'];
 
 /** When the account's live publications happen (or happened), within [from, to]. */
 export async function takenSlots(db: Db, accountId: string, from: Date, to: Date): Promise<Date[]> {

@@ -23,7 +23,7 @@ export const modelStatus = pgEnum('model_status', ['active', 'paused', 'testing'
 export const accountStatus = pgEnum('account_status', ['active', 'paused', 'session_expired', 'disabled']);
 export const contentStatus = pgEnum('content_status', ['new', 'approved', 'rejected', 'reusable', 'duplicate']);
 export const publicationStatus = pgEnum('publication_status', [
-  'scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed',
+  'scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed', 'published_as_draft',
 ]);
 /** Steps of the exactly-once publish state machine (DESIGN "The content lifecycle"). */
 export const publishStep = pgEnum('publish_step', ['prepared', 'uploading', 'submitting', 'unconfirmed', 'published']);
@@ -521,6 +521,20 @@ export const apiRateLimits = pgTable('api_rate_limits', {
   points: integer('points').notNull().default(0),
   expire: ts('expire'),
 });
+
+/**
+ * Daily quotas our app (not an account) has at a platform, counted here so every worker shares them
+ * (db/api-quota.ts): YouTube's units per Google project, spent 1,600 per upload, reset at midnight Pacific time.
+ */
+export const apiQuotaUsage = pgTable('api_quota_usage', {
+  platform: text('platform').notNull(),
+  /** The quota's day in the zone where the platform resets it. */
+  day: date('day').notNull(),
+  units: integer('units').notNull().default(0),
+  /** The platform said the quota is spent before our count reached the limit (uploads made elsewhere with the same project). */
+  exhausted: boolean('exhausted').notNull().default(false),
+  updatedAt: updatedAt(),
+}, (t) => [primaryKey({ columns: [t.platform, t.day] })]);
 
 /**
  * Auto-moderation (core/moderation.ts), checked on every caption draft and edit before approval. A rule applies

@@ -15,7 +15,7 @@ export interface StatusReport {
   health: Health;
 }
 
-const allStatuses: PublicationStatus[] = ['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed'];
+const allStatuses: PublicationStatus[] = ['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed', 'published_as_draft'];
 
 /** Every publication counted by status in SQL (every status present, 0 when none): the dashboard overview. */
 export async function publicationCounts(db: Db): Promise<Record<PublicationStatus, number>> {

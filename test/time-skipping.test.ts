@@ -22,6 +22,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserActivities, MediaActivities, PipelineActivities } from '../activities/index.js';
 import { defaultLifecycleOptions } from '../core/lifecycle.js';
 import { defaultDistributionRules } from '../core/types.js';
+import { PublishError } from '../activities/publishing/errors.js';
+import { toFailure } from '../activities/publishing/index.js';
 import {
   approveSignal, publicationStateQuery, retrySignal, TaskQueues, WorkflowTypes,
   type ContentWorkflow, type PublicationWorkflow,
@@ -209,7 +211,7 @@ function publicationThatFails(opts: { inMs: number; refusals: number }) {
     },
     recordPublicationFailure: async () => ({ status: 'failed' }),
     recordRetry: async () => undefined,
-    recordPublished: async () => ({ publishedAt: new Date().toISOString() }),
+    recordPublished: async () => ({ publishedAt: new Date().toISOString(), status: 'published' as const }),
     readPublicationMetrics: async () => ({ state: 'live', metrics: { views: 10 }, source: 'mock', unreadable: [] }),
     storeMetrics: async () => undefined,
   };
@@ -259,6 +261,43 @@ describe('wait for a person (14 days)', () => {
     const retriedAfter = scheduledTimes(events!, 'recordRetry')[0]! - completedTime(events!, 'recordPublicationFailure');
     expect(retriedAfter).toBeGreaterThanOrEqual(3 * day - minute);
     expect(retriedAfter).toBeLessThan(3 * day + 5 * minute);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('quota hold', () => {
+  it("a publication refused for our app's spent quota is held, not failed, then publishes on its own when the quota resets", async () => {
+    const started = Date.now();
+    const resetInMs = 7 * hour;
+    const { scheduledTime } = publicationThatFails({ inMs: 0, refusals: 0 });
+    let refusals = 1;
+    mocks = {
+      ...mocks,
+      publishPublication: async () => {
+        // Through the activity's own mapping: the hold's length travels in the failure's details.
+        if (refusals-- > 0) throw toFailure(new PublishError('QuotaExhausted', "the Google project's daily quota is used up", undefined, resetInMs));
+        return { url: postUrl, externalId: '1' };
+      },
+      recordPublicationFailure: async (_id: string, failure: { retryAfterMs?: number }) => ({ status: 'held' as const, resumeAfterMs: failure.retryAfterMs }),
+      releasePublication: async () => undefined,
+    };
+    const handle = await startPublication({ metricsPollOffsetsMs: [0] });
+    const fastForward = await skipTime(handle.workflowId, 3 * hour);
+    await fastForwardReached(handle.workflowId, fastForward!);
+    expect(await handle.query(publicationStateQuery)).toMatchObject({ phase: 'stopped', status: 'held' });
+    expect(callsOf('publishPublication')).toHaveLength(1);
+
+    await skipTime(handle.workflowId);
+    expect(await handle.result()).toEqual({ status: 'published', postUrl });
+    expect(callsOf('recordPublicationFailure').map((c) => c.args[1])).toEqual([expect.objectContaining({ type: 'QuotaExhausted', retryAfterMs: resetInMs })]);
+    expect(callsOf('releasePublication').map((c) => c.args[1])).toEqual([expect.objectContaining({ actor: 'system:quota' })]);
+    expect(callsOf('recordRetry')).toHaveLength(0);
+    expect(callsOf('publishPublication')).toHaveLength(2);
+    const [events] = await chainHistories(handle);
+    expect(scheduledTimes(events!, 'publishPublication')[0]).toBeGreaterThanOrEqual(Date.parse(scheduledTime) - minute);
+    const heldFor = scheduledTimes(events!, 'releasePublication')[0]! - completedTime(events!, 'recordPublicationFailure');
+    expect(heldFor).toBeGreaterThanOrEqual(resetInMs);
+    expect(heldFor).toBeLessThan(resetInMs + minute);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

@@ -3,7 +3,7 @@ import {
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { LifecycleOptions } from '../core/lifecycle.js';
-import type { PublicationStatus } from '../core/types.js';
+import { isPosted, type PublicationStatus } from '../core/types.js';
 import type { DriverKind } from '../contracts/drivers.js';
 import { PublicationStatusKey } from '../contracts/search-attributes.js';
 import {
@@ -49,6 +49,8 @@ interface Run {
   };
   post?: { url: string; publishedAt: string };
   lastError?: string;
+  /** Held because our app's quota at the platform is spent: publish again after this long (when it resets) unless a person acts first. */
+  resumeAfterMs?: number;
   /** Which queue publishes and reads metrics: the account's platform driver kind (browser until an activity says otherwise). */
   driverKind: DriverKind;
 }
@@ -81,7 +83,8 @@ async function untilPublished(run: Run): Promise<PublicationWorkflowResult | und
   run.driverKind = plan.driverKind ?? 'browser';
   if (plan.status === 'canceled') return { status: 'canceled' };
   if (plan.postUrl) run.post = { url: plan.postUrl, publishedAt: plan.publishedAt! };
-  if (plan.status !== 'published') {
+  if (isPosted(plan.status)) run.state.status = plan.status;
+  else {
     run.state.phase = plan.status === 'failed' || plan.status === 'unconfirmed' ? 'stopped' : 'waiting';
     run.state.status = plan.status;
     while (!run.post) {
@@ -124,7 +127,8 @@ async function publish(run: Run): Promise<Next> {
   }
   if (begin.state === 'published') {
     run.post = { url: begin.postUrl!, publishedAt: begin.publishedAt! };
-    setStatus(run, 'published');
+    // Answers recorded before drafts existed carry no postStatus: they were all published.
+    setStatus(run, begin.postStatus ?? 'published');
     return 'polling';
   }
   setStatus(run, 'processing');
@@ -133,12 +137,13 @@ async function publish(run: Run): Promise<Next> {
     const result = await publisherOf(run).publishPublication(run.publicationId);
     const recorded = await pipeline.recordPublished(run.publicationId, result);
     run.post = { url: result.url, publishedAt: recorded.publishedAt };
-    setStatus(run, 'published');
+    setStatus(run, recorded.status ?? 'published');
     return 'polling';
   } catch (error) {
     const failure = failureOf(error);
     run.lastError = `${failure.type}: ${failure.message}`;
     const outcome = await pipeline.recordPublicationFailure(run.publicationId, failure);
+    run.resumeAfterMs = outcome.resumeAfterMs;
     setStatus(run, outcome.status);
     return 'stopped';
   }
@@ -151,11 +156,19 @@ async function publish(run: Run): Promise<Next> {
 async function waitForPerson(run: Run): Promise<Next> {
   const { pipeline } = run.activities;
   const { requests } = run;
+  const resumeAfterMs = run.resumeAfterMs;
+  run.resumeAfterMs = undefined;
   const acted = await condition(
     () => requests.canceled !== undefined || requests.reschedule !== undefined || requests.runNow !== undefined || requests.released !== undefined,
-    stoppedRetentionMs,
-    { summary: 'waiting for retry, reschedule or cancel' },
+    resumeAfterMs ?? stoppedRetentionMs,
+    { summary: resumeAfterMs ? 'held until the platform quota resets' : 'waiting for retry, reschedule or cancel' },
   );
+  if (!acted && resumeAfterMs) {
+    // The quota has reset: released as a person would, then published at once (the slot has passed).
+    await pipeline.releasePublication(run.publicationId, { actor: 'system:quota', at: new Date().toISOString() });
+    setStatus(run, 'scheduled');
+    return 'publishing';
+  }
   if (!acted) return { status: run.state.status, error: run.lastError };
   if (requests.canceled) return finishCanceled(run);
   if (requests.reschedule) {
@@ -204,7 +217,7 @@ async function pollMetrics(run: Run, input: PublicationWorkflowInput): Promise<P
     }
   }
   run.state.phase = 'done';
-  return { status: 'published', postUrl: post.url };
+  return { status: run.state.status === 'published_as_draft' ? 'published_as_draft' : 'published', postUrl: post.url };
 }
 
 /** The browser queue for browser drivers, the api queue for official APIs. */
@@ -233,8 +246,11 @@ async function applyReschedule(run: Run) {
   setStatus(run, 'scheduled');
 }
 
-function failureOf(error: unknown): { type: string; message: string } {
+function failureOf(error: unknown): { type: string; message: string; retryAfterMs?: number } {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+  if (cause instanceof ApplicationFailure) {
+    const retryAfterMs = (cause.details?.[0] as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+    return { type: cause.type ?? 'Error', message: cause.message, ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}) };
+  }
   return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
 }

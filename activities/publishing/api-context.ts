@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { decryptJson, encryptJson } from '../../crypto/secrets.js';
 import { readAuthData, withLockedAuthData } from '../../db/accounts.js';
 import type { Db } from '../../db/client.js';
+import { markQuotaExhausted, reserveQuotaUnits } from '../../db/api-quota.js';
 import { apiRateLimits } from '../../db/schema.js';
 import type { AccountPublishSettings } from '../../core/types.js';
 import type {
@@ -162,6 +163,10 @@ export function apiDriverContext<C extends ApiCredentials>(driver: ApiPlatformDr
       if (!opts.progress) throw new Error('saveProgress outside a publish attempt');
       if (Buffer.byteLength(JSON.stringify(progress)) > maxProgressBytes) throw new Error(`driver progress over ${maxProgressBytes} bytes`);
       await opts.progress.save(progress);
+    },
+    quota: {
+      reserve: (day, units, limit) => reserveQuotaUnits(db, opts.platform, day, units, limit),
+      markExhausted: (day) => markQuotaExhausted(db, opts.platform, day),
     },
   };
 }

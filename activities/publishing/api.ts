@@ -10,6 +10,7 @@ import { accountContext, storeAccountSession } from '../../db/accounts.js';
 import { recordEvent } from '../../db/events.js';
 import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/publications.js';
 import { effectiveRules } from '../../core/rules.js';
+import { isPosted } from '../../core/types.js';
 import type { ActivityDeps } from '../deps.js';
 import { readMetricsWith } from '../metrics/index.js';
 import { ApiRateLimits, apiDriverContext, apiSetupContext, type ApiContextOptions } from './api-context.js';
@@ -54,8 +55,8 @@ export function createApiActivities(deps: ActivityDeps) {
   return {
     async publishPublication(publicationId: string): Promise<PostRef> {
       const { publication, platform, content, account, model } = await loadPublication(publicationId);
-      if (publication.status === 'published' && publication.postUrl && publication.externalId) {
-        return { url: publication.postUrl, externalId: publication.externalId };
+      if (isPosted(publication.status) && publication.postUrl && publication.externalId) {
+        return { url: publication.postUrl, externalId: publication.externalId, ...(publication.status === 'published_as_draft' ? { draft: true as const } : {}) };
       }
       await incrementPublicationAttempts(db, publicationId);
       const driver = apiDriverFor(platform.technicalConfig.driver);

@@ -17,7 +17,8 @@ export function toFailure(error: unknown): ApplicationFailure {
       message: error.message,
       type: error.type,
       nonRetryable: !error.retryable,
-      details: [{ evidencePath: error.evidencePath ?? null }],
+      // retryAfterMs also in the details: a non-retryable failure's nextRetryDelay is never read, but a quota hold needs it.
+      details: [{ evidencePath: error.evidencePath ?? null, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) }],
       // A platform that says when to come back (429 Retry-After) is obeyed rather than hammered.
       ...(error.retryAfterMs !== undefined ? { nextRetryDelay: Math.max(1000, error.retryAfterMs) } : {}),
     });

@@ -13,7 +13,7 @@ import { accountErrorStatus } from '../../core/publish-errors.js';
 import { driverKindOf, type DriverKind } from '../../contracts/drivers.js';
 import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
 import { publicationWorkflowId, type Actor, type ApproveInput, type RejectInput } from '../../contracts/workflows.js';
-import type { PostMetrics, PublicationStatus } from '../../core/types.js';
+import { isPosted, type PostMetrics, type PostedStatus, type PublicationStatus } from '../../core/types.js';
 import type { Db } from '../../db/client.js';
 import { lockAccounts, setAccountStatusMoving } from '../../db/accounts.js';
 import { findContent, updateContent } from '../../db/contents.js';
@@ -175,13 +175,13 @@ export function createStoreActivities({ db, config }: ActivityDeps) {
 
     /** At the scheduled time: go ahead, or hold the publication while its account is not active, its model paused or its platform disabled. */
     async beginPublication(publicationId: string): Promise<{
-      state: 'go' | 'held' | 'published'; reason?: string; postUrl?: string; publishedAt?: string; driverKind: DriverKind;
+      state: 'go' | 'held' | 'published'; postStatus?: PostedStatus; reason?: string; postUrl?: string; publishedAt?: string; driverKind: DriverKind;
     }> {
       const ctx = await mustPublication(publicationId);
       const { publication, account, model, platform } = ctx;
       const driverKind = driverKindOf(platform.technicalConfig.driver);
-      if (publication.status === 'published') {
-        return { state: 'published', postUrl: publication.postUrl ?? undefined, publishedAt: publication.publishedAt?.toISOString(), driverKind };
+      if (isPosted(publication.status)) {
+        return { state: 'published', postStatus: publication.status, postUrl: publication.postUrl ?? undefined, publishedAt: publication.publishedAt?.toISOString(), driverKind };
       }
       const held: EventPayloads['publication_held'] | undefined = account.status !== 'active'
         ? { cause: 'account', username: account.username, accountStatus: account.status }
@@ -199,25 +199,39 @@ export function createStoreActivities({ db, config }: ActivityDeps) {
       return { state: 'go', driverKind };
     },
 
-    async recordPublished(publicationId: string, post: { url: string; externalId: string }): Promise<{ publishedAt: string }> {
+    /** The post is out (or, with `draft`, waiting in the creator's app as a draft): its record and the model's notice. */
+    async recordPublished(publicationId: string, post: { url: string; externalId: string; draft?: true }): Promise<{ publishedAt: string; status: PostedStatus }> {
       const publication = await findPublication(db, publicationId);
-      if (publication?.status === 'published' && publication.publishedAt) return { publishedAt: publication.publishedAt.toISOString() };
+      if (publication && isPosted(publication.status) && publication.publishedAt) {
+        return { publishedAt: publication.publishedAt.toISOString(), status: publication.status };
+      }
       const publishedAt = new Date();
+      const status: PostedStatus = post.draft ? 'published_as_draft' : 'published';
       await updatePublication(db, publicationId, {
-        status: 'published', publishStep: 'published', publishedAt, postUrl: post.url, externalId: post.externalId, lastError: null,
+        status, publishStep: 'published', publishedAt, postUrl: post.url, externalId: post.externalId, lastError: null,
       });
-      await publicationEvent(publicationId, 'publication_published', { url: post.url, externalId: post.externalId });
-      return { publishedAt: publishedAt.toISOString() };
+      await publicationEvent(publicationId, 'publication_published', { url: post.url, externalId: post.externalId, ...(post.draft ? { draft: true as const } : {}) });
+      return { publishedAt: publishedAt.toISOString(), status };
     },
 
     /**
      * A publish attempt gave up. Account-level errors pause the account, hold its other scheduled publications
      * and raise an alert. An attempt that clicked publish but never saw the result ends `unconfirmed`.
      */
-    async recordPublicationFailure(publicationId: string, failure: { type: string; message: string }): Promise<{ status: PublicationStatus }> {
+    async recordPublicationFailure(
+      publicationId: string, failure: { type: string; message: string; retryAfterMs?: number },
+    ): Promise<{ status: PublicationStatus; resumeAfterMs?: number }> {
       const ctx = await mustPublication(publicationId);
-      const { publication, account } = ctx;
+      const { publication, account, platform } = ctx;
       const error = `${failure.type}: ${failure.message}`;
+      if (failure.type === 'QuotaExhausted') {
+        // Our app's quota, not the post or the account: held (never failed) until the platform resets it.
+        const resumeAfterMs = Math.max(60_000, failure.retryAfterMs ?? 3_600_000);
+        const until = new Date(Date.now() + resumeAfterMs).toISOString();
+        await updatePublication(db, publicationId, { status: 'held', lastError: error });
+        await publicationEvent(ctx, 'publication_held', { cause: 'quota', platform: platform.name, until, message: failure.message });
+        return { status: 'held', resumeAfterMs };
+      }
       // The account first: once the publication reads failed, its account already says why.
       const accountStatus = accountErrorStatus[failure.type];
       if (accountStatus && account.status === 'active') {

@@ -96,7 +96,7 @@ describe('GET /api/publications/counts', () => {
 
     const after = await counts();
     const added = Object.fromEntries(publicationStatuses.map((s) => [s, after.counts[s] - before.counts[s]]));
-    expect(added).toEqual({ scheduled: 120, held: 10, processing: 0, published: 70, failed: 25, canceled: 0, unconfirmed: 5 });
+    expect(added).toEqual({ scheduled: 120, held: 10, processing: 0, published: 70, failed: 25, canceled: 0, unconfirmed: 5, published_as_draft: 0 });
     expect(after.total - before.total).toBe(230);
     expect(after.total).toBe(Object.values(after.counts).reduce((a, b) => a + b, 0));
 

@@ -56,6 +56,7 @@ export const PublicationCounts = Type.Object({
     failed: Type.Integer(),
     canceled: Type.Integer(),
     unconfirmed: Type.Integer(),
+    published_as_draft: Type.Integer(),
   }),
   total: Type.Integer(),
 });

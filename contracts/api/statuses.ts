@@ -12,7 +12,7 @@ const allOf =
   <const List extends readonly Domain[]>(list: List & ([Exclude<Domain, List[number]>] extends [never] ? unknown : never)): List =>
     list;
 
-export const publicationStatuses = allOf<PublicationStatus>()(['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed']);
+export const publicationStatuses = allOf<PublicationStatus>()(['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed', 'published_as_draft']);
 export const contentStatuses = allOf<ContentStatus>()(['new', 'approved', 'rejected', 'reusable', 'duplicate']);
 export const accountStatuses = allOf<AccountStatus>()(['active', 'paused', 'session_expired', 'disabled']);
 /** What a session check found; `pending` = still running when the API stopped waiting (follow its workflow). */

@@ -36,13 +36,15 @@ const model = {
   approved: (id: string) => `👍 Your video #${shortId(id)} was approved. I will tell you when it is published.`,
   rejected: (id: string, reason: string) => `❌ Your video #${shortId(id)} will not be published: ${esc(reason)}`,
   duplicate: (id: string, reason: string) => `ℹ️ #${shortId(id)}: ${esc(reason)}`,
+  publishedAsDraft: (id: string, platform: string, caption: string) =>
+    `📥 Your video #${shortId(id)} is in your ${esc(platform)} drafts inbox. Open the app, check the notification and post it with this text:\n\n<code>${esc(caption)}</code>`,
   published: (id: string, platform: string, url: string) => `🎉 Your video #${shortId(id)} is live on ${esc(platform)}!\n${esc(url)}`,
   contentStatus: {
     new: 'in progress', approved: 'approved', rejected: 'rejected', reusable: 'reusable', duplicate: 'repeated',
   },
   publicationStatus: {
     scheduled: 'scheduled', held: 'on hold', processing: 'being published', published: 'published', failed: 'has a problem (the team is on it)',
-    canceled: 'canceled', unconfirmed: 'under review',
+    canceled: 'canceled', unconfirmed: 'under review', published_as_draft: 'in your drafts inbox',
   },
   waitingApproval: 'waiting for approval',
   scheduledFor: (when: string) => `scheduled for ${when}`,
@@ -65,7 +67,7 @@ const admin = {
 
   publicationStatus: {
     scheduled: 'scheduled', held: 'held', processing: 'processing', published: 'published', failed: 'failed',
-    canceled: 'canceled', unconfirmed: 'unconfirmed',
+    canceled: 'canceled', unconfirmed: 'unconfirmed', published_as_draft: 'draft',
   },
   contentStatus: {
     new: 'pending', approved: 'approved', rejected: 'rejected', duplicate: 'repeated', reusable: 'reusable',

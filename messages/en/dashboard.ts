@@ -154,6 +154,7 @@ export const dashboard = {
   'status.failed': 'Failed',
   'status.canceled': 'Canceled',
   'status.unconfirmed': 'Unconfirmed',
+  'status.published_as_draft': 'Draft in the app',
   'statuses.all': 'All',
   'statuses.scheduled': 'Scheduled',
   'statuses.held': 'Held',
@@ -162,6 +163,7 @@ export const dashboard = {
   'statuses.failed': 'Failed',
   'statuses.canceled': 'Canceled',
   'statuses.unconfirmed': 'Unconfirmed',
+  'statuses.published_as_draft': 'Drafts in the app',
 
   'error.title': 'Something went wrong',
   'error.notFound': 'Page not found',

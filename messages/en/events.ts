@@ -73,7 +73,9 @@ export const events = {
   publication_rescheduled: (p) => `moved to ${p.scheduledTime}`,
   publication_canceled: (p) => p.reason ?? 'canceled',
   publication_held: (p) =>
-    p.cause === 'account' ? `account @${p.username} is ${p.accountStatus}` : p.cause === 'model' ? `model ${p.modelName} is paused` : `platform ${p.platform} is disabled`,
+    p.cause === 'account' ? `account @${p.username} is ${p.accountStatus}` : p.cause === 'model' ? `model ${p.modelName} is paused`
+      : p.cause === 'quota' ? `our app's daily ${p.platform} quota is used up; it publishes by itself when the quota resets (${p.until})`
+      : `platform ${p.platform} is disabled`,
   publication_unconfirmed: (p) => `${p.errorType}: ${p.message}`,
   media_variant_created: (p) => {
     const what = [

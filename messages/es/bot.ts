@@ -41,12 +41,15 @@ const model = {
   rejected: (id: string, reason: string) => `❌ Tu video #${shortId(id)} no se publicará: ${esc(reason)}`,
   duplicate: (id: string, reason: string) => `ℹ️ #${shortId(id)}: ${esc(reason)}`,
   published: (id: string, platform: string, url: string) => `🎉 ¡Tu video #${shortId(id)} ya está publicado en ${esc(platform)}!\n${esc(url)}`,
+  /** The platform took the clip as a draft (TikTok's inbox): she finishes the post in the app, pasting the caption. */
+  publishedAsDraft: (id: string, platform: string, caption: string) =>
+    `📥 Tu video #${shortId(id)} está en tu bandeja de borradores de ${esc(platform)}. Abre la app, revisa la notificación y publícalo con este texto:\n\n<code>${esc(caption)}</code>`,
   contentStatus: {
     new: 'en proceso', approved: 'aprobado', rejected: 'rechazado', reusable: 'reutilizable', duplicate: 'repetido',
   } satisfies Record<ContentStatus, string>,
   publicationStatus: {
     scheduled: 'programado', held: 'en pausa', processing: 'publicándose', published: 'publicado', failed: 'con un problema (el equipo lo revisa)',
-    canceled: 'cancelado', unconfirmed: 'en revisión',
+    canceled: 'cancelado', unconfirmed: 'en revisión', published_as_draft: 'en tu bandeja de borradores',
   } satisfies Record<PublicationStatus, string>,
   waitingApproval: 'esperando aprobación',
   scheduledFor: (when: string) => `programado para ${when}`,
@@ -70,7 +73,7 @@ const admin = {
   /** Statuses as the admin reads them. */
   publicationStatus: {
     scheduled: 'programada', held: 'retenida', processing: 'procesando', published: 'publicada', failed: 'fallida',
-    canceled: 'cancelada', unconfirmed: 'sin confirmar',
+    canceled: 'cancelada', unconfirmed: 'sin confirmar', published_as_draft: 'borrador',
   } satisfies Record<PublicationStatus, string>,
   contentStatus: {
     new: 'pendiente', approved: 'aprobado', rejected: 'rechazado', duplicate: 'repetido', reusable: 'reutilizable',

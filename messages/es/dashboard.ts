@@ -147,6 +147,7 @@ const base = {
   'status.failed': 'Fallida',
   'status.canceled': 'Cancelada',
   'status.unconfirmed': 'Sin confirmar',
+  'status.published_as_draft': 'Borrador en la app',
   // Plural: summary cards and filter links.
   'statuses.all': 'Todas',
   'statuses.scheduled': 'Programadas',
@@ -156,6 +157,7 @@ const base = {
   'statuses.failed': 'Fallidas',
   'statuses.canceled': 'Canceladas',
   'statuses.unconfirmed': 'Sin confirmar',
+  'statuses.published_as_draft': 'Borradores en la app',
 
   'error.title': 'Algo salió mal',
   'error.notFound': 'Página no encontrada',

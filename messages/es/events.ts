@@ -83,7 +83,9 @@ export const events = {
       ? `la cuenta @${p.username} está ${accountStatus(p.accountStatus)}`
       : p.cause === 'model'
         ? `la modelo ${p.modelName} está en pausa`
-        : `la plataforma ${p.platform} está desactivada`,
+        : p.cause === 'quota'
+          ? `la cuota diaria de nuestra app en ${p.platform} está agotada; se publica sola cuando se renueve (${p.until})`
+          : `la plataforma ${p.platform} está desactivada`,
   publication_unconfirmed: (p) => `${p.errorType}: ${p.message}`,
   media_variant_created: (p) => {
     const what = [

@@ -24,6 +24,8 @@ export interface TestApiContext<C extends ApiCredentials> extends ApiDriverConte
   savedProgress: DriverProgress[];
   /** What is "stored" now (after refreshes and saves). */
   stored(): C | null;
+  /** Quota units reserved per day (Infinity once the platform said the day is spent); shared when passed in `opts.quotaUsed`. */
+  quotaUsed: Map<string, number>;
 }
 
 export function setupContext(apps: ApiApps, opts: { username?: string; settings?: AccountPublishSettings; timeoutMs?: number } = {}): ApiSetupContext {
@@ -36,12 +38,13 @@ export function setupContext(apps: ApiApps, opts: { username?: string; settings?
 
 export function testApiContext<C extends ApiCredentials>(
   driver: ApiPlatformDriver<C>, apps: ApiApps, credentials: C | null,
-  opts: { username?: string; settings?: AccountPublishSettings; timeoutMs?: number } = {},
+  opts: { username?: string; settings?: AccountPublishSettings; timeoutMs?: number; quotaUsed?: Map<string, number> } = {},
 ): TestApiContext<C> {
   const setup = setupContext(apps, opts);
   let stored = credentials;
   const steps: ApiPublishStep[] = [];
   const savedProgress: DriverProgress[] = [];
+  const quotaUsed = opts.quotaUsed ?? new Map<string, number>();
   const need = () => {
     if (!stored) throw sessionExpired('no stored credentials');
     return stored;
@@ -75,6 +78,18 @@ export function testApiContext<C extends ApiCredentials>(
     async saveProgress(progress) {
       if (JSON.stringify(progress).length > 8192) throw new Error('driver progress over 8 KB');
       savedProgress.push({ ...progress });
+    },
+    quotaUsed,
+    quota: {
+      async reserve(day, units, limit) {
+        const used = quotaUsed.get(day) ?? 0;
+        if (used === Infinity || used + units > limit) return false;
+        quotaUsed.set(day, used + units);
+        return true;
+      },
+      async markExhausted(day) {
+        quotaUsed.set(day, Infinity);
+      },
     },
   };
 }

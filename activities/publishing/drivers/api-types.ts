@@ -58,6 +58,16 @@ export interface ApiDriverContext<C extends ApiCredentials = ApiCredentials> ext
   progress<P extends DriverProgress = DriverProgress>(): Promise<P | null>;
   /** Saves the resume state durably before the call it protects returns (e.g. the container id before media_publish). */
   saveProgress(progress: DriverProgress): Promise<void>;
+  /** Our app's daily quota at this platform, counted across every worker (db/api-quota.ts). */
+  quota: AppQuota;
+}
+
+/** A daily budget of units per app and platform; `day` is the quota's day in the zone where the platform resets it. */
+export interface AppQuota {
+  /** Takes `units` from the day's budget of `limit`; false when they do not fit or the platform already said the day is spent. */
+  reserve(day: string, units: number, limit: number): Promise<boolean>;
+  /** The platform said the day's quota is spent: every later reservation that day fails at once. */
+  markExhausted(day: string): Promise<void>;
 }
 
 /** A driver's own resume state for one publication: small JSON (at most 8 KB serialized). */

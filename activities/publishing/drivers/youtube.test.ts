@@ -367,6 +367,32 @@ describe('publishing', () => {
     expect(yt.sessions.size).toBe(0);
   });
 
+  it('counts the project budget: with room for two uploads the third is QuotaExhausted before any request; a resumed session spends nothing', async () => {
+    await fake({}, { YOUTUBE_DAILY_QUOTA_UNITS: String(2 * youtubeQuotaCosts['videos.insert'] + 500) });
+    const { creds } = account();
+    const quotaUsed = new Map<string, number>();
+    const ctxOf = () => testApiContext(youtubeDriver, apps, creds, { username: creds.handle, timeoutMs: 10_000, quotaUsed });
+    await youtubeDriver.publish(ctxOf(), newPost());
+    await youtubeDriver.publish(ctxOf(), newPost());
+    const day = [...quotaUsed.keys()][0]!;
+    expect(quotaUsed.get(day)).toBe(2 * youtubeQuotaCosts['videos.insert']);
+    const before = yt.requests.length;
+    const error = await failureOf(youtubeDriver.publish(ctxOf(), newPost()));
+    expect((error as PublishError).type).toBe('QuotaExhausted');
+    expect(Math.abs((error as PublishError).retryAfterMs! - msUntilPacificMidnight(new Date()))).toBeLessThan(10_000);
+    expect(yt.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(yt.videos).toHaveLength(2);
+  });
+
+  it("Google's quotaExceeded marks the day spent for every later upload, even with units left in our count", async () => {
+    await fake();
+    const { creds } = account();
+    const quotaUsed = new Map<string, number>();
+    yt.exhaustQuota();
+    await failureOf(youtubeDriver.publish(testApiContext(youtubeDriver, apps, creds, { username: creds.handle, quotaUsed }), newPost()));
+    expect([...quotaUsed.values()]).toEqual([Infinity]);
+  });
+
   it('SessionExpired when the token is refused and the refresh token is revoked (invalid_grant)', async () => {
     await fake();
     const { creds } = account();

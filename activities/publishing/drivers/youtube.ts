@@ -453,8 +453,25 @@ export function resumeOffset(headers: Headers): number {
 }
 
 /** The whole video in one multipart request (small files). */
+/**
+ * Takes one upload's units (videos.insert) from the Google project's day, counted in PostgreSQL across workers, before
+ * the insert goes out; a day without room is `QuotaExhausted` until midnight Pacific time, with nothing sent. A resumed
+ * session spends nothing: its insert was counted when it was opened.
+ */
+async function reserveUpload(ctx: ApiDriverContext, now = new Date()): Promise<void> {
+  const day = localDay(now, PACIFIC);
+  const limit = ctx.apps.apis.youtube.dailyQuotaUnits;
+  const cost = youtubeQuotaCosts['videos.insert'];
+  if (await ctx.quota.reserve(day, cost, limit)) return;
+  const waitMs = msUntilPacificMidnight(now);
+  throw new PublishError('QuotaExhausted',
+    `YouTube: the Google project's daily quota (${limit} units: ${Math.floor(limit / cost)} uploads) is used up for ${day}; it resets at midnight Pacific time, in ${Math.ceil(waitMs / 60_000)} min`,
+    undefined, waitMs);
+}
+
 async function multipartUpload(session: Session, post: ApiPost, resource: youtube_v3.Schema$Video): Promise<youtube_v3.Schema$Video> {
   const { ctx } = session;
+  await reserveUpload(ctx);
   await ctx.step('submitting');
   let answer: Answer;
   try {
@@ -534,6 +551,7 @@ async function resumableUpload(session: Session, post: ApiPost, resource: youtub
     }
   }
   const open = async () => {
+    await reserveUpload(ctx);
     const next = await openSession(session, resource, size, mediaType).catch(async (error: unknown) => {
       await ctx.step('prepared'); // nothing was created
       throw error;
@@ -736,7 +754,11 @@ export const youtubeDriver: ApiPlatformDriver<YoutubeCredentials> = {
     const session = await startSession(ctx);
     const saved = await ctx.progress<YoutubeProgress>();
     const resumable = size > YOUTUBE_MULTIPART_MAX_BYTES || (typeof saved?.uploadUri === 'string' && saved.uploadBytes === size);
-    const video = resumable ? await resumableUpload(session, post, resource, size) : await multipartUpload(session, post, resource);
+    const video = await (resumable ? resumableUpload(session, post, resource, size) : multipartUpload(session, post, resource)).catch(async (error: unknown) => {
+      // Google's own count wins over ours (the project may upload from elsewhere too): nobody tries again today.
+      if (error instanceof PublishError && error.type === 'QuotaExhausted') await ctx.quota.markExhausted(localDay(new Date(), PACIFIC));
+      throw error;
+    });
     const videoId = video.id!;
     if (video.status?.privacyStatus && video.status.privacyStatus !== privacy) {
       ctx.log.warn({ videoId, asked: privacy, got: video.status.privacyStatus }, 'YouTube set another privacy than asked');

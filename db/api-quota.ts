@@ -1,0 +1,39 @@
+/**
+ * Daily quotas our app has at a platform (`api_quota_usage`): one row per platform and quota day, shared by every
+ * worker. A reservation is one conditional upsert, so two workers can never both take the last units.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { apiQuotaUsage } from './schema.js';
+
+/** Takes `units` from the day's budget of `limit`; false when they do not fit or the platform already said the day is spent. */
+export async function reserveQuotaUnits(db: Db, platform: string, day: string, units: number, limit: number): Promise<boolean> {
+  if (units > limit) return false;
+  const rows = await db
+    .insert(apiQuotaUsage)
+    .values({ platform, day, units })
+    .onConflictDoUpdate({
+      target: [apiQuotaUsage.platform, apiQuotaUsage.day],
+      set: { units: sql`${apiQuotaUsage.units} + excluded.units`, updatedAt: new Date() },
+      setWhere: sql`not ${apiQuotaUsage.exhausted} and ${apiQuotaUsage.units} + excluded.units <= ${limit}`,
+    })
+    .returning({ units: apiQuotaUsage.units });
+  return rows.length > 0;
+}
+
+/** The platform said the day's quota is spent (work done with the same app elsewhere counts too): later reservations that day fail. */
+export async function markQuotaExhausted(db: Db, platform: string, day: string): Promise<void> {
+  await db
+    .insert(apiQuotaUsage)
+    .values({ platform, day, units: 0, exhausted: true })
+    .onConflictDoUpdate({ target: [apiQuotaUsage.platform, apiQuotaUsage.day], set: { exhausted: true, updatedAt: new Date() } });
+}
+
+/** Units used on a day, and whether the platform said they were all spent. */
+export async function quotaUsage(db: Db, platform: string, day: string): Promise<{ units: number; exhausted: boolean }> {
+  const [row] = await db
+    .select({ units: apiQuotaUsage.units, exhausted: apiQuotaUsage.exhausted })
+    .from(apiQuotaUsage)
+    .where(and(eq(apiQuotaUsage.platform, platform), eq(apiQuotaUsage.day, day)));
+  return row ?? { units: 0, exhausted: false };
+}
