@@ -12,7 +12,7 @@ describe('platform capabilities', () => {
 });
 
 describe('platformFit and variantPlan', () => {
-  const caps = capabilitiesFor('instagram'); // 90 s, 300 MB, 9:16
+  const caps = { ...capabilitiesFor('instagram'), maxDurationSeconds: 90 }; // a 90 s, 300 MB, 9:16 platform
   const portrait = { width: 1080, height: 1920, sizeBytes: 50e6 };
 
   it('keeps a clip that already fits', () => {

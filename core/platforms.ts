@@ -5,7 +5,7 @@ export const defaultCapabilities: Record<string, PlatformCapabilities> = {
   demo: { maxDurationSeconds: 180, maxSizeBytes: 512 * 1024 * 1024, aspect: '9:16', maxCaptionLength: 2200, maxHashtags: 10, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
   tiktok: { maxDurationSeconds: 600, maxSizeBytes: 4 * 1024 ** 3, aspect: '9:16', maxCaptionLength: 2200, maxHashtags: 10, linksAllowed: false, minLeadMinutes: 0, maxLeadDays: 30 },
   // Instagram Reels through the Graph API: 300 MB at most (the API documents up to 15 min; Reels here stay short).
-  instagram: { maxDurationSeconds: 90, maxSizeBytes: 300_000_000, aspect: '9:16', maxCaptionLength: 2200, maxHashtags: 30, linksAllowed: false, minLeadMinutes: 0, maxLeadDays: 30 },
+  instagram: { maxDurationSeconds: 900, maxSizeBytes: 300_000_000, aspect: '9:16', maxCaptionLength: 2200, maxHashtags: 30, linksAllowed: false, minLeadMinutes: 0, maxLeadDays: 30 },
   youtube: { maxDurationSeconds: 180, maxSizeBytes: 2 * 1024 ** 3, aspect: '9:16', maxCaptionLength: 5000, maxHashtags: 15, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },
   // X: 140 s and 512 MB per video for ordinary accounts; 280 characters (a URL counts 23).
   x: { maxDurationSeconds: 140, maxSizeBytes: 512 * 1024 ** 2, aspect: '9:16', maxCaptionLength: 280, maxHashtags: 3, linksAllowed: true, minLeadMinutes: 0, maxLeadDays: 30 },

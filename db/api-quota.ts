@@ -2,9 +2,10 @@
  * Daily quotas our app has at a platform (`api_quota_usage`): one row per platform and quota day, shared by every
  * worker. A reservation is one conditional upsert, so two workers can never both take the last units.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { apiQuotaUsage } from './schema.js';
+import { apiQuotaUsage, publications } from './schema.js';
+import type { PublicationStatus } from '../core/types.js';
 
 /** Takes `units` from the day's budget of `limit`; false when they do not fit or the platform already said the day is spent. */
 export async function reserveQuotaUnits(db: Db, platform: string, day: string, units: number, limit: number): Promise<boolean> {
@@ -36,4 +37,21 @@ export async function quotaUsage(db: Db, platform: string, day: string): Promise
     .from(apiQuotaUsage)
     .where(and(eq(apiQuotaUsage.platform, platform), eq(apiQuotaUsage.day, day)));
   return row ?? { units: 0, exhausted: false };
+}
+
+/** When each account's publications in `status` were posted, since `since` (rolling-window caps such as Instagram's 50 a day). */
+export async function postTimesByAccount(db: Db, accountIds: string[], status: PublicationStatus, since: Date): Promise<Map<string, Date[]>> {
+  const times = new Map<string, Date[]>();
+  if (accountIds.length === 0) return times;
+  const rows = await db
+    .select({ accountId: publications.accountId, publishedAt: publications.publishedAt })
+    .from(publications)
+    .where(and(inArray(publications.accountId, accountIds), eq(publications.status, status), gte(publications.publishedAt, since)));
+  for (const row of rows) {
+    if (!row.publishedAt) continue;
+    const list = times.get(row.accountId) ?? [];
+    list.push(row.publishedAt);
+    times.set(row.accountId, list);
+  }
+  return times;
 }

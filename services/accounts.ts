@@ -10,7 +10,11 @@ import type {
   Account, AccountCreateBody, AccountDeleteResult, AccountList, AccountListQuery, AccountPatchBody, AccountUpdate, TrackingLinkIssued,
 } from '../contracts/api/accounts.js';
 import { sessionHealthStates } from '../contracts/api/statuses.js';
-import type { AccountPublishSettings, BrowserProfile } from '../core/types.js';
+import type { AccountPublishSettings, BrowserProfile, PublicationStatus } from '../core/types.js';
+import {
+  INSTAGRAM_POSTS_PER_24H, TIKTOK_INBOX_DRAFTS_PER_24H, rollingQuota, youtubeQuotaDay, youtubeQuotaToday, type QuotaToday,
+} from '../core/platform-quotas.js';
+import { postTimesByAccount, quotaUsage } from '../db/api-quota.js';
 import type { PlatformApis } from '../config.js';
 import { driverKindOf, isOAuthDriver } from '../contracts/drivers.js';
 import { inTransaction, type Db } from '../db/client.js';
@@ -128,8 +132,37 @@ export function estimatedXCostUsd(x: PlatformApis['x'], settings: AccountPublish
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
+/**
+ * What is left today of each account's publishing cap, in two reads for a whole page: YouTube's project day and
+ * the recent posts of the Instagram and TikTok-inbox accounts (core/platform-quotas.ts).
+ */
+async function quotasToday(deps: AccountViewDeps, rows: AccountViewRow[], now = new Date()): Promise<Map<string, QuotaToday>> {
+  const quotas = new Map<string, QuotaToday>();
+  const apis = deps.platformApis;
+  if (!apis) return quotas;
+  const youtubeRows = rows.filter((r) => r.driver === 'youtube');
+  if (youtubeRows.length > 0) {
+    const today = youtubeQuotaToday(apis.youtube.dailyQuotaUnits, await quotaUsage(deps.db, 'youtube', youtubeQuotaDay(now)), now);
+    for (const row of youtubeRows) quotas.set(row.account.id, today);
+  }
+  const since = new Date(now.getTime() - 86_400_000);
+  const rolling = async (accounts: AccountViewRow[], status: PublicationStatus, limit: number, unit: QuotaToday['unit']) => {
+    const times = await postTimesByAccount(deps.db, accounts.map((r) => r.account.id), status, since);
+    for (const row of accounts) quotas.set(row.account.id, rollingQuota(limit, unit, times.get(row.account.id) ?? [], now));
+  };
+  await rolling(rows.filter((r) => r.driver === 'instagram'), 'published', INSTAGRAM_POSTS_PER_24H, 'posts');
+  await rolling(rows.filter((r) => r.driver === 'tiktok' && r.account.publishSettings?.tiktokMode === 'inbox'), 'published_as_draft', TIKTOK_INBOX_DRAFTS_PER_24H, 'drafts');
+  return quotas;
+}
+
+function appWarningsOf(apis: PlatformApis | undefined, driver: string): Account['appWarnings'] {
+  if (driver === 'youtube' && apis && !apis.youtube.projectAudited) return ['youtube_unaudited'];
+  if (driver === 'tiktok' && apis && !apis.tiktok.appAudited) return ['tiktok_unaudited'];
+  return [];
+}
+
 /** An account as the admin sees it: session health, status, links, browser profile; never the session itself. */
-function accountView(deps: AccountViewDeps, row: AccountViewRow): Account {
+function accountView(deps: AccountViewDeps, row: AccountViewRow, quota: QuotaToday | undefined): Account {
   const { account } = row;
   const { encryptionKey } = deps;
   return {
@@ -158,6 +191,8 @@ function accountView(deps: AccountViewDeps, row: AccountViewRow): Account {
     estimatedCostUsd: row.driver === 'x' && deps.platformApis
       ? estimatedXCostUsd(deps.platformApis.x, account.publishSettings, true)
       : null,
+    quotaToday: quota ?? null,
+    appWarnings: appWarningsOf(deps.platformApis, row.driver),
   };
 }
 
@@ -166,7 +201,7 @@ const notFound = (accountId: string) => new ServiceError('not_found', 'not_found
 async function mustAccountView(deps: AccountViewDeps, accountId: string): Promise<Account> {
   const row = await findAccountView(deps.db, accountId);
   if (!row) throw notFound(accountId);
-  return accountView(deps, row);
+  return accountView(deps, row, (await quotasToday(deps, [row])).get(row.account.id));
 }
 
 // ── The list ─────────────────────────────────────────────────────────────────────────────────
@@ -205,8 +240,9 @@ export async function listAccounts(deps: AccountViewDeps, query: AccountListQuer
   const counts = await countAccountsByHealth(deps.db, { ...filter, health: undefined });
   const byHealth: Record<string, number> = Object.fromEntries(sessionHealthStates.map((state) => [state, 0]));
   for (const { health, n } of counts) byHealth[health] = n;
+  const quotas = await quotasToday(deps, page);
   return {
-    items: page.map((row) => accountView(deps, row)),
+    items: page.map((row) => accountView(deps, row, quotas.get(row.account.id))),
     nextCursor: rows.length > limit && last
       ? encodeCursor({ modelName: last.modelName, platformName: last.platformName, username: last.account.username, id: last.account.id })
       : null,

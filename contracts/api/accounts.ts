@@ -81,6 +81,20 @@ export type SessionHealthState = Static<typeof SessionHealthState>;
 export const SessionHealth = Type.Object({ state: SessionHealthState, checkedAt: Nullable(IsoTime) });
 export type SessionHealth = Static<typeof SessionHealth>;
 
+/** What is left today of a platform's publishing cap for this account (core/platform-quotas.ts says how each is counted). */
+export const QuotaToday = Type.Object({
+  remaining: Type.Integer(),
+  limit: Type.Integer(),
+  unit: StringEnum(['uploads', 'posts', 'drafts'] as const),
+  scope: StringEnum(['app', 'account'] as const, { description: 'app: shared by every account of the platform (a Google project); account: its own' }),
+  /** When room comes back (the daily reset, or the oldest counted post turning 24 h); null when nothing is used. */
+  resetsAt: Nullable(IsoTime),
+});
+export type QuotaToday = Static<typeof QuotaToday>;
+
+/** Limits of our app at the platform the admin must know: `youtube_unaudited` (uploads go private), `tiktok_unaudited` (SELF_ONLY posts). */
+export const appWarnings = ['youtube_unaudited', 'tiktok_unaudited'] as const;
+
 /** One account of GET /api/accounts; never the session itself. */
 export const Account = Type.Object({
   id: Type.String(),
@@ -113,6 +127,9 @@ export const Account = Type.Object({
   modelSensitive: Type.Boolean(),
   /** X only: what one publication is estimated to cost with X's per-post billing (a post carrying a URL costs more); null elsewhere. */
   estimatedCostUsd: Nullable(Type.Number()),
+  /** YouTube, Instagram, TikTok inbox mode: what is left today of the platform's cap; null where none is documented. */
+  quotaToday: Nullable(QuotaToday),
+  appWarnings: Type.Array(StringEnum(appWarnings)),
 });
 export type Account = Static<typeof Account>;
 

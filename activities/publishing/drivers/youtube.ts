@@ -27,7 +27,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { youtube, type youtube_v3 } from '@googleapis/youtube';
-import { localDay, zonedTimeToUtc } from '../../../core/scheduling.js';
+import { msUntilPacificMidnight, YOUTUBE_UPLOAD_UNITS, youtubeQuotaDay } from '../../../core/platform-quotas.js';
 import { PublishError } from '../errors.js';
 import {
   CredentialsRejected, type ApiCredentials, type ApiDriverContext, type ApiPlatformDriver, type ApiPost, type ApiSetupContext, type OAuthExchange,
@@ -89,22 +89,13 @@ export const youtubeQuotaCosts = {
   'channels.list': 1,
   'playlistItems.list': 1,
   'videos.list': 1,
-  'videos.insert': 1600,
+  'videos.insert': YOUTUBE_UPLOAD_UNITS,
 } as const;
 
 /** Newer quota page: videos.insert calls a project may make per day in its own bucket (see youtubeQuotaCosts). */
 export const YOUTUBE_DAILY_INSERT_CALLS = 100;
 
-const PACIFIC = 'America/Los_Angeles';
-
-/** Milliseconds from `now` to the next midnight in America/Los_Angeles, when Google resets the daily quota (23 h and 25 h days included). */
-export function msUntilPacificMidnight(now: Date): number {
-  const [year, month, day] = localDay(now, PACIFIC).split('-').map(Number) as [number, number, number];
-  const tomorrow = new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
-  // Midnight always exists there: the clocks change at 02:00.
-  const midnight = zonedTimeToUtc(tomorrow, '00:00', PACIFIC)!;
-  return midnight.getTime() - now.getTime();
-}
+export { msUntilPacificMidnight };
 
 // ── Metadata ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -459,7 +450,7 @@ export function resumeOffset(headers: Headers): number {
  * session spends nothing: its insert was counted when it was opened.
  */
 async function reserveUpload(ctx: ApiDriverContext, now = new Date()): Promise<void> {
-  const day = localDay(now, PACIFIC);
+  const day = youtubeQuotaDay(now);
   const limit = ctx.apps.apis.youtube.dailyQuotaUnits;
   const cost = youtubeQuotaCosts['videos.insert'];
   if (await ctx.quota.reserve(day, cost, limit)) return;
@@ -756,7 +747,7 @@ export const youtubeDriver: ApiPlatformDriver<YoutubeCredentials> = {
     const resumable = size > YOUTUBE_MULTIPART_MAX_BYTES || (typeof saved?.uploadUri === 'string' && saved.uploadBytes === size);
     const video = await (resumable ? resumableUpload(session, post, resource, size) : multipartUpload(session, post, resource)).catch(async (error: unknown) => {
       // Google's own count wins over ours (the project may upload from elsewhere too): nobody tries again today.
-      if (error instanceof PublishError && error.type === 'QuotaExhausted') await ctx.quota.markExhausted(localDay(new Date(), PACIFIC));
+      if (error instanceof PublishError && error.type === 'QuotaExhausted') await ctx.quota.markExhausted(youtubeQuotaDay(new Date()));
       throw error;
     });
     const videoId = video.id!;
