@@ -184,7 +184,7 @@ describe('GET /api/openapi.json', () => {
     // The schemas are the contracts' own: spot checks of query, params, bodies and replies.
     const list = doc.paths['/api/publications']!.get!;
     expect(list.parameters!.find((p) => p.name === 'status')!.schema).toMatchObject({
-      type: 'string', enum: ['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed'],
+      type: 'string', enum: ['scheduled', 'held', 'processing', 'published', 'failed', 'canceled', 'unconfirmed', 'published_as_draft'],
     });
     expect(list.responses['200']!.content!['application/json']!.schema).toMatchObject({
       required: expect.arrayContaining(['items', 'temporalUiUrl', 'temporalNamespace']),
