@@ -7,7 +7,7 @@
 import { count, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDistributionRules } from '../../core/types.js';
-import { eventsOf } from '../../db/events.js';
+import { eventsOf, recordEvent } from '../../db/events.js';
 import { contents, models, systemEvents, telegramUploads } from '../../db/schema.js';
 import { publicationOf, setModelRules } from '../helpers/lifecycle.js';
 import { waitFor } from '../helpers/wait.js';
@@ -132,6 +132,15 @@ describe('a linked model sending videos', () => {
     const status = await botSays(h, maria().id, /Tus últimos videos/, { after: before });
     expect(textOf(status)).toContain(`#${shortIdOf(content.id)}`);
     expect(textOf(status)).toContain(publication.postUrl!);
+
+    // A post that a platform keeps as a draft (TikTok's inbox takes no text): she is sent the caption to paste.
+    const beforeDraft = mark(h);
+    await recordEvent(db(h), 'publication_published', { url: publication.postUrl!, externalId: 'draft-1', draft: true }, {
+      publicationId: publication.id, contentId: content.id, modelId: h.stack.seeded.modelId,
+    });
+    const draft = await botSays(h, maria().id, new RegExp(`#${shortIdOf(content.id)} está en tu bandeja de borradores de demo`), { after: beforeDraft });
+    expect(textOf(draft)).toContain(publication.caption.split('\n')[0]!);
+    expect(draft.params.parse_mode).toBe('HTML');
   });
 
   it('takes an album of 3 as three contents with the album caption, and publishes all three', async () => {
