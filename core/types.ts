@@ -138,6 +138,9 @@ export interface PostMetrics {
   likes: number;
   comments: number;
   shares: number;
+  /** Only where the platform has them (Instagram's insights). */
+  reach?: number;
+  saves?: number;
 }
 
 /** A caption drafted for one platform before approval; the marker and link are added at scheduling. */

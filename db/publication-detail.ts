@@ -69,7 +69,8 @@ export async function publicationMetricRows(db: Db, publicationId: string, limit
   return db
     .select({
       id: publicationMetrics.id, ts: publicationMetrics.ts, views: publicationMetrics.views, likes: publicationMetrics.likes,
-      comments: publicationMetrics.comments, shares: publicationMetrics.shares, platformFollowers: publicationMetrics.platformFollowers,
+      comments: publicationMetrics.comments, shares: publicationMetrics.shares, reach: publicationMetrics.reach, saves: publicationMetrics.saves,
+      platformFollowers: publicationMetrics.platformFollowers,
       source: publicationMetrics.source,
     })
     .from(publicationMetrics)

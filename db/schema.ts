@@ -192,6 +192,10 @@ export const publicationMetrics = pgTable(
     likes: integer('likes'),
     comments: integer('comments'),
     shares: integer('shares'),
+    /** Accounts that saw it (Instagram insights); null where the platform has no such counter. */
+    reach: integer('reach'),
+    /** Times it was saved (Instagram insights). */
+    saves: integer('saves'),
     platformFollowers: integer('platform_followers'),
     trackingClicks: integer('tracking_clicks'),
     source: text('source').notNull(),

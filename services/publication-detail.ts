@@ -62,6 +62,8 @@ export async function getPublicationDetail(deps: PublicationDetailDeps, id: stri
     likes: m.likes,
     comments: m.comments,
     shares: m.shares,
+    reach: m.reach,
+    saves: m.saves,
     platformFollowers: m.platformFollowers,
     source: m.source,
   }));

@@ -51,7 +51,7 @@ describe('GET /api/publications/:id', () => {
     const base = Date.now();
     for (const [offset, views] of [[3, 300], [1, 100], [2, 200]] as const) {
       await db().insert(publicationMetrics).values({
-        publicationId: publication.id, ts: new Date(base + offset * hour), views, likes: views / 10, comments: 3, shares: 1, platformFollowers: 1000 + views, source: 'test',
+        publicationId: publication.id, ts: new Date(base + offset * hour), views, likes: views / 10, comments: 3, shares: 1, reach: views / 2, saves: 2, platformFollowers: 1000 + views, source: 'test',
       });
     }
     const stored = await metricsOfPublication(db(), publication.id);
@@ -106,7 +106,7 @@ describe('GET /api/publications/:id', () => {
     expect(body.metrics).toHaveLength(stored.length);
     expect(body.metrics.map((m) => m.ts)).toEqual(stored.map((m) => m.ts.toISOString()));
     expect(body.metrics.slice(-3)).toEqual([100, 200, 300].map((views, i) => ({
-      ts: new Date(base + (i + 1) * hour).toISOString(), views, likes: views / 10, comments: 3, shares: 1, platformFollowers: 1000 + views, source: 'test',
+      ts: new Date(base + (i + 1) * hour).toISOString(), views, likes: views / 10, comments: 3, shares: 1, reach: views / 2, saves: 2, platformFollowers: 1000 + views, source: 'test',
     })));
     expect(body.metricsTruncated).toBe(false);
 

@@ -273,7 +273,9 @@ export function createStoreActivities({ db, config }: ActivityDeps) {
     },
 
     async storeMetrics(publicationId: string, metrics: Partial<PostMetrics>, source: string): Promise<void> {
-      await insertMetrics(db, { publicationId, source, views: metrics.views, likes: metrics.likes, comments: metrics.comments, shares: metrics.shares });
+      await insertMetrics(db, {
+        publicationId, source, views: metrics.views, likes: metrics.likes, comments: metrics.comments, shares: metrics.shares, reach: metrics.reach, saves: metrics.saves,
+      });
       await publicationEvent(publicationId, 'metrics_read', { ...metrics, source });
     },
   };

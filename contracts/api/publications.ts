@@ -110,6 +110,8 @@ export const PublicationMetricPoint = Type.Object({
   likes: Nullable(Type.Integer()),
   comments: Nullable(Type.Integer()),
   shares: Nullable(Type.Integer()),
+  reach: Nullable(Type.Integer()),
+  saves: Nullable(Type.Integer()),
   platformFollowers: Nullable(Type.Integer()),
   source: Type.String(),
 });

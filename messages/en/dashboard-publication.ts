@@ -59,6 +59,8 @@ export const dashboardPublication = {
   'publication.metrics.likes': 'Likes',
   'publication.metrics.comments': 'Comments',
   'publication.metrics.shares': 'Shares',
+  'publication.metrics.reach': 'Reach',
+  'publication.metrics.saves': 'Saves',
   'publication.metrics.followers': 'Followers',
   'publication.metrics.latest': 'Latest read: {time} ({source})',
   'publication.metrics.truncated': 'Showing the {n} latest reads.',

@@ -57,6 +57,8 @@ export const dashboardPublication = {
   'publication.metrics.likes': 'Me gusta',
   'publication.metrics.comments': 'Comentarios',
   'publication.metrics.shares': 'Compartidos',
+  'publication.metrics.reach': 'Alcance',
+  'publication.metrics.saves': 'Guardados',
   'publication.metrics.followers': 'Seguidores',
   'publication.metrics.latest': 'Última lectura: {time} ({source})',
   'publication.metrics.truncated': 'Se muestran las {n} lecturas más recientes.',

@@ -456,13 +456,13 @@ describe('publishing a reel', () => {
 });
 
 describe('reading a reel', () => {
-  it('reads views, likes, comments and shares (and reach and saves for whoever stores them); a deleted reel is PostUnavailable', async () => {
+  it('reads views, reach, likes, comments, shares and saves; a deleted reel is PostUnavailable', async () => {
     await fake();
     const { creds } = account();
     const ctx = context(creds);
     const ref = await driver.publish(ctx, newPost());
     ig.setInsights(ref.externalId, { views: 1234, reach: 900, likes: 87, comments: 12, shares: 5, saved: 9 });
-    expect(await driver.readMetrics(ctx, ref)).toEqual({ views: 1234, likes: 87, comments: 12, shares: 5 });
+    expect(await driver.readMetrics(ctx, ref)).toEqual({ views: 1234, reach: 900, likes: 87, comments: 12, shares: 5, saves: 9 });
     expect(await readInstagramInsights(ctx, ref.externalId)).toEqual({ views: 1234, reach: 900, likes: 87, comments: 12, shares: 5, saves: 9 });
     expect(ig.requestsTo('GET /:ig-media-id/insights')[0]!.query.metric).toBe('views,reach,likes,comments,shares,saved');
 

@@ -805,8 +805,7 @@ export function createInstagramDriver(options: { polling?: Partial<InstagramPoll
 
     async readMetrics(ctx, ref): Promise<MetricsRead> {
       const insights = await readInstagramInsights(ctx, ref.externalId);
-      // PostMetrics has no reach nor saves yet: readInstagramInsights gives them to whoever stores them.
-      return { views: insights.views, likes: insights.likes, comments: insights.comments, shares: insights.shares };
+      return { views: insights.views, likes: insights.likes, comments: insights.comments, shares: insights.shares, reach: insights.reach, saves: insights.saves };
     },
   };
 }

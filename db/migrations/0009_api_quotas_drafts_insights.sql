@@ -7,3 +7,6 @@ CREATE TABLE "api_quota_usage" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "api_quota_usage_platform_day_pk" PRIMARY KEY("platform","day")
 );
+--> statement-breakpoint
+ALTER TABLE "publication_metrics" ADD COLUMN "reach" integer;--> statement-breakpoint
+ALTER TABLE "publication_metrics" ADD COLUMN "saves" integer;
