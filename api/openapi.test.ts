@@ -121,6 +121,7 @@ describe('GET /api/openapi.json', () => {
     // Outside /api: the health check, the OAuth callback providers send the admin back to, and the tracking links.
     const outsideApi = [
       'GET /healthz', 'GET /oauth/callback/{platform}', 'GET /t/{code}', 'HEAD /t/{code}', 'GET /t/{code}/{ref}', 'HEAD /t/{code}/{ref}',
+      'GET /media/instagram/{publicationId}/{expiresAt}/{signature}.mp4', 'HEAD /media/instagram/{publicationId}/{expiresAt}/{signature}.mp4',
     ];
     expect([...documented].filter((r) => !outsideApi.includes(r)).sort()).toEqual([...new Set(served)].sort());
     for (const route of [

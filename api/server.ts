@@ -29,6 +29,7 @@ import { overviewRoutes } from './routes/overview.js';
 import { eventRoutes } from './routes/events.js';
 import { alertRoutes } from './routes/alerts.js';
 import { publicationRoutes } from './routes/publications.js';
+import { instagramMediaRoutes } from './routes/instagram-media.js';
 import { telegramWebhookRoutes } from './routes/telegram-webhook.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { contentMediaRoutes } from './routes/content-media.js';
@@ -100,6 +101,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(clicksPlugin);
   await app.register(healthRoutes);
   await app.register(trackingRoutes);
+  await app.register(instagramMediaRoutes);
   await app.register(analyticsRoutes);
   await app.register(contentRoutes);
   await app.register(contentMediaRoutes);

@@ -6,6 +6,8 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { decryptJson, encryptJson } from '../../crypto/secrets.js';
+import { mediaUrlKeyFrom } from '../../crypto/media-url.js';
+import type { InstagramApps } from './drivers/instagram.js';
 import { accountContext, storeAccountSession } from '../../db/accounts.js';
 import { recordEvent } from '../../db/events.js';
 import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/publications.js';
@@ -23,8 +25,9 @@ import { toFailure } from './index.js';
 /** What POST /api/accounts/:id/credentials or the OAuth callback hands the worker, encrypted with the app key. */
 export type ConnectRequest = { way: 'credentials'; body: Record<string, unknown> } | ({ way: 'oauth' } & OAuthExchange);
 
-export function apiApps(config: ActivityDeps['config']): ApiApps {
-  return { apis: config.platformApis, telegram: config.telegram, publicUrl: config.http.publicUrl };
+/** `mediaUrlKey` signs the expiring URLs Instagram fetches a video from when it cannot take the bytes (crypto/media-url.ts). */
+export function apiApps(config: ActivityDeps['config']): InstagramApps {
+  return { apis: config.platformApis, telegram: config.telegram, publicUrl: config.http.publicUrl, mediaUrlKey: mediaUrlKeyFrom(config.encryptionKey) };
 }
 
 export function createApiActivities(deps: ActivityDeps) {

@@ -28,7 +28,8 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: [tags.accounts],
         summary: 'Connect an official-API account with its credentials, checked at once; only tokens are stored (encrypted)',
         description:
-          'Bluesky `{ identifier, appPassword }`, Telegram channel `{ chatId }`, X / Reddit `{ accessToken, refreshToken?, expiresAt? }`. ' +
+          'Bluesky `{ identifier, appPassword }`, Telegram channel `{ chatId }`, X / Reddit `{ accessToken, refreshToken?, expiresAt? }`, YouTube / TikTok `{ refreshToken }`, ' +
+          'Instagram `{ accessToken, igUserId?, expiresAt? }`. ' +
           'A refusal is a 400 `credentials_rejected` whose `fields` names what to fix; a connection releases publications held by an expired session.',
         params: IdParams,
         body: CredentialsBody,

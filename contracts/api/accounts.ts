@@ -269,9 +269,10 @@ export const CredentialsBody = Type.Object(
     identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'Bluesky: handle, e-mail or DID' })),
     appPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Bluesky: an app password (Settings → App passwords), never the main password' })),
     chatId: Type.Optional(Type.Union([Type.Integer(), Type.String({ minLength: 2, maxLength: 64 })], { description: 'Telegram: the channel id (-100…) or @username' })),
-    accessToken: Type.Optional(Type.String({ minLength: 8, maxLength: 4096, description: 'X / Reddit: an OAuth 2.0 user access token' })),
-    refreshToken: Type.Optional(Type.String({ minLength: 8, maxLength: 4096, description: 'X / Reddit: its refresh token, so the account keeps working after the access token expires' })),
+    accessToken: Type.Optional(Type.String({ minLength: 8, maxLength: 4096, description: 'X / Reddit / Instagram: an OAuth 2.0 user access token' })),
+    refreshToken: Type.Optional(Type.String({ minLength: 8, maxLength: 4096, description: 'X / Reddit / YouTube / TikTok: a refresh token, so the account keeps working after the access token expires' })),
     expiresAt: Type.Optional(IsoTime),
+    igUserId: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'Instagram: the professional account id (IG_ID); checked with GET /<IG_ID>' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

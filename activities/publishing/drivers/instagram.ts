@@ -29,7 +29,7 @@
  * the marker the caption ends with (the account's recent media) instead of publishing again, and it searches the same
  * way before any media_publish once one has been sent for this publication.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { instagramVideoSignature, verifyInstagramVideoSignature } from '../../../crypto/media-url.js';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -119,17 +119,7 @@ export function instagramVideoUrlPath(publicationId: string, expiresAt: number, 
   return `/media/instagram/${encodeURIComponent(publicationId)}/${expiresAt}/${signature}.mp4`;
 }
 
-export function instagramVideoSignature(key: Buffer, publicationId: string, expiresAt: number): string {
-  return createHmac('sha256', key).update(`instagram-video\n${publicationId}\n${expiresAt}`).digest('base64url');
-}
-
-/** Whether a signed path's parts are ours and not expired (constant-time comparison). */
-export function verifyInstagramVideoSignature(key: Buffer, publicationId: string, expiresAt: number, signature: string, now = Date.now()): boolean {
-  if (!Number.isInteger(expiresAt) || expiresAt * 1000 < now) return false;
-  const expected = Buffer.from(instagramVideoSignature(key, publicationId, expiresAt));
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+export { instagramVideoSignature, verifyInstagramVideoSignature };
 
 export function signedInstagramVideoUrl(publicUrl: string, key: Buffer, publicationId: string, now = Date.now()): string {
   const expiresAt = Math.floor((now + VIDEO_URL_TTL_MS) / 1000);

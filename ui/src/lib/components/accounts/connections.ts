@@ -238,11 +238,56 @@ export function settingsFieldsForForm(fields: Record<string, string> | undefined
 			mapped.subreddits ??= message;
 		} else if (name.startsWith('publishSettings.linkInReply')) {
 			mapped.linkInReply ??= message;
+		} else if (name.startsWith('publishSettings.')) {
+			// youtubePrivacy, tiktokMode, tiktokPrivacy, tiktokBrandOrganic: the form's fields carry the same names.
+			mapped[name.slice('publishSettings.'.length).split('.')[0]!] ??= message;
 		} else {
 			mapped[name] ??= message;
 		}
 	}
 	return mapped;
+}
+
+// YouTube and TikTok: the choices of contracts/api/accounts.ts PublishSettings, in the order the form offers them.
+export const YOUTUBE_PRIVACIES = ['public', 'unlisted', 'private'] as const;
+export const TIKTOK_MODES = ['direct', 'inbox'] as const;
+export const TIKTOK_PRIVACIES = ['PUBLIC_TO_EVERYONE', 'FOLLOWER_OF_CREATOR', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY'] as const;
+export type YoutubePrivacy = (typeof YOUTUBE_PRIVACIES)[number];
+export type TiktokMode = (typeof TIKTOK_MODES)[number];
+export type TiktokPrivacy = (typeof TIKTOK_PRIVACIES)[number];
+
+const oneOf = <T extends string>(choices: readonly T[], value: string): value is T => (choices as readonly string[]).includes(value);
+
+type ApiSettings = Account['publishSettings'];
+
+/**
+ * A YouTube or TikTok settings form as the PATCH body's `publishSettings` (it replaces the saved ones, so every field
+ * of the platform goes). A value the form never offers comes back as a problem next to its field. TikTok's privacy
+ * may be left empty: the driver then takes the most public one TikTok offers the creator.
+ */
+export function apiSettingsFromForm(
+	driver: 'youtube' | 'tiktok',
+	data: FormData
+): { settings: ApiSettings; problems: Record<string, MessageKey> } {
+	const problems: Record<string, MessageKey> = {};
+	if (driver === 'youtube') {
+		const privacy = str(data, 'youtubePrivacy');
+		if (!oneOf(YOUTUBE_PRIVACIES, privacy)) return { settings: {}, problems: { youtubePrivacy: 'accounts.settings.invalidChoice' } };
+		return { settings: { youtubePrivacy: privacy }, problems };
+	}
+	const mode = str(data, 'tiktokMode');
+	const privacy = str(data, 'tiktokPrivacy');
+	if (!oneOf(TIKTOK_MODES, mode)) problems.tiktokMode = 'accounts.settings.invalidChoice';
+	if (privacy && !oneOf(TIKTOK_PRIVACIES, privacy)) problems.tiktokPrivacy = 'accounts.settings.invalidChoice';
+	if (Object.keys(problems).length > 0) return { settings: {}, problems };
+	return {
+		settings: {
+			tiktokMode: mode as TiktokMode,
+			...(privacy ? { tiktokPrivacy: privacy as TiktokPrivacy } : {}),
+			tiktokBrandOrganic: data.get('tiktokBrandOrganic') === 'on'
+		},
+		problems
+	};
 }
 
 /** US dollars in the page's language, with the third decimal X's per-post prices need (0.015). */

@@ -7,7 +7,9 @@ import { isAccountStatus, type Account, type AccountsResponse } from '$lib/types
 import type { AccountDeleteResult, AccountUpdate, SessionCheckResult, TrackingLinkIssued } from '$contracts/api/accounts';
 import type { PlatformList } from '$contracts/api/platforms';
 import { DEFAULT_ZONE, ZONE_COOKIE, pickZone } from '$lib/components/overview/zone';
+import { adminZone } from '$lib/admin-zone';
 import {
+	apiSettingsFromForm,
 	connectFlash,
 	credentialValues,
 	credentialsFromForm,
@@ -45,7 +47,7 @@ async function resolveModel(
  * The accounts of the studio, grouped by model on the page, filtered and paged on the server: `q`, `model`
  * (a name, typed with the model list) or `modelId`, `platformId`, `status`, `health`, `cursor`.
  */
-export const load: PageServerLoad = async ({ fetch, url }) => {
+export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	const params = url.searchParams;
 	const filters = {
 		q: params.get('q')?.trim() ?? '',
@@ -57,10 +59,14 @@ export const load: PageServerLoad = async ({ fetch, url }) => {
 	};
 	const cursor = params.get('cursor') ?? '';
 
-	const [platforms, models] = await Promise.all([
+	const [platforms, models, zone] = await Promise.all([
 		apiGet<PlatformList>(fetch, url, '/api/platforms?limit=200'),
-		apiGet<ModelPage>(fetch, url, '/api/models?limit=20')
+		apiGet<ModelPage>(fetch, url, '/api/models?limit=20'),
+		adminZone(fetch, cookies)
 	]);
+	// Quota reset times are said in the admin's zone; without a saved one the page stores the browser's (cookie).
+	const cookieZone = pickZone(cookies.get(ZONE_COOKIE));
+	const zoneSource = zone === (cookieZone ?? DEFAULT_ZONE) ? ('browser' as const) : ('preference' as const);
 
 	let modelNotFound = false;
 	if (filters.model && !filters.modelId) {
@@ -81,6 +87,9 @@ export const load: PageServerLoad = async ({ fetch, url }) => {
 		modelNotFound,
 		// After an OAuth round trip the API sends the admin back here with ?connected= or ?connectError=.
 		flash: connectFlash(params),
+		zone,
+		zoneSource,
+		cookieZone,
 		platforms: platforms.ok ? platforms.data.items : [],
 		// The datalist's first suggestions; typing asks the API for more (when the models route answers).
 		models: models.ok ? models.data.items.map((m) => ({ id: m.id, name: m.name })) : []
@@ -136,7 +145,11 @@ export const actions: Actions = {
 		return { action: 'credentials', ok: true, id, state: sent.data.state, workflowId: sent.data.workflowId ?? null };
 	},
 
-	/** X: the link in a reply; Reddit: the subreddits (rows of the editor; removed and empty ones left out). */
+	/**
+	 * X: the link in a reply; Reddit: the subreddits (rows of the editor; removed and empty ones left out); YouTube: the
+	 * uploads' privacy; TikTok: direct or inbox, the privacy of a direct post, brand-organic. The API replaces the saved
+	 * settings with these.
+	 */
 	publishSettings: async ({ request, fetch, url, locals }) => {
 		const data = await request.formData();
 		const id = text(data, 'id');
@@ -155,6 +168,14 @@ export const actions: Actions = {
 			}
 			publishSettings = { subreddits: plan.targets };
 			rowOf = plan.rowOf;
+		} else if (driver === 'youtube' || driver === 'tiktok') {
+			const plan = apiSettingsFromForm(driver, data);
+			const named = Object.entries(plan.problems);
+			if (named.length > 0) {
+				const fields = Object.fromEntries(named.map(([name, key]) => [name, translate(locals.lang, key)]));
+				return fail(400, { error: 'invalid_request', message: Object.values(fields)[0]!, fields, values });
+			}
+			publishSettings = plan.settings;
 		} else {
 			return fail(400, { error: 'invalid_request', message: `no publishing settings for ${driver || 'this platform'}`, values });
 		}
