@@ -80,7 +80,7 @@ export function parseCount(text: string | null | undefined): number | null {
   return toNumber(raw, suffix ? multiplierFor(suffix[1]!) : 1);
 }
 
-export const metricNames = ['views', 'likes', 'comments', 'shares'] as const satisfies readonly (keyof PostMetrics)[];
+export const metricNames = ['views', 'likes', 'comments', 'shares', 'reach', 'saves'] as const satisfies readonly (keyof PostMetrics)[];
 
 /**
  * Combines a fresh metrics read with the last stored values. A counter that could not be read

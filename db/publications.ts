@@ -159,7 +159,8 @@ export async function metricsOfPublication(db: Db, publicationId: string) {
 /** The newest stored counters of a publication, the base that metric reads merge into. */
 export async function latestMetrics(db: Db, publicationId: string): Promise<Partial<PostMetrics> | null> {
   const [row] = await db
-    .select({ views: publicationMetrics.views, likes: publicationMetrics.likes, comments: publicationMetrics.comments, shares: publicationMetrics.shares })
+    .select({ views: publicationMetrics.views, likes: publicationMetrics.likes, comments: publicationMetrics.comments, shares: publicationMetrics.shares,
+      reach: publicationMetrics.reach, saves: publicationMetrics.saves })
     .from(publicationMetrics)
     .where(eq(publicationMetrics.publicationId, publicationId))
     .orderBy(desc(publicationMetrics.ts), desc(publicationMetrics.id))

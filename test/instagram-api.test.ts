@@ -288,14 +288,15 @@ describe('publishing', () => {
     expect(created[0]!.at).toBeLessThanOrEqual(uploads[0]!.at);
     expect(uploads[0]!.at).toBeLessThanOrEqual(publishes[0]!.at);
 
-    // The reel's insights as the product stores them: views, likes, comments, shares (it has no column for reach nor saves).
+    // The reel's insights as the product stores them: views, reach, likes, comments, shares and saves (Meta's `saved`).
+    const stored = { views: insights.views, reach: insights.reach, likes: insights.likes, comments: insights.comments, shares: insights.shares, saves: insights.saved };
     const reads = await waitForMetrics(stack, publicationId);
     const data = reads[0]!.data as Record<string, unknown>;
-    expect(data).toEqual({ views: insights.views, likes: insights.likes, comments: insights.comments, shares: insights.shares, source: 'api:instagram' });
-    expect(await latestMetrics(db(), publicationId)).toEqual({ views: insights.views, likes: insights.likes, comments: insights.comments, shares: insights.shares });
+    expect(data).toEqual({ ...stored, source: 'api:instagram' });
+    expect(await latestMetrics(db(), publicationId)).toEqual(stored);
     const asked = ig.requestsTo('GET /:ig-media-id/insights').filter((r) => r.path.endsWith(`/${reel.id}/insights`));
     expect(asked.at(-1)!.status).toBe(200);
-    expect(asked.at(-1)!.query.metric!.split(',')).toEqual(expect.arrayContaining(['views', 'likes', 'comments', 'shares']));
+    expect(asked.at(-1)!.query.metric!.split(',')).toEqual(expect.arrayContaining(['views', 'reach', 'likes', 'comments', 'shares', 'saved']));
   });
 
   it('a media_publish whose answer is lost ends in one reel: the container id was recorded first, the retry finds its media', async () => {
