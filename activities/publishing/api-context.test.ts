@@ -16,6 +16,7 @@ import { defaultDistributionRules } from '../../core/types.js';
 import { apiApps } from '../../test/helpers/api-driver.js';
 import { ApiRateLimits, apiDriverContext } from './api-context.js';
 import type { ApiCredentials, ApiPlatformDriver } from './drivers/api-types.js';
+import { tiktokDriver } from './drivers/tiktok.js';
 import { PublishError } from './errors.js';
 
 let handle: DbHandle;
@@ -120,5 +121,21 @@ describe('rate limits', () => {
     expect(refused).toBeInstanceOf(PublishError);
     expect((refused as PublishError).type).toBe('Retryable');
     expect((refused as PublishError).retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it("per-endpoint budgets (TikTok's) are counted apart: a spent init budget does not stop a status poll", async () => {
+    const limits = new ApiRateLimits(handle.db);
+    const platform = `endpoints-${run}`;
+    const root = 'https://open.tiktokapis.com';
+    const init = new URL(`${root}/v2/post/publish/video/init/`);
+    const status = new URL(`${root}/v2/post/publish/status/fetch/`);
+    for (let i = 0; i < 6; i++) await limits.acquire(platform, 'a1', tiktokDriver.rateLimits, 100, init);
+    const refused = await limits.acquire(platform, 'a1', tiktokDriver.rateLimits, 100, init).catch((error: PublishError) => error);
+    expect((refused as PublishError).type).toBe('Retryable');
+    for (let i = 0; i < 30; i++) await limits.acquire(platform, 'a1', tiktokDriver.rateLimits, 100, status);
+    const polls = await limits.acquire(platform, 'a1', tiktokDriver.rateLimits, 100, status).catch((error: PublishError) => error);
+    expect((polls as PublishError).type).toBe('Retryable');
+    // Another account's init budget is its own.
+    await expect(limits.acquire(platform, 'a2', tiktokDriver.rateLimits, 100, init)).resolves.toBeUndefined();
   });
 });

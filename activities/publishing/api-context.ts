@@ -16,7 +16,7 @@ import { markQuotaExhausted, reserveQuotaUnits } from '../../db/api-quota.js';
 import { apiRateLimits } from '../../db/schema.js';
 import type { AccountPublishSettings } from '../../core/types.js';
 import type {
-  ApiApps, ApiCredentials, ApiDriverContext, ApiPlatformDriver, ApiPublishStep, DriverProgress, ApiSetupContext, RateLimit,
+  ApiApps, ApiCredentials, ApiDriverContext, ApiPlatformDriver, ApiPublishStep, DriverProgress, ApiSetupContext, RateLimit, RateLimits,
 } from './drivers/api-types.js';
 import { PublishError, sessionExpired } from './errors.js';
 
@@ -44,11 +44,12 @@ export class ApiRateLimits {
    * Takes one request from the account's and the app's budget, waiting for the next slot when it comes within
    * `maxWaitMs`; a longer wait throws a retryable error that names when to come back.
    */
-  async acquire(platform: string, accountId: string | null, limits: { perAccount: RateLimit; perApp: RateLimit }, maxWaitMs: number): Promise<void> {
-    const budgets: [string, RateLimit][] = [
-      ...(accountId ? [[`${platform}:account:${accountId}`, limits.perAccount] as [string, RateLimit]] : []),
-      [`${platform}:app`, limits.perApp],
-    ];
+  async acquire(platform: string, accountId: string | null, limits: RateLimits, maxWaitMs: number, url?: URL): Promise<void> {
+    const endpoint = url ? limits.perEndpoint?.(url) : undefined;
+    const accountBudget: [string, RateLimit] = endpoint
+      ? [`${platform}:account:${accountId}:${endpoint.endpoint}`, endpoint.perAccount]
+      : [`${platform}:account:${accountId}`, limits.perAccount];
+    const budgets: [string, RateLimit][] = [...(accountId ? [accountBudget] : []), [`${platform}:app`, limits.perApp]];
     for (const [key, limit] of budgets) {
       const deadline = Date.now() + maxWaitMs;
       for (;;) {
@@ -69,9 +70,9 @@ export class ApiRateLimits {
 }
 
 /** fetch with a deadline; a timeout or a network failure is a retryable PublishError. */
-export function deadlineFetch(defaultTimeoutMs: number, before?: () => Promise<void>) {
+export function deadlineFetch(defaultTimeoutMs: number, before?: (url: URL) => Promise<void>) {
   return async (input: string | URL, init: RequestInit = {}, opts: { timeoutMs?: number } = {}): Promise<Response> => {
-    await before?.();
+    await before?.(new URL(String(input)));
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     try {
@@ -108,7 +109,7 @@ export function apiSetupContext(driver: ApiPlatformDriver, opts: Omit<ApiContext
     apps,
     log,
     timeoutMs,
-    fetch: deadlineFetch(timeoutMs, () => limits.acquire(platform, account.id, driver.rateLimits, timeoutMs)),
+    fetch: deadlineFetch(timeoutMs, (url) => limits.acquire(platform, account.id, driver.rateLimits, timeoutMs, url)),
   };
 }
 

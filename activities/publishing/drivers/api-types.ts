@@ -94,6 +94,16 @@ export interface RateLimit {
   durationSeconds: number;
 }
 
+export interface RateLimits {
+  perAccount: RateLimit;
+  perApp: RateLimit;
+  /**
+   * APIs whose limits differ per endpoint (TikTok): the per-account budget of the endpoint a URL names, counted apart
+   * from the others; a URL it answers nothing for takes from `perAccount`.
+   */
+  perEndpoint?: (url: URL) => { endpoint: string; perAccount: RateLimit } | undefined;
+}
+
 /** OAuth 2.0 authorization code + PKCE (S256). The service builds the authorize URL; the driver exchanges the code. */
 export interface OAuthExchange {
   code: string;
@@ -111,8 +121,8 @@ export class CredentialsRejected extends Error {
 
 export interface ApiPlatformDriver<C extends ApiCredentials = ApiCredentials> {
   kind: 'api';
-  /** Documented limits of the API (or stricter), enforced in-process by ctx.fetch. */
-  rateLimits: { perAccount: RateLimit; perApp: RateLimit };
+  /** Documented limits of the API (or stricter), enforced by ctx.fetch and counted in PostgreSQL across workers. */
+  rateLimits: RateLimits;
   /**
    * Checks a POST /api/accounts/:id/credentials body at once against the API and returns what to store
    * (never a password) and the account's handle there. Throws CredentialsRejected naming the field.

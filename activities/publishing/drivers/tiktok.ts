@@ -20,10 +20,10 @@
  * creator's public videos for the marker (Display API titles stop at 150 characters and SELF_ONLY posts are not listed,
  * so it is the fallback, not the mechanism).
  *
- * Rate limits: init allows 6 requests per minute per user token (creator_info 20, status/fetch 30). ctx.fetch counts
- * every call of this driver against one per-account budget, so that budget is the init limit: 6 per minute. The chunk
- * PUTs go to the upload_url TikTok hands out (another host, authorized by the URL, not by the user token): they do not
- * take from it, and go through a plain fetch with the media deadline.
+ * Rate limits: TikTok sets them per endpoint and user token (`tiktokEndpointLimits`: init 6 per minute, creator_info 20,
+ * status/fetch 30, the Display API 600), each counted apart, so a status poll or a metrics read never waits on the
+ * init budget. The chunk PUTs go to the upload_url TikTok hands out (another host, authorized by the URL, not by the
+ * user token): they take from no budget, and go through a plain fetch with the media deadline.
  */
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -47,6 +47,20 @@ export interface TikTokCredentials extends ApiCredentials {
 }
 
 export type TikTokMode = 'direct' | 'inbox';
+
+/**
+ * Requests per minute per user token, per endpoint: the two init endpoints 6 (direct post and upload references),
+ * creator_info/query 20, status/fetch 30 (their references), the Display API 600 (rate limits page).
+ */
+export const tiktokEndpointLimits: Record<string, number> = {
+  '/v2/post/publish/video/init/': 6,
+  '/v2/post/publish/inbox/video/init/': 6,
+  '/v2/post/publish/creator_info/query/': 20,
+  '/v2/post/publish/status/fetch/': 30,
+  '/v2/video/query/': 600,
+  '/v2/video/list/': 600,
+  '/v2/user/info/': 600,
+};
 export type TikTokPrivacy = 'PUBLIC_TO_EVERYONE' | 'FOLLOWER_OF_CREATOR' | 'MUTUAL_FOLLOW_FRIENDS' | 'SELF_ONLY';
 
 /** What our app asks the creator for (Login Kit `scope`, comma-separated on the authorize URL). */
@@ -635,13 +649,16 @@ function counter(video: Record<string, unknown>, name: string): number | null | 
 export const tiktokDriver: ApiPlatformDriver<TikTokCredentials> = {
   kind: 'api',
   /**
-   * Per account: the init endpoints' 6 requests per minute per user token (direct post and upload references), counted
-   * over every call of this driver (creator_info allows 20, status/fetch 30, the Display API 600: all stricter here).
-   * Per app: the Display API's 600 per minute (https://developers.tiktok.com/doc/tiktok-api-v2-rate-limit).
+   * Per account and endpoint as TikTok documents them (`tiktokEndpointLimits`); any other call of the driver takes from
+   * the strictest, 6 a minute. Per app: the Display API's 600 per minute (https://developers.tiktok.com/doc/tiktok-api-v2-rate-limit).
    */
   rateLimits: {
     perAccount: { points: 6, durationSeconds: 60 },
     perApp: { points: 600, durationSeconds: 60 },
+    perEndpoint: (url) => {
+      const endpoint = Object.keys(tiktokEndpointLimits).find((path) => url.pathname.endsWith(path));
+      return endpoint ? { endpoint, perAccount: { points: tiktokEndpointLimits[endpoint]!, durationSeconds: 60 } } : undefined;
+    },
   },
 
   /** A pasted Login Kit refresh token (365 days): traded at once for an access token, and its owner looked up. */
