@@ -22,6 +22,14 @@ export async function reserveQuotaUnits(db: Db, platform: string, day: string, u
   return rows.length > 0;
 }
 
+/** Gives back units of a reservation the platform refused before doing the work (never below zero). */
+export async function releaseQuotaUnits(db: Db, platform: string, day: string, units: number): Promise<void> {
+  await db
+    .update(apiQuotaUsage)
+    .set({ units: sql`greatest(0, ${apiQuotaUsage.units} - ${units})`, updatedAt: new Date() })
+    .where(and(eq(apiQuotaUsage.platform, platform), eq(apiQuotaUsage.day, day)));
+}
+
 /** The platform said the day's quota is spent (work done with the same app elsewhere counts too): later reservations that day fail. */
 export async function markQuotaExhausted(db: Db, platform: string, day: string): Promise<void> {
   await db

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { decryptJson, encryptJson } from '../../crypto/secrets.js';
 import { readAuthData, withLockedAuthData } from '../../db/accounts.js';
 import type { Db } from '../../db/client.js';
-import { markQuotaExhausted, reserveQuotaUnits } from '../../db/api-quota.js';
+import { markQuotaExhausted, releaseQuotaUnits, reserveQuotaUnits } from '../../db/api-quota.js';
 import { apiRateLimits } from '../../db/schema.js';
 import type { AccountPublishSettings } from '../../core/types.js';
 import type {
@@ -167,6 +167,7 @@ export function apiDriverContext<C extends ApiCredentials>(driver: ApiPlatformDr
     },
     quota: {
       reserve: (day, units, limit) => reserveQuotaUnits(db, opts.platform, day, units, limit),
+      release: (day, units) => releaseQuotaUnits(db, opts.platform, day, units),
       markExhausted: (day) => markQuotaExhausted(db, opts.platform, day),
     },
   };

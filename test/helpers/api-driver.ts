@@ -87,6 +87,9 @@ export function testApiContext<C extends ApiCredentials>(
         quotaUsed.set(day, used + units);
         return true;
       },
+      async release(day, units) {
+        quotaUsed.set(day, Math.max(0, (quotaUsed.get(day) ?? 0) - units));
+      },
       async markExhausted(day) {
         quotaUsed.set(day, Infinity);
       },

@@ -66,6 +66,8 @@ export interface ApiDriverContext<C extends ApiCredentials = ApiCredentials> ext
 export interface AppQuota {
   /** Takes `units` from the day's budget of `limit`; false when they do not fit or the platform already said the day is spent. */
   reserve(day: string, units: number, limit: number): Promise<boolean>;
+  /** Gives back units of a reservation the platform refused before doing the work. */
+  release(day: string, units: number): Promise<void>;
   /** The platform said the day's quota is spent: every later reservation that day fails at once. */
   markExhausted(day: string): Promise<void>;
 }

@@ -384,6 +384,17 @@ describe('publishing', () => {
     expect(yt.videos).toHaveLength(2);
   });
 
+  it('an insert Google refuses before creating anything gives back all but the 1 unit Google charges for it', async () => {
+    await fake();
+    const { creds } = account();
+    const quotaUsed = new Map<string, number>();
+    yt.revoke(creds.refreshToken);
+    const ctx = testApiContext(youtubeDriver, apps, { ...creds, accessToken: 'expired-token' }, { username: creds.handle, quotaUsed });
+    expect((await failureOf(youtubeDriver.publish(ctx, newPost())) as PublishError).type).toBe('SessionExpired');
+    expect([...quotaUsed.values()]).toEqual([1]);
+    expect(yt.videos).toHaveLength(0);
+  });
+
   it("Google's quotaExceeded marks the day spent for every later upload, even with units left in our count", async () => {
     await fake();
     const { creds } = account();

@@ -447,13 +447,14 @@ export function resumeOffset(headers: Headers): number {
 /**
  * Takes one upload's units (videos.insert) from the Google project's day, counted in PostgreSQL across workers, before
  * the insert goes out; a day without room is `QuotaExhausted` until midnight Pacific time, with nothing sent. A resumed
- * session spends nothing: its insert was counted when it was opened.
+ * session spends nothing: its insert was counted when it was opened. Returns the refund for an insert Google refuses
+ * before creating anything (all but the 1 unit Google charges even an invalid request).
  */
-async function reserveUpload(ctx: ApiDriverContext, now = new Date()): Promise<void> {
+async function reserveUpload(ctx: ApiDriverContext, now = new Date()): Promise<() => Promise<void>> {
   const day = youtubeQuotaDay(now);
   const limit = ctx.apps.apis.youtube.dailyQuotaUnits;
   const cost = youtubeQuotaCosts['videos.insert'];
-  if (await ctx.quota.reserve(day, cost, limit)) return;
+  if (await ctx.quota.reserve(day, cost, limit)) return () => ctx.quota.release(day, cost - 1);
   const waitMs = msUntilPacificMidnight(now);
   throw new PublishError('QuotaExhausted',
     `YouTube: the Google project's daily quota (${limit} units: ${Math.floor(limit / cost)} uploads) is used up for ${day}; it resets at midnight Pacific time, in ${Math.ceil(waitMs / 60_000)} min`,
@@ -462,7 +463,7 @@ async function reserveUpload(ctx: ApiDriverContext, now = new Date()): Promise<v
 
 async function multipartUpload(session: Session, post: ApiPost, resource: youtube_v3.Schema$Video): Promise<youtube_v3.Schema$Video> {
   const { ctx } = session;
-  await reserveUpload(ctx);
+  const refund = await reserveUpload(ctx);
   await ctx.step('submitting');
   let answer: Answer;
   try {
@@ -472,7 +473,10 @@ async function multipartUpload(session: Session, post: ApiPost, resource: youtub
     }, options), mediaUploadTimeoutMs);
   } catch (error) {
     // The refresh after a 401 failed: Google refused before creating anything.
-    if (error instanceof PublishError && error.type === 'SessionExpired') await ctx.step('prepared');
+    if (error instanceof PublishError && error.type === 'SessionExpired') {
+      await ctx.step('prepared');
+      await refund();
+    }
     // A timeout or a dropped connection may have created the video: the step stays `submitting` for findByMarker.
     throw error;
   }
@@ -480,6 +484,7 @@ async function multipartUpload(session: Session, post: ApiPost, resource: youtub
   if (video) return video;
   if (answer.status >= 500) throw failure('videos.insert', answer); // may or may not exist: stays `submitting`
   await ctx.step('prepared');
+  await refund();
   throw failure('videos.insert', answer);
 }
 
@@ -542,9 +547,10 @@ async function resumableUpload(session: Session, post: ApiPost, resource: youtub
     }
   }
   const open = async () => {
-    await reserveUpload(ctx);
+    const refund = await reserveUpload(ctx);
     const next = await openSession(session, resource, size, mediaType).catch(async (error: unknown) => {
       await ctx.step('prepared'); // nothing was created
+      await refund();
       throw error;
     });
     // Saved before a single byte goes out: a retry resumes this session instead of uploading (and paying) again.
