@@ -24,7 +24,10 @@ import type { InstagramCredentials } from '../activities/publishing/drivers/inst
 import {
   startFakeInstagram, type FakeInstagram, type InstagramRoute, type InstagramUser, type RecordedInstagramRequest,
 } from './fakes/instagram-server.js';
-import { alertsOf, api, connectWithOAuth, createApiAccount, waitForMetrics, waitForRetryToEnd, waitForStatus } from './helpers/api-platform.js';
+import {
+  alertsOf, api, connectWithOAuth, createApiAccount, expectHeldUntilReconnected, reconnectReleases, retryPublishes, waitForMetrics,
+  waitForStatus,
+} from './helpers/api-platform.js';
 import { makeTestVideo } from './helpers/media.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
@@ -487,21 +490,13 @@ describe('tokens', () => {
     // One refresh was tried with the dead token (Meta refused it too), then nothing more.
     const refreshes = ig.requestsTo('GET /refresh_access_token').slice(refreshesBefore);
     expect(refreshes.map((r) => [r.status, r.query.access_token])).toEqual([[400, revoked]]);
-    expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('session_expired');
-    expect((await waitForStatus(stack, later.publicationId, ['held'])).status).toBe('held');
-    const alerts = (await alertsOf(stack, accountId)).map((e) => e.data as { kind: string; errorType?: string; status?: string });
-    expect(alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'account_paused', errorType: 'SessionExpired', status: 'session_expired' })]));
+    await expectHeldUntilReconnected(stack, accountId, later.publicationId);
     expect(userCalls('POST /:ig-user-id/media', user)).toHaveLength(1);
     expect(mediaOf(user)).toHaveLength(1);
 
-    const round = await connectWithOAuth(stack, accountId, (url) => ig.approve(url, user.id));
-    expect(round.location).toBe(`/accounts?connected=${accountId}`);
-    expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
+    await reconnectReleases(stack, accountId, later.publicationId, (url) => ig.approve(url, user.id));
     expect(ig.tokenValid((await storedCredentials(accountId))!.accessToken)).toBe(true);
-    expect((await waitForStatus(stack, later.publicationId, ['scheduled'])).status).toBe('scheduled');
-    expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-    const retried = await waitForRetryToEnd(stack, next.publicationId);
-    expect(retried.status, retried.lastError ?? '').toBe('published');
+    await retryPublishes(stack, next.publicationId);
     expect(mediaOf(user)).toHaveLength(2);
     expect(await api(stack, 'POST', `/api/publications/${later.publicationId}/cancel`)).toMatchObject({ status: 202 });
   });

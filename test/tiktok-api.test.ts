@@ -26,7 +26,10 @@ import { esc } from '../bot/messages.js';
 import { TIKTOK_CHUNK_BYTES, type TikTokCredentials } from '../activities/publishing/drivers/tiktok.js';
 import { startFakeTikTok, type FakeTikTok, type RecordedTikTokRequest, type TikTokCreator } from './fakes/tiktok-server.js';
 import { botSays, linkModel, mark, startBotStack, textOf, videoFile, waitForContents, type BotHarness } from './bot/harness.js';
-import { alertsOf, api, connectWithOAuth, createApiAccount, oneOutTwoWaiting, publishClip, waitForRetryToEnd, waitForStatus } from './helpers/api-platform.js';
+import {
+  alertsOf, api, connectWithOAuth, createApiAccount, expectHeldUntilReconnected, oneOutTwoWaiting, publishClip, reconnectReleases, retryPublishes,
+  waitForStatus,
+} from './helpers/api-platform.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -422,20 +425,12 @@ describe('an audited TikTok app', () => {
       expect(failed.lastError).toMatch(/^SessionExpired: TikTok refused the refresh token .*invalid_grant.*reconnect the account/);
       // access_token_invalid, one refresh, refused, and not tried again.
       expect(tt.requestsTo('POST /v2/oauth/token/').slice(refreshesBefore).map((r) => [r.body.grant_type, r.status])).toEqual([['refresh_token', 400]]);
-      expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('session_expired');
-      expect((await waitForStatus(stack, later.publicationId, ['held'])).status).toBe('held');
-      const alerts = (await alertsOf(stack, accountId)).map((e) => e.data as { kind: string; errorType?: string });
-      expect(alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'account_paused', errorType: 'SessionExpired' })]));
+      await expectHeldUntilReconnected(stack, accountId, later.publicationId);
       await botSays(h, h.adminChat.id, new RegExp(`Sesión caducada[\\s\\S]*@${creator.username}`), { after: before });
       expect(initsOf(creator)).toHaveLength(1);
 
-      const round = await connectWithOAuth(stack, accountId, (url) => tt.approve(url, creator.openId));
-      expect(round.location).toBe(`/accounts?connected=${accountId}`);
-      expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
-      expect((await waitForStatus(stack, later.publicationId, ['scheduled'])).status).toBe('scheduled');
-      expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-      const retried = await waitForRetryToEnd(stack, next.publicationId);
-      expect(retried.status, retried.lastError ?? '').toBe('published');
+      await reconnectReleases(stack, accountId, later.publicationId, (url) => tt.approve(url, creator.openId));
+      await retryPublishes(stack, next.publicationId);
       expect(videosOf(creator)).toHaveLength(2);
       expect(await api(stack, 'POST', `/api/publications/${later.publicationId}/cancel`)).toMatchObject({ status: 202 });
     }, 420_000);

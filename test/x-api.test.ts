@@ -17,7 +17,10 @@ import { findAccountWithPlatform } from '../db/accounts.js';
 import { publicationContext, publicationsOfContent } from '../db/publications.js';
 import type { XCredentials } from '../activities/publishing/drivers/x.js';
 import { startFakeX, type FakeX, type RecordedXRequest, type XRoute, type XUser } from './fakes/x-server.js';
-import { alertsOf, api, connectWithOAuth, createApiAccount, oneOutTwoWaiting, publishClip, waitForMetrics, waitForRetryToEnd, waitForStatus } from './helpers/api-platform.js';
+import {
+  api, connectWithOAuth, createApiAccount, expectHeldUntilReconnected, oneOutTwoWaiting, publishClip, reconnectReleases, retryPublishes,
+  waitForMetrics, waitForStatus,
+} from './helpers/api-platform.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -389,19 +392,11 @@ describe('tokens', () => {
     expect(failed.status).toBe('failed');
     expect(failed.lastError).toMatch(/^SessionExpired: .*reconnect the account/);
     expect(failed.attempts).toBe(1);
-    expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('session_expired');
-    expect((await waitForStatus(stack, later.publicationId, ['held'])).status).toBe('held');
-    const alerts = (await alertsOf(stack, accountId)).map((e) => e.data as { kind: string; errorType?: string });
-    expect(alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'account_paused', errorType: 'SessionExpired' })]));
+    await expectHeldUntilReconnected(stack, accountId, later.publicationId);
     expect(postsOf(user)).toHaveLength(1);
 
-    const round = await connectWithOAuth(stack, accountId, (url) => x.approve(url, user.id));
-    expect(round.location).toBe(`/accounts?connected=${accountId}`);
-    expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
-    expect((await waitForStatus(stack, later.publicationId, ['scheduled'])).status).toBe('scheduled');
-    expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-    const retried = await waitForRetryToEnd(stack, next.publicationId);
-    expect(retried.status, retried.lastError ?? '').toBe('published');
+    await reconnectReleases(stack, accountId, later.publicationId, (url) => x.approve(url, user.id));
+    await retryPublishes(stack, next.publicationId);
     expect(postsOf(user)).toHaveLength(2);
     expect(await api(stack, 'POST', `/api/publications/${later.publicationId}/cancel`)).toMatchObject({ status: 202 });
   });

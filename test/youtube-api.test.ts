@@ -22,7 +22,8 @@ import {
 } from '../activities/publishing/drivers/youtube.js';
 import { startFakeYoutube, type FakeYoutube, type GoogleAccount, type RecordedYoutubeRequest, type YtVideo } from './fakes/youtube-server.js';
 import {
-  alertsOf, api, connectWithOAuth, createApiAccount, oneOutTwoWaiting, publishClip, waitForMetrics, waitForRetryToEnd, waitForStatus,
+  alertsOf, api, connectWithOAuth, createApiAccount, expectHeldUntilReconnected, oneOutTwoWaiting, publishClip, reconnectReleases, retryPublishes,
+  waitForMetrics, waitForRetryToEnd, waitForStatus,
 } from './helpers/api-platform.js';
 import { makeTestVideo } from './helpers/media.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
@@ -373,21 +374,13 @@ describe('a revoked grant', () => {
     expect(failed.status).toBe('failed');
     expect(failed.lastError).toMatch(/^SessionExpired: .*Token has been expired or revoked.*reconnect the account/);
     expect(failed.attempts).toBe(1);
-    expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('session_expired');
-    expect((await waitForStatus(stack, later.publicationId, ['held'])).status).toBe('held');
-    const alerts = (await alertsOf(stack, accountId)).map((e) => e.data as { kind: string; errorType?: string });
-    expect(alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'account_paused', errorType: 'SessionExpired' })]));
+    await expectHeldUntilReconnected(stack, accountId, later.publicationId);
     // Google refused the refresh: nothing was uploaded.
     expect(videosOf(google)).toHaveLength(1);
 
-    const round = await connectWithOAuth(stack, accountId, (url) => yt.approve(url, google.id));
-    expect(round.location).toBe(`/accounts?connected=${encodeURIComponent(accountId)}`);
-    expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
+    await reconnectReleases(stack, accountId, later.publicationId, (url) => yt.approve(url, google.id));
     expect((await storedCredentials(accountId))!.refreshToken).not.toBe(creds.refreshToken);
-    expect((await waitForStatus(stack, later.publicationId, ['scheduled'])).status).toBe('scheduled');
-    expect(await api(stack, 'POST', `/api/publications/${next.publicationId}/retry`)).toMatchObject({ status: 202 });
-    const retried = await waitForRetryToEnd(stack, next.publicationId);
-    expect(retried.status, retried.lastError ?? '').toBe('published');
+    const retried = await retryPublishes(stack, next.publicationId);
     expect(videosOf(google)).toHaveLength(2);
     expect(retried.externalId).toBe(videosOf(google)[1]!.id);
     // Its workflow ends with this read: nothing of this stack is left for the next one's worker.

@@ -815,7 +815,10 @@ export class FakeYoutube extends EventEmitter {
       await drain(req);
       throw googleError(404, 'notFound', 'Not Found', 'global');
     }
-    const range = record.headers['content-range'] ?? '';
+    // Google's guide, step 3: the whole file in one PUT carries no Content-Range; read it as every byte from 0.
+    const length = Number(record.headers['content-length'] ?? 0);
+    const wholeFile = !record.headers['content-range'] && length > 0;
+    const range = wholeFile ? `bytes 0-${length - 1}/${session.declaredBytes ?? length}` : (record.headers['content-range'] ?? '');
     const query = /^bytes \*\/(\d+|\*)$/.exec(range);
     const data = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
     const put: UploadSession['puts'][number] = { range, bytes: 0, status: 0, dropped: false };

@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { findAccountWithPlatform } from '../../db/accounts.js';
 import { eventsOf } from '../../db/events.js';
 import { findPublication, publicationsOfContent } from '../../db/publications.js';
 import { makeTestVideo } from './media.js';
@@ -122,4 +124,28 @@ export async function waitForRetryToEnd(stack: Stack, publicationId: string) {
     const p = await findPublication(stack.app.db.db, publicationId);
     return p && p.attempts >= 2 && ['published', 'failed', 'unconfirmed'].includes(p.status) ? p : undefined;
   }, { what: 'the retried publication to end', timeoutMs: 90_000 });
+}
+
+/** A revoked grant's effects: the account `session_expired`, its waiting publication held, an `account_paused` alert naming SessionExpired. */
+export async function expectHeldUntilReconnected(stack: Stack, accountId: string, waitingPublicationId: string) {
+  expect((await findAccountWithPlatform(stack.app.db.db, accountId))!.account.status).toBe('session_expired');
+  expect((await waitForStatus(stack, waitingPublicationId, ['held'])).status).toBe('held');
+  const alerts = (await alertsOf(stack, accountId)).map((e) => e.data as { kind: string; errorType?: string });
+  expect(alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'account_paused', errorType: 'SessionExpired' })]));
+}
+
+/** Connecting again by OAuth: back to the accounts page, the account active, its waiting publication scheduled again. */
+export async function reconnectReleases(stack: Stack, accountId: string, waitingPublicationId: string, approve: (authorizeUrl: string) => Promise<string> | string) {
+  const round = await connectWithOAuth(stack, accountId, approve);
+  expect(round.location).toBe(`/accounts?connected=${encodeURIComponent(accountId)}`);
+  expect((await findAccountWithPlatform(stack.app.db.db, accountId))!.account.status).toBe('active');
+  expect((await waitForStatus(stack, waitingPublicationId, ['scheduled'])).status).toBe('scheduled');
+}
+
+/** A person's retry (the API's) of a failed publication, which must end published. */
+export async function retryPublishes(stack: Stack, publicationId: string) {
+  expect(await api(stack, 'POST', `/api/publications/${publicationId}/retry`)).toMatchObject({ status: 202 });
+  const retried = await waitForRetryToEnd(stack, publicationId);
+  expect(retried.status, retried.lastError ?? '').toBe('published');
+  return retried;
 }
