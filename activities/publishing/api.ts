@@ -16,7 +16,7 @@ import { isPosted } from '../../core/types.js';
 import type { ActivityDeps } from '../deps.js';
 import { readMetricsWith } from '../metrics/index.js';
 import { ApiRateLimits, apiDriverContext, apiSetupContext, type ApiContextOptions } from './api-context.js';
-import { CredentialsRejected, type ApiApps, type ApiPost, type DriverProgress, type OAuthExchange } from './drivers/api-types.js';
+import { CredentialsRejected, type ApiPost, type DriverProgress, type OAuthExchange } from './drivers/api-types.js';
 import { apiDriverFor } from './drivers/index.js';
 import type { PostRef, SessionState } from './drivers/types.js';
 import { PublishError } from './errors.js';
