@@ -128,7 +128,7 @@ export interface EventPayloads {
     | { cause: 'account'; username: string; accountStatus: string }
     | { cause: 'model'; modelName: string }
     | { cause: 'platform'; platform: string }
-    /** Our app's quota at the platform is spent (QuotaExhausted): published again at `until`, when it resets. */
+    /** A publishing quota at the platform is spent (QuotaExhausted): published again at `until`, when it frees. */
     | { cause: 'quota'; platform: string; until: string; message: string };
   publication_unconfirmed: PublishFailure;
   /** `watermark`: the key of the model's watermark burned in (core/watermark.ts), when she has one. */

@@ -12,8 +12,9 @@ export type PublishErrorType =
   | 'ActionBlocked'
   | 'DailyLimit'
   /**
-   * Our app's (not the account's) quota at the platform is spent for now, e.g. a Google project's daily YouTube
-   * units: the publication is held until the quota resets (the error's retryAfterMs), never failed.
+   * A publishing quota at the platform is spent for now (a Google project's daily YouTube units, an Instagram account's
+   * 50 posts per 24 h): the publication is held until it frees (the error's retryAfterMs), never failed, and the
+   * account stays active.
    */
   | 'QuotaExhausted'
   | 'RejectedByPlatform'

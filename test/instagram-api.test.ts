@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptJson } from '../crypto/secrets.js';
+import { eventsOf } from '../db/events.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { findPublication, latestMetrics, publicationContext, publicationsOfContent } from '../db/publications.js';
 import type { InstagramCredentials } from '../activities/publishing/drivers/instagram.js';
@@ -414,53 +415,41 @@ describe('publishing', () => {
     expect(alerts).toEqual([expect.objectContaining({ kind: 'publication_failed', errorType: 'RejectedByPlatform', message: expect.stringContaining(reason) })]);
   });
 
-  it('at the content_publishing_limit nothing is uploaded: the account stays active and the attempt comes back when the window frees', async () => {
+  it('at the content_publishing_limit nothing is uploaded: the publication is held with the reason until the window frees, and can be canceled', async () => {
     const { modelId, accountId, user } = await oauthAccount();
     // 50 reels published through the API in the last 24 h (another tool, say): the oldest leaves the window in 30 min.
     const oldest = Date.now() - DAY_MS + 30 * 60_000;
     for (let i = 0; i < 50; i++) ig.addMedia(user.id, { caption: `antes ${i}`, at: new Date(oldest + i * 1000), viaApi: true });
     const mediaBefore = mediaOf(user).length;
     const { publicationId } = await publishReel(modelId);
-    const workflowId = `publication-${publicationId}`;
-    try {
-      const held = await waitFor(async () => {
-        const p = await findPublication(db(), publicationId);
-        return p?.lastError ? p : undefined;
-      }, { what: 'the first attempt to end', timeoutMs: 90_000 });
-      const username = user.username;
-      expect(held.lastError).toMatch(new RegExp(`^Retryable: @${username} has published 50 of the 50 posts Instagram allows in 24 h; retry in 3[01] min$`));
-      expect(held.status).toBe('processing');
-      expect(held.attempts).toBe(1);
-      expect(held.postUrl).toBeNull();
+    const held = await waitForStatus(stack, publicationId, ['held', ...ended]);
+    expect(held.status).toBe('held');
+    expect(held.lastError).toMatch(new RegExp(`^QuotaExhausted: @${user.username} has published 50 of the 50 posts Instagram allows in 24 h; room again in 3[01] min$`));
+    expect(held.attempts).toBe(1);
+    expect(held.postUrl).toBeNull();
+    const events = await eventsOf(db(), { publicationId });
+    const hold = events.find((e) => e.type === 'publication_held')?.data as { cause: string; platform: string; until: string } | undefined;
+    expect(hold).toMatchObject({ cause: 'quota', platform: 'instagram' });
+    // Published again by itself when the oldest counted reel leaves the window (plus the driver's minute).
+    expect(Date.parse(hold!.until)).toBeGreaterThan(oldest + DAY_MS);
+    expect(Date.parse(hold!.until)).toBeLessThan(oldest + DAY_MS + 5 * 60_000);
 
-      // Read before anything was spent: no container, no upload, no media_publish.
-      const limit = userCalls('GET /:ig-user-id/content_publishing_limit', user);
-      expect(limit.map((r) => (r.response as { data: { quota_usage: number; config: { quota_total: number } }[] }).data[0])).toEqual([
-        { quota_usage: 50, config: { quota_total: 50, quota_duration: 86_400 } },
-      ]);
-      expect(userCalls('POST /:ig-user-id/media', user)).toHaveLength(0);
-      expect(containersOf(user)).toHaveLength(0);
-      expect(userCalls('POST /:ig-user-id/media_publish', user)).toHaveLength(0);
-      expect(mediaOf(user)).toHaveLength(mediaBefore);
+    // Read before anything was spent: no container, no upload, no media_publish.
+    const limit = userCalls('GET /:ig-user-id/content_publishing_limit', user);
+    expect(limit.map((r) => (r.response as { data: { quota_usage: number; config: { quota_total: number } }[] }).data[0])).toEqual([
+      { quota_usage: 50, config: { quota_total: 50, quota_duration: 86_400 } },
+    ]);
+    expect(userCalls('POST /:ig-user-id/media', user)).toHaveLength(0);
+    expect(containersOf(user)).toHaveLength(0);
+    expect(userCalls('POST /:ig-user-id/media_publish', user)).toHaveLength(0);
+    expect(mediaOf(user)).toHaveLength(mediaBefore);
 
-      // Not DailyLimit: the account is fine and nothing else it has waits, so it is neither paused nor alerted.
-      expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
-      expect(await alertsOf(stack, accountId)).toEqual([]);
-      // Temporal holds the next attempt until the oldest counted reel leaves the window (plus a minute).
-      const pending = await waitFor(async () => {
-        const description = await stack.app.temporal.workflow.getHandle(workflowId).describe();
-        const activity = (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'publishPublication');
-        return activity?.nextAttemptScheduleTime ? activity : undefined;
-      }, { what: 'the publish activity waiting for its next attempt', timeoutMs: 30_000 });
-      expect(pending.attempt).toBe(2);
-      expect(pending.lastFailure?.message).toContain('has published 50 of the 50 posts');
-      const nextAt = Number(pending.nextAttemptScheduleTime!.seconds ?? 0) * 1000;
-      expect(nextAt).toBeGreaterThan(oldest + DAY_MS);
-      expect(nextAt).toBeLessThan(oldest + DAY_MS + 5 * 60_000);
-    } finally {
-      // The retry is half an hour away: end the run rather than leave it to a later stack on the same task queue.
-      await stack.app.temporal.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
-    }
+    // Not DailyLimit: the account is fine, so it is neither paused nor alerted.
+    expect((await findAccountWithPlatform(db(), accountId))!.account.status).toBe('active');
+    expect(await alertsOf(stack, accountId)).toEqual([]);
+    // A hold a person can act on: canceling ends it (its workflow waits on a timer, not on an activity retry).
+    expect(await api(stack, 'POST', `/api/publications/${publicationId}/cancel`)).toMatchObject({ status: 202 });
+    expect((await waitForStatus(stack, publicationId, ['canceled'])).status).toBe('canceled');
   });
 });
 

@@ -225,7 +225,7 @@ export function createStoreActivities({ db, config }: ActivityDeps) {
       const { publication, account, platform } = ctx;
       const error = `${failure.type}: ${failure.message}`;
       if (failure.type === 'QuotaExhausted') {
-        // Our app's quota, not the post or the account: held (never failed) until the platform resets it.
+        // A quota, not the post or the account: held (never failed) until it frees; the account stays active.
         const resumeAfterMs = Math.max(60_000, failure.retryAfterMs ?? 3_600_000);
         const until = new Date(Date.now() + resumeAfterMs).toISOString();
         await updatePublication(db, publicationId, { status: 'held', lastError: error });

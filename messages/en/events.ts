@@ -74,7 +74,7 @@ export const events = {
   publication_canceled: (p) => p.reason ?? 'canceled',
   publication_held: (p) =>
     p.cause === 'account' ? `account @${p.username} is ${p.accountStatus}` : p.cause === 'model' ? `model ${p.modelName} is paused`
-      : p.cause === 'quota' ? `our app's daily ${p.platform} quota is used up; it publishes by itself when the quota resets (${p.until})`
+      : p.cause === 'quota' ? `the ${p.platform} publishing quota is used up; it publishes by itself when it frees (${p.until})`
       : `platform ${p.platform} is disabled`,
   publication_unconfirmed: (p) => `${p.errorType}: ${p.message}`,
   media_variant_created: (p) => {

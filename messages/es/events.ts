@@ -84,7 +84,7 @@ export const events = {
       : p.cause === 'model'
         ? `la modelo ${p.modelName} está en pausa`
         : p.cause === 'quota'
-          ? `la cuota diaria de nuestra app en ${p.platform} está agotada; se publica sola cuando se renueve (${p.until})`
+          ? `la cuota de publicación de ${p.platform} está agotada; se publica sola cuando se libere (${p.until})`
           : `la plataforma ${p.platform} está desactivada`,
   publication_unconfirmed: (p) => `${p.errorType}: ${p.message}`,
   media_variant_created: (p) => {

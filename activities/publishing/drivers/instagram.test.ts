@@ -363,13 +363,13 @@ describe('publishing a reel', () => {
     expect(ig.publishedBy(user.id)).toHaveLength(1);
   });
 
-  it('honours the publishing limit: refused before any upload, retryable when the oldest post leaves the 24 h window', async () => {
+  it('honours the publishing limit: refused before any upload, QuotaExhausted until the oldest post leaves the 24 h window', async () => {
     await fake({ quotaTotal: 3 });
     const { user, creds } = account();
     const hour = 3_600_000;
     for (const ago of [20 * hour, 10 * hour, 1 * hour]) ig.addMedia(user.id, { caption: 'earlier', at: new Date(Date.now() - ago), viaApi: true });
     const error = await failureOf(driver.publish(context(creds), newPost()));
-    expect((error as PublishError).type).toBe('Retryable');
+    expect((error as PublishError).type).toBe('QuotaExhausted');
     expect(error.message).toContain('3 of the 3 posts');
     const retryAfterMs = (error as PublishError).retryAfterMs!;
     expect(retryAfterMs).toBeGreaterThan(4 * hour);

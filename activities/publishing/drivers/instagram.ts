@@ -12,8 +12,9 @@
  *
  * Publishing (https://developers.facebook.com/docs/instagram-platform/content-publishing):
  * 1. content_publishing_limit is read before each post; at the limit (50 API posts per moving 24 h) the attempt is
- *    refused before anything is uploaded, Retryable after the time the oldest counted post leaves the window. Not
- *    DailyLimit: that pauses the account, while here the account is fine and the post only has to wait.
+ *    refused before anything is uploaded: QuotaExhausted until the oldest counted post leaves the window, so the
+ *    publication is held with the reason and published then by itself. Not DailyLimit: that pauses the account,
+ *    while here the account is fine and the post only has to wait.
  * 2. A REELS container with upload_type=resumable; its id is saved (ctx.saveProgress) before the video goes out.
  * 3. The video goes to the container's `uri` (rupload.facebook.com) with `Authorization: OAuth`, `offset` and
  *    `file_size`: our server pushes the bytes, so it works behind NAT. When Meta refuses resumable uploads for the
@@ -735,7 +736,7 @@ export function createInstagramDriver(options: { polling?: Partial<InstagramPoll
       const limit = await publishingLimit(session);
       if (limit.usage >= limit.total) {
         const wait = await quotaWaitMs(session, limit);
-        throw new PublishError('Retryable', `@${session.creds.username ?? session.creds.igUserId} has published ${limit.usage} of the ${limit.total} posts Instagram allows in ${limit.durationSeconds / 3600} h; retry in ${Math.ceil(wait / 60_000)} min`, undefined, wait);
+        throw new PublishError('QuotaExhausted', `@${session.creds.username ?? session.creds.igUserId} has published ${limit.usage} of the ${limit.total} posts Instagram allows in ${limit.durationSeconds / 3600} h; room again in ${Math.ceil(wait / 60_000)} min`, undefined, wait);
       }
 
       if (!progress?.containerId) {
@@ -784,7 +785,7 @@ export function createInstagramDriver(options: { polling?: Partial<InstagramPoll
       if (e?.error_subcode === 2207042) {
         await ctx.step('prepared');
         const wait = await quotaWaitMs(session, await publishingLimit(session).catch(() => ({ usage: 1, total: 1, durationSeconds: 86_400 })));
-        throw new PublishError('Retryable', `Instagram's publishing limit is reached (${reasonOf(answer)}); the container is kept, retry in ${Math.ceil(wait / 60_000)} min`, undefined, wait);
+        throw new PublishError('QuotaExhausted', `Instagram's publishing limit is reached (${reasonOf(answer)}); the container is kept, room again in ${Math.ceil(wait / 60_000)} min`, undefined, wait);
       }
       if (e?.error_subcode === 2207027) {
         await ctx.step('prepared');
