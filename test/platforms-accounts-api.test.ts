@@ -287,31 +287,28 @@ describe('GET /api/accounts', () => {
       expect(created.status).toBe(201);
       made.push(created.body);
     }
-    const all = (await call('GET', '/api/accounts?limit=200')).body.items as Json[];
-    const key = (a: Json) => [a.modelName, a.platformName, a.username];
-    const sorted = [...all].sort((x, y) => {
-      for (let i = 0; i < 3; i++) {
-        const c = (key(x)[i] as string).localeCompare(key(y)[i] as string, 'en');
-        if (c !== 0) return c;
-      }
-      return 0;
-    });
-    expect(all.map((a) => a.modelName)).toEqual(sorted.map((a) => a.modelName));
-    expect(all.filter((a) => a.modelId === aId).map((a) => a.username)).toEqual(['50%_off', 'alpha_1', 'alpha_2', 'under_score']);
+    // Other test files add accounts to the same database meanwhile (and the database orders by its own collation), so
+    // order and paging are checked on this test's accounts, through a filter nobody else's match.
+    const mine = (await call('GET', '/api/accounts?q=paging&limit=200')).body.items as Json[];
+    expect(mine.map((a) => [a.modelName, a.username])).toEqual([
+      ['Aurora Paging', '50%_off'], ['Aurora Paging', 'alpha_1'], ['Aurora Paging', 'alpha_2'], ['Aurora Paging', 'under_score'],
+      ['Zoe Paging', 'zeta_1'], ['Zoe Paging', 'zeta_2'],
+    ]);
 
     const paged: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = await call('GET', `/api/accounts?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await call('GET', `/api/accounts?q=paging&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
-      expect(page.body.summary.total).toBe(all.length);
+      expect(page.body.summary.total).toBe(mine.length);
       paged.push(...page.body.items.map((a: Json) => a.id));
       cursor = page.body.nextCursor;
       pages++;
     } while (cursor && pages < 50);
-    expect(paged).toEqual(all.map((a) => a.id));
+    expect(pages).toBe(3);
+    expect(paged).toEqual(mine.map((a) => a.id));
 
     const byModel = await call('GET', `/api/accounts?modelId=${zId}`);
     expect(byModel.body.items.map((a: Json) => a.username)).toEqual(['zeta_1', 'zeta_2']);
