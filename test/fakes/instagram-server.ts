@@ -55,10 +55,10 @@
  * of upload_type=resumable, of a refresh of a token under 24 hours old and of an already published container (all
  * guessed as OAuthException 100).
  */
+import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 export type Json = Record<string, any>;
 
@@ -265,18 +265,11 @@ export class FakeInstagram extends EventEmitter {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', resolve);
-    });
-    this.server.keepAliveTimeout = 60_000;
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = await listenOnLoopback(this.server);
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   // ── What the test controls ────────────────────────────────────────────────────────────────
@@ -310,14 +303,8 @@ export class FakeInstagram extends EventEmitter {
     return this.decide(authorizeUrl, 'deny');
   }
 
-  private async decide(authorizeUrl: string, decision: string): Promise<string> {
-    const url = new URL(authorizeUrl);
-    url.searchParams.set('fake_decision', decision);
-    const res = await fetch(url, { redirect: 'manual' });
-    const text = await res.text();
-    const location = res.headers.get('location');
-    if (res.status !== 302 || !location) throw new Error(`Instagram's authorization window refused: HTTP ${res.status} ${text}`);
-    return location;
+  private decide(authorizeUrl: string, decision: string): Promise<string> {
+    return decideOnConsentPage(authorizeUrl, decision, 'Instagram');
   }
 
   /** Every token issued so far has expired. */

@@ -48,10 +48,10 @@
  * (TikTok gives no number) defaults to 15; "unaudited clients can only post to a private account" is enforced as
  * "privacy_level must be SELF_ONLY", which is what integrators report TikTok doing.
  */
+import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 export type Json = Record<string, any>;
 
@@ -313,18 +313,11 @@ export class FakeTikTok extends EventEmitter {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', resolve);
-    });
-    this.server.keepAliveTimeout = 60_000;
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = await listenOnLoopback(this.server);
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   // ── What the test controls ────────────────────────────────────────────────────────────────
@@ -355,12 +348,7 @@ export class FakeTikTok extends EventEmitter {
 
   /** The creator approves our app on TikTok's page: returns where TikTok sends the browser (`redirect_uri?code=…&state=…`). */
   async approve(authorizeUrl: string, openId: string): Promise<string> {
-    const url = new URL(authorizeUrl);
-    url.searchParams.set('fake_decision', `approve:${openId}`);
-    const res = await fetch(url, { redirect: 'manual' });
-    const location = res.headers.get('location');
-    if (res.status !== 302 || !location) throw new Error(`TikTok's authorize page refused: HTTP ${res.status} ${await res.text()}`);
-    return location;
+    return decideOnConsentPage(authorizeUrl, `approve:${openId}`, 'TikTok');
   }
 
   /** The creator removed our app (or it was deauthorized): every token of hers stops working. */

@@ -39,11 +39,11 @@
  * status: 403 }` (akrherz/iembot#163), the `x-app-limit-24hour-*` headers of POST /2/tweets (read by twitter-api-v2).
  * The refusal of a text over 280 is not documented: this fake answers a 400 invalid-request problem.
  */
+import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
 import { xUrlPattern, xWeightedLength } from '../../core/x-text.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 export type Json = Record<string, any>;
 
@@ -269,18 +269,11 @@ export class FakeX extends EventEmitter {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', resolve);
-    });
-    this.server.keepAliveTimeout = 60_000;
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = await listenOnLoopback(this.server);
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   // ── What the test controls ────────────────────────────────────────────────────────────────
@@ -311,14 +304,8 @@ export class FakeX extends EventEmitter {
     return this.decide(authorizeUrl, 'deny');
   }
 
-  private async decide(authorizeUrl: string, decision: string): Promise<string> {
-    const url = new URL(authorizeUrl);
-    url.searchParams.set('fake_decision', decision);
-    const res = await fetch(url, { redirect: 'manual' });
-    const text = await res.text();
-    const location = res.headers.get('location');
-    if (res.status !== 302 || !location) throw new Error(`X's authorize page refused: HTTP ${res.status} ${text}`);
-    return location;
+  private decide(authorizeUrl: string, decision: string): Promise<string> {
+    return decideOnConsentPage(authorizeUrl, decision, 'X');
   }
 
   /** The user removed our app from connected apps: every token of the grant `token` belongs to stops working. */

@@ -44,10 +44,10 @@
  * Where the docs say nothing the fake is strict and says so: a resumed PUT must start exactly where the server's bytes
  * end (400 otherwise), and what a dropped connection leaves stored is rounded down to 256 KiB.
  */
+import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 export type Json = Record<string, any>;
 
@@ -265,18 +265,11 @@ export class FakeYoutube extends EventEmitter {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', resolve);
-    });
-    this.server.keepAliveTimeout = 60_000;
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = await listenOnLoopback(this.server);
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   // ── What the test controls ────────────────────────────────────────────────────────────────
@@ -309,14 +302,8 @@ export class FakeYoutube extends EventEmitter {
     return this.decide(authorizeUrl, 'deny');
   }
 
-  private async decide(authorizeUrl: string, decision: string): Promise<string> {
-    const url = new URL(authorizeUrl);
-    url.searchParams.set('fake_decision', decision);
-    const res = await fetch(url, { redirect: 'manual' });
-    const text = await res.text();
-    const location = res.headers.get('location');
-    if (res.status !== 302 || !location) throw new Error(`Google's consent page refused: HTTP ${res.status} ${text}`);
-    return location;
+  private decide(authorizeUrl: string, decision: string): Promise<string> {
+    return decideOnConsentPage(authorizeUrl, decision, 'Google');
   }
 
   /** The user removed our app's access (or the refresh token expired): the grant's tokens stop working. */
