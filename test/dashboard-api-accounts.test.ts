@@ -18,6 +18,7 @@ import { apiQuotaUsage } from '../db/schema.js';
 import { launchDashboardBrowser, openAsAdmin } from './helpers/dashboard-browser.js';
 import { createPublication } from './helpers/overview-seed.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { api as apiCall } from './helpers/api-platform.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: TestStack;
@@ -78,14 +79,7 @@ async function setYoutubeUsage(units: number, exhausted: boolean) {
     .onConflictDoUpdate({ target: [apiQuotaUsage.platform, apiQuotaUsage.day], set: { units, exhausted } });
 }
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const api = (method: string, path: string, body?: unknown) => apiCall<Record<string, any>>(stack, method, path, body);
 
 async function createAccount(platform: string, username: string): Promise<{ id: string; modelId: string }> {
   const created = await api('POST', '/api/accounts', { modelId, platformId: platformIds[platform], username });
