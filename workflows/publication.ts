@@ -49,7 +49,7 @@ interface Run {
   };
   post?: { url: string; publishedAt: string };
   lastError?: string;
-  /** Held because our app's quota at the platform is spent: publish again after this long (when it resets) unless a person acts first. */
+  /** Held because a publishing quota at the platform is spent: publish again after this long (when it frees) unless a person acts first. */
   resumeAfterMs?: number;
   /** Which queue publishes and reads metrics: the account's platform driver kind (browser until an activity says otherwise). */
   driverKind: DriverKind;
@@ -161,10 +161,10 @@ async function waitForPerson(run: Run): Promise<Next> {
   const acted = await condition(
     () => requests.canceled !== undefined || requests.reschedule !== undefined || requests.runNow !== undefined || requests.released !== undefined,
     resumeAfterMs ?? stoppedRetentionMs,
-    { summary: resumeAfterMs ? 'held until the platform quota resets' : 'waiting for retry, reschedule or cancel' },
+    { summary: resumeAfterMs ? 'held until the platform quota frees' : 'waiting for retry, reschedule or cancel' },
   );
   if (!acted && resumeAfterMs) {
-    // The quota has reset: released as a person would, then published at once (the slot has passed).
+    // The quota has freed: released as a person would, then published at once (the slot has passed).
     await pipeline.releasePublication(run.publicationId, { actor: 'system:quota', at: new Date().toISOString() });
     setStatus(run, 'scheduled');
     return 'publishing';
