@@ -152,12 +152,25 @@ export function adminComposer(deps: BotDeps): Composer<Context> {
   admin.command(['daily', 'diario'], async (ctx) => safeReply(deps, ctx, summaryText(words.summary.dailyTitle, await periodSummary(db, 1))));
   admin.command(['weekly', 'semanal'], async (ctx) => safeReply(deps, ctx, summaryText(words.summary.weeklyTitle, await periodSummary(db, 7))));
 
+  /** Characters of model lines in one /pause or /resume answer: the rest of Telegram's 4,096 is the usage text. */
+  const modelListBudget = 3_500;
   const modelCommand = (verb: 'pause' | 'resume') => async (ctx: Context) => {
     const query = argOf(ctx);
     if (!query) {
+      // The ones the verb applies to first (active ones to pause, paused ones to resume), within one Telegram message.
       const models = await listModels(db);
-      const list = models.map((m) => words.models.item(m.name, words.modelStatus[m.status] ?? words.modelStatus.active)).join('\n');
-      return safeReply(deps, ctx, words.models.usage(verb, list || words.models.none));
+      const relevant = (status: string) => (verb === 'pause' ? status !== 'paused' : status === 'paused');
+      const ordered = [...models.filter((m) => relevant(m.status)), ...models.filter((m) => !relevant(m.status))];
+      const lines: string[] = [];
+      let length = 0;
+      for (const m of ordered) {
+        const line = words.models.item(m.name, words.modelStatus[m.status] ?? words.modelStatus.active);
+        if (length + line.length + 1 > modelListBudget) break;
+        lines.push(line);
+        length += line.length + 1;
+      }
+      if (lines.length < ordered.length) lines.push(words.models.more(ordered.length - lines.length));
+      return safeReply(deps, ctx, words.models.usage(verb, lines.join('\n') || words.models.none));
     }
     try {
       const model = await resolveModel(db, clip(query, 200));

@@ -146,6 +146,7 @@ const admin = {
   models: {
     usage: (verb: string, list: string) => `Usage: <code>/${verb} NAME</code>\n\n<b>Models</b>\n${list}`,
     item: (name: string, status: string) => `• ${esc(name)} — ${status}`,
+    more: (n: number) => `… and ${n} more: type part of the name.`,
     none: 'none',
     alreadyPaused: (name: string) => `${esc(name)} was already paused. /resume ${esc(name)} to resume her.`,
     paused: (name: string, held: number) =>

@@ -159,6 +159,7 @@ const admin = {
   models: {
     usage: (verb: string, list: string) => `Uso: <code>/${verb} NOMBRE</code>\n\n<b>Modelos</b>\n${list}`,
     item: (name: string, status: string) => `• ${esc(name)} — ${status}`,
+    more: (n: number) => `… y ${n} más: escribe parte del nombre.`,
     none: 'ninguna',
     alreadyPaused: (name: string) => `${esc(name)} ya estaba en pausa. /resume ${esc(name)} para reanudarla.`,
     paused: (name: string, held: number) =>

@@ -172,7 +172,24 @@ describe('/pause and /resume', () => {
     inAdminChat('/pause Nadie Así');
     await adminSays(/No hay ninguna modelo con ese nombre/, after);
     inAdminChat('/pause');
-    expect(textOf(await adminSays(/Uso: <code>\/pause NOMBRE/, after))).toContain('Modelo Demo — activa');
+    // Every test file's models share this database: the list fits one Telegram message, the rest counted.
+    const usage = textOf(await adminSays(/Uso: <code>\/pause NOMBRE/, after));
+    expect(usage.length).toBeLessThanOrEqual(4096);
+    const listed = usage.split('\n').filter((line) => line.startsWith('• '));
+    expect(listed.length).toBeGreaterThan(0);
+    // The ones /pause applies to come first: no paused model before an active one.
+    const firstPaused = listed.findIndex((line) => line.endsWith('— ⏸ en pausa'));
+    if (firstPaused >= 0) expect(listed.slice(firstPaused).every((line) => line.endsWith('— ⏸ en pausa'))).toBe(true);
+    if (!/… y \d+ más/.test(usage)) expect(usage).toContain('Modelo Demo — activa');
+
+    // A studio with more models than one message holds: the list stops within Telegram's limit and counts the rest.
+    const run = Date.now().toString(36);
+    for (let i = 0; i < 90; i++) await createModel(db(h), `Modelo de relleno con un nombre largo ${run} ${String(i).padStart(2, '0')}`);
+    const afterMany = mark(h);
+    inAdminChat('/pause');
+    const long = textOf(await adminSays(/Uso: <code>\/pause NOMBRE/, afterMany));
+    expect(long.length).toBeLessThanOrEqual(4096);
+    expect(Number(/… y (\d+) más/.exec(long)?.[1])).toBeGreaterThan(0);
   });
 });
 
