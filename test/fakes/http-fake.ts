@@ -35,3 +35,26 @@ export async function decideOnConsentPage(authorizeUrl: string, decision: string
   if (res.status !== 302 || !location) throw new Error(`${provider}'s authorize page refused: HTTP ${res.status} ${text}`);
   return location;
 }
+
+/** A scripted answer for the next calls of a route (the fakes' `failNext`): `skip` calls let through, then `remaining` answered so. */
+export interface ScriptedFailure<Route> {
+  route: Route;
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  remaining: number;
+  /** Matching calls to let through before this one applies. */
+  skip: number;
+}
+
+/** The scripted answer this call of `route` gets, if any (counting it down). */
+export function takeScriptedFailure<Route>(failures: ScriptedFailure<Route>[], route: Route): ScriptedFailure<Route> | undefined {
+  const failure = failures.find((f) => f.route === route && f.remaining > 0);
+  if (!failure) return undefined;
+  if (failure.skip > 0) {
+    failure.skip--;
+    return undefined;
+  }
+  failure.remaining--;
+  return failure;
+}

@@ -55,7 +55,9 @@
  * of upload_type=resumable, of a refresh of a token under 24 hours old and of an already published container (all
  * guessed as OAuthException 100).
  */
-import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
+import {
+  closeServer, decideOnConsentPage, listenOnLoopback, takeScriptedFailure, type ScriptedFailure as SharedScriptedFailure,
+} from './http-fake.js';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -182,14 +184,7 @@ interface CodeGrant {
   used: boolean;
 }
 
-interface ScriptedFailure {
-  route: InstagramRoute;
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  remaining: number;
-  skip: number;
-}
+type ScriptedFailure = SharedScriptedFailure<InstagramRoute>;
 
 class GraphError extends Error {
   constructor(readonly status: number, readonly body: unknown, readonly headers: Record<string, string> = {}) {
@@ -483,14 +478,7 @@ export class FakeInstagram extends EventEmitter {
   }
 
   private takeFailure(route: InstagramRoute): ScriptedFailure | undefined {
-    const failure = this.failures.find((f) => f.route === route && f.remaining > 0);
-    if (!failure) return undefined;
-    if (failure.skip > 0) {
-      failure.skip--;
-      return undefined;
-    }
-    failure.remaining--;
-    return failure;
+    return takeScriptedFailure(this.failures, route);
   }
 
   /** The token from `Authorization: Bearer|OAuth` or `access_token`. */

@@ -48,7 +48,9 @@
  * (TikTok gives no number) defaults to 15; "unaudited clients can only post to a private account" is enforced as
  * "privacy_level must be SELF_ONLY", which is what integrators report TikTok doing.
  */
-import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
+import {
+  closeServer, decideOnConsentPage, listenOnLoopback, takeScriptedFailure, type ScriptedFailure as SharedScriptedFailure,
+} from './http-fake.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -227,14 +229,7 @@ interface AuthCode {
   used: boolean;
 }
 
-interface ScriptedFailure {
-  route: TikTokRoute;
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  remaining: number;
-  skip: number;
-}
+type ScriptedFailure = SharedScriptedFailure<TikTokRoute>;
 
 export interface FakeTikTokOptions {
   /** Whether TikTok audited our client (default false: direct posts only SELF_ONLY). */
@@ -512,14 +507,7 @@ export class FakeTikTok extends EventEmitter {
   }
 
   private takeFailure(route: TikTokRoute): ScriptedFailure | undefined {
-    const failure = this.failures.find((f) => f.route === route && f.remaining > 0);
-    if (!failure) return undefined;
-    if (failure.skip > 0) {
-      failure.skip--;
-      return undefined;
-    }
-    failure.remaining--;
-    return failure;
+    return takeScriptedFailure(this.failures, route);
   }
 
   /** The per-token sliding one-minute window of the route; the call that would go past it is a 429. */

@@ -39,7 +39,9 @@
  * status: 403 }` (akrherz/iembot#163), the `x-app-limit-24hour-*` headers of POST /2/tweets (read by twitter-api-v2).
  * The refusal of a text over 280 is not documented: this fake answers a 400 invalid-request problem.
  */
-import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
+import {
+  closeServer, decideOnConsentPage, listenOnLoopback, takeScriptedFailure, type ScriptedFailure as SharedScriptedFailure,
+} from './http-fake.js';
 import { xUrlPattern, xWeightedLength } from '../../core/x-text.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -183,15 +185,7 @@ interface AuthCode {
   used: boolean;
 }
 
-interface ScriptedFailure {
-  route: XRoute;
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  remaining: number;
-  /** Matching calls to let through before this one applies. */
-  skip: number;
-}
+type ScriptedFailure = SharedScriptedFailure<XRoute>;
 
 interface Window {
   limit: number;
@@ -446,14 +440,7 @@ export class FakeX extends EventEmitter {
   }
 
   private takeFailure(route: XRoute): ScriptedFailure | undefined {
-    const failure = this.failures.find((f) => f.route === route && f.remaining > 0);
-    if (!failure) return undefined;
-    if (failure.skip > 0) {
-      failure.skip--;
-      return undefined;
-    }
-    failure.remaining--;
-    return failure;
+    return takeScriptedFailure(this.failures, route);
   }
 
   // ── Rate limits ───────────────────────────────────────────────────────────────────────────

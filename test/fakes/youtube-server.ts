@@ -44,7 +44,9 @@
  * Where the docs say nothing the fake is strict and says so: a resumed PUT must start exactly where the server's bytes
  * end (400 otherwise), and what a dropped connection leaves stored is rounded down to 256 KiB.
  */
-import { closeServer, decideOnConsentPage, listenOnLoopback } from './http-fake.js';
+import {
+  closeServer, decideOnConsentPage, listenOnLoopback, takeScriptedFailure, type ScriptedFailure as SharedScriptedFailure,
+} from './http-fake.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -178,14 +180,7 @@ interface AuthCode {
   used: boolean;
 }
 
-interface ScriptedFailure {
-  route: YoutubeRoute;
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  remaining: number;
-  skip: number;
-}
+type ScriptedFailure = SharedScriptedFailure<YoutubeRoute>;
 
 export interface FakeYoutubeOptions {
   client?: GoogleClient;
@@ -469,14 +464,7 @@ export class FakeYoutube extends EventEmitter {
   }
 
   private takeFailure(route: YoutubeRoute): ScriptedFailure | undefined {
-    const failure = this.failures.find((f) => f.route === route && f.remaining > 0);
-    if (!failure) return undefined;
-    if (failure.skip > 0) {
-      failure.skip--;
-      return undefined;
-    }
-    failure.remaining--;
-    return failure;
+    return takeScriptedFailure(this.failures, route);
   }
 
   // ── Quota ─────────────────────────────────────────────────────────────────────────────────

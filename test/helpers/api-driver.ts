@@ -96,3 +96,13 @@ export function testApiContext<C extends ApiCredentials>(
     },
   };
 }
+
+/** The error a driver call ends with; fails the test when it succeeds instead. */
+export async function failureOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure, got success');
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeInstagram, type FakeInstagram, type FakeInstagramOptions } from '../../../test/fakes/instagram-server.js';
-import { apiApps, setupContext, testApiContext, type TestApiContext } from '../../../test/helpers/api-driver.js';
+import { apiApps, failureOf, setupContext, testApiContext, type TestApiContext } from '../../../test/helpers/api-driver.js';
 import { makeTestVideo } from '../../../test/helpers/media.js';
 import { PublishError } from '../errors.js';
 import { CredentialsRejected, type ApiPost } from './api-types.js';
@@ -78,15 +78,6 @@ function newPost(overrides: Partial<ApiPost> = {}): ApiPost {
     media: { durationSeconds: 4, width: 360, height: 640, sizeBytes: statSync(video).size },
     ...overrides,
   };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure, got success');
 }
 
 const containerOf = (id: string) => ig.containers.get(id)!;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chunkRuleBroken, startFakeTikTok, type FakeTikTok, type FakeTikTokOptions, type TikTokCreator } from '../../../test/fakes/tiktok-server.js';
-import { apiApps, setupContext, testApiContext } from '../../../test/helpers/api-driver.js';
+import { apiApps, failureOf, setupContext, testApiContext } from '../../../test/helpers/api-driver.js';
 import { makeTestVideo } from '../../../test/helpers/media.js';
 import type { AccountPublishSettings } from '../../../core/types.js';
 import { PublishError } from '../errors.js';
@@ -84,15 +84,6 @@ function newPost(overrides: Partial<ApiPost> = {}): ApiPost {
     media: { durationSeconds: 2, width: 360, height: 640, sizeBytes: statSync(videoPath).size },
     ...overrides,
   };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure, got success');
 }
 
 const inits = () => tt.requestsTo('POST /v2/post/publish/video/init/');

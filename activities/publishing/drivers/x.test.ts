@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeX, type FakeX, type FakeXOptions } from '../../../test/fakes/x-server.js';
-import { apiApps, setupContext, testApiContext } from '../../../test/helpers/api-driver.js';
+import { apiApps, failureOf, setupContext, testApiContext } from '../../../test/helpers/api-driver.js';
 import { makeTestVideo } from '../../../test/helpers/media.js';
 import { oauthScopes } from '../../../contracts/drivers.js';
 import type { AccountPublishSettings } from '../../../core/types.js';
@@ -88,15 +88,6 @@ function newPost(overrides: Partial<ApiPost> = {}): ApiPost {
     media: { durationSeconds: 2, width: 360, height: 640, sizeBytes: statSync(smallVideo).size },
     ...overrides,
   };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure, got success');
 }
 
 function pkce() {
