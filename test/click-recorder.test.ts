@@ -338,8 +338,10 @@ describe('rollups', () => {
     // An unscoped breakdown reads those studio-wide rows.
     const allCities = await clicksByValue(direct.db, 'city', rollupPieces(new Date(from), new Date(Math.ceil(Date.now() / HOUR) * HOUR)), {}, 'exclude', 100_000);
     expect(allCities.find((row) => row.value === `Solo ${run}, ZZ`)).toMatchObject({ total: 45, bots: 5 });
+    expect(await clicksOf(direct.db, doomed.id)).toHaveLength(50);
     await inTransaction(direct.db, (tx) => deleteAccountRow(tx, doomed.id));
     expect(await lonelyCity()).toEqual({ total: null }); // its rows left at zero are gone
+    expect(await clicksOf(direct.db, doomed.id)).toEqual([]); // its raw clicks too (`clicks` has no foreign keys)
     expect(await studioMismatches()).toEqual([]);
     await expect(rebuildClickRollups(direct.db, { from: new Date(from + 1), to: new Date(from + HOUR) })).rejects.toThrow(/whole UTC hours/);
   });

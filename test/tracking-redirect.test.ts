@@ -220,3 +220,48 @@ describe('the client address', () => {
     expect(rows[0]!.visitorHash).toBe(rows[1]!.visitorHash);
   });
 });
+
+describe('the two doors', () => {
+  // A plain link is answered by the HTTP server's fast path, anything else (and app.inject) by the Fastify routes
+  // (api/routes/tracking.ts): both must say and count the same.
+  it('answer a link alike through the fast path and through Fastify, and both count the click', async () => {
+    const account = await createTrackedAccount(db(), owner, { username: `doors_${run}`, streamUrl: stream });
+    const publication = await createPublication(db(), account, { status: 'published', publishedAt: new Date() });
+    const code = account.trackingCode;
+    const ref = trackingRefOf(publication.id);
+    const requests: { path: string; method: 'GET' | 'HEAD'; redirects: boolean }[] = [
+      { path: `/t/${code}`, method: 'GET', redirects: true },
+      { path: `/t/${code}/${ref}?utm_source=ig`, method: 'GET', redirects: true },
+      { path: `/t/${code}/${ref}`, method: 'HEAD', redirects: true },
+      { path: `/t/${randomBytes(5).toString('hex')}`, method: 'GET', redirects: false },
+      // Left to Fastify by the fast path (percent-encoded, trailing slash): still one answer.
+      { path: `/t/${code.slice(0, -1)}%${code.charCodeAt(code.length - 1).toString(16)}`, method: 'GET', redirects: true },
+      { path: `/t/${code}/`, method: 'GET', redirects: true },
+    ];
+    const headerNames = ['location', 'cache-control', 'referrer-policy', 'x-robots-tag', 'content-type', 'content-length',
+      'content-security-policy', 'x-content-type-options', 'strict-transport-security', 'set-cookie'];
+    for (const request of requests) {
+      const headers = { 'user-agent': visitor('doors'), referer: 'https://bsky.app/profile/x' };
+      const overHttp = await click(direct.url, request.path, headers, request.method);
+      const injected = await direct.app.inject({ method: request.method, url: request.path, headers });
+      const label = `${request.method} ${request.path}`;
+      expect(overHttp.status, label).toBe(request.redirects ? 302 : 404);
+      expect(injected.statusCode, label).toBe(overHttp.status);
+      for (const name of headerNames) {
+        const injectedValue = injected.headers[name];
+        expect(injectedValue === undefined ? null : String(injectedValue), `${label}: ${name}`).toBe(overHttp.headers.get(name));
+      }
+      expect(injected.body, label).toBe(overHttp.body);
+    }
+    const rows = await stored(direct, account.id);
+    // Each redirect counted once per door, with the same attribution and flags.
+    const seen = rows.map((r) => [r.publicationId === publication.id ? 'post' : 'account', r.isBot, r.referrerHost]);
+    expect(seen).toEqual([
+      ['account', false, 'bsky.app'], ['account', false, 'bsky.app'],
+      ['post', false, 'bsky.app'], ['post', false, 'bsky.app'],
+      ['post', true, 'bsky.app'], ['post', true, 'bsky.app'],
+      ['account', false, 'bsky.app'], ['account', false, 'bsky.app'],
+      ['account', false, 'bsky.app'], ['account', false, 'bsky.app'],
+    ]);
+  });
+});

@@ -10,7 +10,7 @@ import Bowser from 'bowser';
 import { isbot } from 'isbot';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import { referrerHost } from '../../core/tracking.js';
-import { clickSaltFor, publicationIdsForRefs, utcDay, yieldEvery, yieldToEventLoop, type StoredClick } from '../../db/clicks.js';
+import { clickSaltFor, publicationIdsForRefs, utcDay, yieldToEventLoop, type StoredClick } from '../../db/clicks.js';
 import type { Db } from '../../db/client.js';
 
 /** What the redirect hands over: no parsing, no look-ups, nothing that costs the visitor time. */
@@ -46,6 +46,9 @@ export interface Place {
   country: string | null;
   city: string | null;
 }
+
+/** Clicks enriched between two turns of the event loop (a few hundred microseconds of work: HMAC, geo, user agent). */
+const yieldEvery = 25;
 
 const nowhere: Place = { country: null, city: null };
 const DAY_MS = 86_400_000;
@@ -190,7 +193,7 @@ export class ClickEnricher {
 
     const stored: StoredClick[] = [];
     for (const [i, click] of batch.entries()) {
-      // Between slices, the redirects waiting on this thread go first (db/clicks.ts yieldEvery).
+      // Between slices, the redirects waiting on this thread go first.
       if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
       const agent = parseUserAgent(click.userAgent);
       const place = geo.lookup(click.address);
