@@ -156,7 +156,7 @@ export interface TrafficConfig {
   clickRetentionDays: number;
   /** Clicks held in memory while the database cannot take them; beyond this they are dropped and counted. */
   clickBufferMax: number;
-  /** Clicks per multi-row insert (a flush also runs every second). */
+  /** Clicks per flush at most (a flush also runs every second). */
   clickBatchSize: number;
   /** City databases in MaxMind format; empty = no geolocation. */
   geoipCityDbPaths: string[];

@@ -1,6 +1,6 @@
 /**
  * The click recorder: the redirect hands each click to `record()` after answering, and it is written later, in
- * batches (db/clicks.ts `insertClickBatch`: multi-row statements, rollups in the same transaction) — when a batch's
+ * batches (db/clicks.ts `insertClickBatch`: one statement per batch, the rollups folded in it) — when a batch's
  * worth has gathered, every second, and on `close()`. Nothing here ever makes a visitor wait or fail:
  * - `record` is synchronous, never throws and never touches the database;
  * - while the database cannot take a batch, the batch is kept and retried every second, and new clicks gather behind
