@@ -49,6 +49,8 @@ const instantOf = (wall: string, zone: string) => zonedTimeToUtc(wall.slice(0, 1
 
 const browserErrors: string[] = [];
 let modelId: string;
+/** Her posting slots (`HH:MM` in her zone), set in `beforeAll`. */
+let slots: string[];
 let first: { id: string; contentId: string; workflowId: string; scheduledTime: string };
 let second: { id: string; contentId: string; workflowId: string; scheduledTime: string };
 
@@ -98,7 +100,7 @@ beforeAll(async () => {
   });
   expect(demoUser.status).toBe(200);
   // Two slots three and five hours from now in her zone: the clips wait on their timers.
-  const slots = [3, 5].map((ahead) => `${String((hourIn(modelZone) + ahead) % 24).padStart(2, '0')}:00`).sort();
+  slots = [3, 5].map((ahead) => `${String((hourIn(modelZone) + ahead) % 24).padStart(2, '0')}:00`).sort();
   const model = await api('POST', '/api/models', {
     name: `Calendaria ${run}`,
     distribution: { timezone: modelZone, slots, maxPostsPerDay: 4, minSpacingMinutes: 0, approvalRequired: false, allowedPlatforms: [] },
@@ -199,17 +201,22 @@ describe('dashboard calendar', () => {
   });
 
   it('drags a publication to another day: the workflow’s timer moves with it', async () => {
-    // Set up three days ahead at noon (her zone), so a day either way is still ahead and in the same week.
+    // Set up three days ahead around noon (her zone), so a day either way is still ahead and in the same week. The hour
+    // is one that is none of the model's slots on any of those days (her slots are in her own zone, so the admin's noon
+    // can be one of them at some hours of the run): the move must break the slot rule for its warning to show.
     const today = wallOf(Date.now(), adminZone).slice(0, 10);
-    const day = new Date(Date.parse(`${today}T00:00:00Z`) + 3 * DAY).toISOString().slice(0, 10);
-    const start = instantOf(`${day}T12:00:00`, adminZone);
+    const dayAt = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offset * DAY).toISOString().slice(0, 10);
+    const day = dayAt(3);
+    const hour = ['12:00:00', '13:00:00', '11:00:00', '14:00:00'].find((time) =>
+      [2, 3, 4].every((offset) => !slots.includes(wallOf(instantOf(`${dayAt(offset)}T${time}`, adminZone), modelZone).slice(11, 16))))!;
+    const start = instantOf(`${day}T${hour}`, adminZone);
     expect((await api('POST', `/api/publications/${first.id}/reschedule`, { scheduledTime: start })).status).toBe(202);
     await storedTime(first.contentId, start);
 
     await page.goto(`${stack.url}/calendar?view=week&date=${day}&modelId=${modelId}`);
     const event = eventOf(first.id);
     await event.waitFor();
-    expect(await event.getAttribute('data-wall')).toBe(`${day}T12:00:00`);
+    expect(await event.getAttribute('data-wall')).toBe(`${day}T${hour}`);
     const next = new Date(Date.parse(`${day}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
     const previous = new Date(Date.parse(`${day}T00:00:00Z`) - DAY).toISOString().slice(0, 10);
     const target = (await page.locator(`.ec-col-head time[datetime="${next}"]`).count()) > 0 ? next : previous;
@@ -219,12 +226,12 @@ describe('dashboard calendar', () => {
 
     const moved = page.getByTestId('calendar-moved');
     await moved.waitFor();
-    expect(await moved.getAttribute('data-wall')).toBe(`${target}T12:00:00`);
-    // Noon is no slot of hers: the admin's time wins, with the rule's warning.
+    expect(await moved.getAttribute('data-wall')).toBe(`${target}T${hour}`);
+    // That hour is no slot of hers: the admin's time wins, with the rule's warning.
     expect(await page.getByTestId('calendar-warnings').textContent()).toMatch(/posting slots/);
-    expect(await event.getAttribute('data-wall')).toBe(`${target}T12:00:00`);
+    expect(await event.getAttribute('data-wall')).toBe(`${target}T${hour}`);
 
-    const expected = instantOf(`${target}T12:00:00`, adminZone);
+    const expected = instantOf(`${target}T${hour}`, adminZone);
     await storedTime(first.contentId, expected);
     const state = await stack.app.temporal.workflow.getHandle(first.workflowId).query(publicationStateQuery);
     expect(state).toMatchObject({ phase: 'waiting', status: 'scheduled', scheduledTime: expected });
