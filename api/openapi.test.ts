@@ -22,6 +22,7 @@ function healthyStandIns(): Pick<ApiDeps, 'db' | 'temporal'> {
   const db = { execute: async () => [] };
   const temporal = {
     options: { namespace: 'default' },
+    connection: { withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn() },
     workflowService: { getSystemInfo: async () => ({}), describeTaskQueue: async () => ({ pollers: [{ identity: 'worker' }] }) },
   };
   return { db: db as unknown as ApiDeps['db'], temporal: temporal as unknown as ApiDeps['temporal'] };
@@ -120,7 +121,7 @@ describe('GET /api/openapi.json', () => {
     expect(served.length).toBeGreaterThanOrEqual(22);
     // Outside /api: the health check, the OAuth callback providers send the admin back to, and the tracking links.
     const outsideApi = [
-      'GET /healthz', 'GET /oauth/callback/{platform}', 'GET /t/{code}', 'HEAD /t/{code}', 'GET /t/{code}/{ref}', 'HEAD /t/{code}/{ref}',
+      'GET /healthz', 'GET /metrics', 'GET /oauth/callback/{platform}', 'GET /t/{code}', 'HEAD /t/{code}', 'GET /t/{code}/{ref}', 'HEAD /t/{code}/{ref}',
       'GET /media/instagram/{publicationId}/{expiresAt}/{signature}.mp4', 'HEAD /media/instagram/{publicationId}/{expiresAt}/{signature}.mp4',
     ];
     expect([...documented].filter((r) => !outsideApi.includes(r)).sort()).toEqual([...new Set(served)].sort());
@@ -168,7 +169,8 @@ describe('GET /api/openapi.json', () => {
         }
         const success = codes.find((c) => c.startsWith('2'));
         // A file or a picture (the evidence files, the watermark preview) describes itself as binary content instead.
-        const binary = Object.values(op.responses[success ?? '']?.content ?? {}).some((c) => (c.schema as { format?: string } | undefined)?.format === 'binary');
+        // Prometheus' text (GET /metrics) is plain text.
+        const binary = Object.entries(op.responses[success ?? '']?.content ?? {}).some(([type, c]) => (c.schema as { format?: string } | undefined)?.format === 'binary' || type === 'text/plain');
         // 204 No Content has no body to describe (DELETE /api/moderation-rules/{id}).
         if (success && success !== '204' && !binary) {
           expect(op.responses[success]!.content?.['application/json']?.schema, `${where} ${success}`).toBeTypeOf('object');
@@ -181,6 +183,8 @@ describe('GET /api/openapi.json', () => {
     expect(doc.paths['/api/auth/login']!.post!.security).toEqual([]);
     expect(doc.paths['/t/{code}/{ref}']!.get!.security).toEqual([]);
     expect(doc.paths['/api/publications']!.get!.security).toBeUndefined();
+    // Prometheus scrapes with the metrics bearer token only (never the session).
+    expect(doc.paths['/metrics']!.get!.security).toEqual([{ bearer: [] }]);
 
     // The schemas are the contracts' own: spot checks of query, params, bodies and replies.
     const list = doc.paths['/api/publications']!.get!;
@@ -262,15 +266,19 @@ describe('GET /healthz start-up gate', () => {
   it('answers 503 `starting` (with the checks) until start-up is marked finished, then 200', async () => {
     const fresh = await buildApi({ ...healthyStandIns(), config, log: pino({ level: 'silent' }) });
     try {
+      const components = { db: 'ok', temporal: 'ok', workers: 'ok', disk: 'ok' };
       const before = await fresh.inject({ url: '/healthz' });
       expect(before.statusCode).toBe(503);
-      expect(before.json()).toMatchObject({ status: 'starting', db: { ok: true }, temporal: { ok: true } });
+      expect(before.json()).toEqual({ status: 'starting', components });
       fresh.readiness.markReady();
       const after = await fresh.inject({ url: '/healthz' });
       expect(after.statusCode).toBe(200);
-      expect(after.json()).toEqual({
-        status: 'ok', db: { ok: true }, temporal: { ok: true },
+      expect(after.json()).toEqual({ status: 'ok', components });
+      // The admin's answer: every check's details.
+      expect((await fresh.inject({ url: '/healthz', headers: auth })).json()).toEqual({
+        status: 'ok', components, db: { ok: true }, temporal: { ok: true },
         workers: { pipeline: { ok: true, pollers: 1 }, media: { ok: true, pollers: 1 }, browser: { ok: true, pollers: 1 }, api: { ok: true, pollers: 1 } },
+        disk: { ok: true, freeBytes: expect.any(Number), totalBytes: expect.any(Number), minFreeBytes: config.storage.minFreeDiskBytes },
         clicks: { buffered: 0, stored: 0, dropped: 0, lastFlushAt: null },
       });
     } finally {

@@ -21,6 +21,7 @@ export const tags = {
   settings: 'settings',
   analytics: 'analytics',
   tracking: 'tracking',
+  metrics: 'metrics',
 } as const;
 
 /** `security` of the routes anyone may call (no bearer token, no session). */

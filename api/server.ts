@@ -8,6 +8,7 @@ import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ServiceError, type ServiceErrorKind } from '../services/errors.js';
+import { multipartLimits } from './multipart.js';
 import authPlugin from './plugins/auth.js';
 import securityPlugin from './plugins/security.js';
 import clicksPlugin from './plugins/clicks.js';
@@ -24,6 +25,7 @@ import { evidenceRoutes } from './routes/evidence.js';
 import { trackingRoutes, type TrackingFastPath } from './routes/tracking.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { platformRoutes } from './routes/platforms.js';
 import { overviewRoutes } from './routes/overview.js';
@@ -37,6 +39,7 @@ import { contentMediaRoutes } from './routes/content-media.js';
 import { moderationRoutes } from './routes/moderation.js';
 import { preferenceRoutes } from './routes/preferences.js';
 import { watermarkRoutes } from './routes/watermark.js';
+import { storageRoutes } from './routes/storage.js';
 import { uiRoutes } from './ui.js';
 import { ApiError } from './views.js';
 
@@ -76,12 +79,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // TRUST_PROXY: request.ip honours X-Forwarded-For only from these proxies (off: the socket's address).
     trustProxy: deps.config.traffic.trustProxy,
     serverFactory: (handler) => {
-      const server = createServer((req, res) => {
+      // Fastify leaves a factory's server as it is: the deadlines are set here (config.ts HTTP_*_TIMEOUT_SECONDS). A whole
+      // request must arrive within requestTimeout (long enough for MAX_UPLOAD_MB on a slow link), its headers within
+      // headersTimeout (a slow-loris trickling headers is answered 408 and closed), checked at least every half of it.
+      const { requestTimeoutMs, headersTimeoutMs, idleTimeoutMs } = deps.config.http;
+      const server = createServer({
+        requestTimeout: requestTimeoutMs,
+        headersTimeout: headersTimeoutMs,
+        connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeoutMs / 2))),
+      }, (req, res) => {
         if (!trackingFastPath.handle?.(req, res)) handler(req, res);
       });
-      // What Fastify sets on a server it creates itself (its defaults).
-      server.keepAliveTimeout = 72_000;
-      server.requestTimeout = 0;
+      server.keepAliveTimeout = 72_000; // Fastify's default
+      // A connection silent this long is closed (Fastify's connectionTimeout).
+      server.setTimeout(idleTimeoutMs);
       return server;
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -109,9 +120,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(openapiPlugin);
   await app.register(securityPlugin);
   await app.register(authPlugin);
-  await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes } });
+  // Every multipart request gets these limits (api/multipart.ts); each route narrows the file size and counts.
+  await app.register(multipart, { limits: { ...multipartLimits, fileSize: deps.config.maxUploadBytes } });
   await app.register(clicksPlugin);
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(trackingRoutes, { fastPath: trackingFastPath });
   await app.register(instagramMediaRoutes);
   await app.register(analyticsRoutes);
@@ -121,6 +134,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(calendarRoutes);
   await app.register(preferenceRoutes);
   await app.register(watermarkRoutes);
+  await app.register(storageRoutes);
   await app.register(publicationRoutes);
   await app.register(evidenceRoutes);
   await app.register(accountRoutes);

@@ -1,7 +1,10 @@
 /**
  * Browser publishing layer: publications per minute and peak memory per browser slot against the demo
- * platform, for 1, 2 and 4 slots. The baseline, measured in the same run, is the idle process (this
- * Node process with its database pool and the demo platform, before Chromium starts).
+ * platform, for 1, 2 and 4 slots, against two baselines measured in the same run: the idle process (this
+ * Node process with its database pool and the demo platform, before Chromium starts) for memory, and for
+ * throughput a plain Playwright script doing the same uploads (same video, same accounts' sessions, same
+ * number of posts, as many parallel pages as slots, its own Chromium launched inside the timing as the
+ * product's is): the physical floor of the browser path. Target: product ≥ 0.9 of the script's pubs/min.
  *
  * Each publish is the real activity (session from the database, Chromium, the demo upload, the
  * exactly-once steps); jobs spread over four accounts so the per-account lock does not serialise them.
@@ -19,15 +22,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import postgres from 'postgres';
+import type { BrowserContext } from 'playwright-core';
 import { createBrowserActivities } from '../activities/index.js';
-import { BrowserRuntime } from '../activities/publishing/browser.js';
+import { BrowserRuntime, chromiumLaunchSettings, type StorageState } from '../activities/publishing/browser.js';
+import { demoLocators, demoPaths } from '../activities/publishing/drivers/demo-locators.js';
 import { loadConfig } from '../config.js';
 import { idempotencyMarker } from '../core/captions.js';
 import { openDatabase } from '../db/client.js';
-import { encryptJson } from '../crypto/secrets.js';
+import { encryptJson, secretBindings } from '../crypto/secrets.js';
 import { contents, platformAccounts, publications } from '../db/schema.js';
 import { startDemoPlatform } from '../demo/server.js';
-import { loginToDemo, seedDemo } from '../scripts/seed.js';
+import { demoPassword, demoUsername, loginToDemo, seedDemo } from '../scripts/seed.js';
 
 const perSetting = Number(process.env.BENCH_PUBLICATIONS ?? 12);
 const slotSettings = [1, 2, 4];
@@ -74,6 +79,38 @@ function memorySampler() {
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 
+/**
+ * The floor: what a person would script with Playwright for the same uploads — log-in state in, upload page,
+ * file, caption, publish, wait for the post page — `parallel` pages at once, in one Chromium.
+ */
+async function plainScript(opts: { chromiumPath: string; demoUrl: string; videoPath: string; sessions: StorageState[]; count: number; parallel: number }) {
+  const { chromium } = await import('playwright-core');
+  const { chromiumSandbox, args } = chromiumLaunchSettings(process.getuid?.());
+  const browser = await chromium.launch({ executablePath: opts.chromiumPath, headless: true, chromiumSandbox, args });
+  const form = demoLocators.uploadLayouts[0]!;
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < opts.count; i = next++) {
+      const context: BrowserContext = await browser.newContext({ storageState: opts.sessions[i % opts.sessions.length], viewport: { width: 1280, height: 900 }, locale: 'es-ES' });
+      try {
+        const page = await context.newPage();
+        await page.goto(new URL(demoPaths.upload, opts.demoUrl).toString(), { waitUntil: 'domcontentloaded' });
+        await page.locator(form.file).setInputFiles(opts.videoPath);
+        await page.locator(form.caption).fill(`script ${i} ${randomUUID()}`);
+        await page.locator(form.submit).click();
+        await page.locator(demoLocators.post).first().waitFor();
+      } finally {
+        await context.close();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: opts.parallel }, lane));
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'trafico-bench-pub-'));
   const dbName = `trafico_bench_pub_${Date.now()}`;
@@ -92,12 +129,18 @@ async function main() {
   try {
     const seeded = await seedDemo(db.db, config, demo.url);
     const accountIds = [seeded.accountId];
+    // The script's sessions: the same accounts, logged in the same way.
+    const sessions: StorageState[] = [await loginToDemo(demo.url, demoUsername, demoPassword)];
     for (let i = 1; i < accountCount; i++) {
       const username = `bench_${i}`;
       await fetch(new URL('/__admin/users', demo.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'bench-password' }) });
-      const authData = encryptJson(config.encryptionKey, await loginToDemo(demo.url, username, 'bench-password'));
+      // The id first: the session's ciphertext is bound to its row.
+      const id = randomUUID();
+      const session = await loginToDemo(demo.url, username, 'bench-password');
+      sessions.push(session);
+      const authData = encryptJson(config.keyring, secretBindings.accountAuthData(id), session);
       const [account] = await db.db.insert(platformAccounts)
-        .values({ modelId: seeded.modelId, platformId: seeded.platformId, username, authData, sessionSaved: true }).returning();
+        .values({ id, modelId: seeded.modelId, platformId: seeded.platformId, username, authData, sessionSaved: true }).returning();
       accountIds.push(account!.id);
     }
     const videoPath = join(dir, 'clip.mp4');
@@ -122,11 +165,14 @@ async function main() {
     const idle = treeMemory();
     console.log(`idle baseline (Node + database pool + demo platform, no Chromium): ${mb(idle)} MB PSS`);
     console.log(`${perSetting} publications per setting over ${accountCount} accounts; 2 cores\n`);
-    const rows: string[][] = [['slots', 'pubs', 'seconds', 'pubs/min', 'peak MB', 'peak/idle', 'MB per slot above idle']];
+    const rows: string[][] = [['slots', 'pubs', 'seconds', 'pubs/min', 'script pubs/min', 'product/script', 'peak MB', 'peak/idle', 'MB per slot above idle']];
     for (const slots of slotSettings) {
+      const scriptStarted = performance.now();
+      await plainScript({ chromiumPath: config.chromiumPath, demoUrl: demo.url, videoPath, sessions, count: perSetting, parallel: slots });
+      const scriptPerMinute = perSetting / ((performance.now() - scriptStarted) / 60_000);
       const runtime = new BrowserRuntime({
-        chromiumPath: config.chromiumPath, slots, encryptionKey: config.encryptionKey, db: db.db, log,
-        waitTimeoutMs: config.browser.waitTimeoutMs, lockTimeoutMs: config.browser.lockTimeoutMs, crossProcessLock: true,
+        chromiumPath: config.chromiumPath, slots, keyring: config.keyring, db: db.db, log,
+        waitTimeoutMs: config.browser.waitTimeoutMs, lockTimeoutMs: config.browser.lockTimeoutMs, accountLocks: db.accountLocks,
       });
       const activities = createBrowserActivities({ db: db.db, config, log, browser: runtime });
       const ids = await newPublications(perSetting);
@@ -137,15 +183,16 @@ async function main() {
       const seconds = (performance.now() - started) / 1000;
       const peak = sampler.stop();
       await runtime.close();
+      const perMinute = ids.length / (seconds / 60);
       rows.push([
-        String(slots), String(ids.length), seconds.toFixed(1), (ids.length / (seconds / 60)).toFixed(1),
+        String(slots), String(ids.length), seconds.toFixed(1), perMinute.toFixed(1), scriptPerMinute.toFixed(1), (perMinute / scriptPerMinute).toFixed(2),
         mb(peak), (peak / idle).toFixed(2), mb((peak - idle) / slots),
       ]);
     }
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c]!)).join('  '));
     const posts = (await (await fetch(new URL('/__admin/posts', demo.url))).json()) as { posts: unknown[] };
-    console.log(`\nposts on the demo platform: ${posts.posts.length} (expected ${perSetting * slotSettings.length})`);
+    console.log(`\nposts on the demo platform: ${posts.posts.length} (expected ${2 * perSetting * slotSettings.length}: product + script); target product/script ≥ 0.9`);
   } finally {
     await db.close();
     await demo.close();

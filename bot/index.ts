@@ -9,6 +9,8 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Bot, GrammyError, type Context } from 'grammy';
 import type { BotCommand, Update } from 'grammy/types';
+import { outboxLag } from '../db/ops-metrics.js';
+import { countBotUpdate, provideMetricSource } from '../observability/metrics.js';
 import { adminComposer } from './admin.js';
 import { Batcher } from './batches.js';
 import { logError, safeReply, type BotDeps } from './deps.js';
@@ -34,8 +36,12 @@ export interface TelegramBot {
   readonly notifier: Outbox | undefined;
   /** Webhook mode: one update from Telegram (already authenticated by the route). Never throws. */
   handleWebhookUpdate(update: unknown): Promise<void>;
-  /** Starts long polling (or registers the webhook) and the notifier. */
-  start(opts: { poll: boolean; notify: boolean }): Promise<void>;
+  /**
+   * Starts long polling (or registers the webhook) and the notifier. `onPollingStopped` is called when long polling
+   * ends without `stop()` (Telegram answered 401 or 409 — a revoked token, a webhook or another poller on the token —
+   * or the runner gave up retrying): the process is taking no updates any more.
+   */
+  start(opts: { poll: boolean; notify: boolean; onPollingStopped?: (error: unknown) => void }): Promise<void>;
   /** Stops taking updates, submits the batches still gathering, stops the notifier. */
   stop(): Promise<void>;
   /** Resolves once no update is being handled and no batch is waiting (tests and shutdown). */
@@ -69,6 +75,11 @@ export function createTelegramBot(deps: BotDeps, options: TelegramBotOptions = {
   const batcher = new Batcher<PendingVideo>(telegram.groupQuietMs, flushVideos(deps, bot.api), (error, batch) =>
     logError(deps, error, 'telegram batch failed', { chat: batch.key, videos: batch.items.length }));
 
+  // Every update counts (trafico_bot_updates_total), whatever becomes of it below.
+  bot.use((ctx, next) => {
+    countBotUpdate(ctx.update);
+    return next();
+  });
   // Updates whose ids are not ids (forged or corrupted) never reach a query.
   bot.use((ctx, next) => {
     const forged = (ctx.from != null && !Number.isSafeInteger(ctx.from.id)) || (ctx.chat != null && !Number.isSafeInteger(ctx.chat.id));
@@ -94,6 +105,7 @@ export function createTelegramBot(deps: BotDeps, options: TelegramBotOptions = {
 
   let runner: RunnerHandle | undefined;
   let notifier: Outbox | undefined;
+  let removeOutboxMetrics: (() => void) | undefined;
   let inFlightWebhooks = 0;
   let stopped = false;
   let initialized: Promise<void> | undefined;
@@ -154,12 +166,21 @@ export function createTelegramBot(deps: BotDeps, options: TelegramBotOptions = {
           runner: { fetch: { timeout: options.pollTimeoutSeconds ?? 30, allowed_updates: [...allowedUpdates] }, silent: true, retryInterval: 'exponential' },
           sink: { concurrency: 50 },
         });
-        void runner.task()?.catch((error: unknown) => logError(deps, error, 'telegram polling stopped'));
+        const polling = runner.task();
+        void polling?.then(
+          () => (stopped ? undefined : opts.onPollingStopped?.(new Error('telegram polling ended'))),
+          (error: unknown) => {
+            logError(deps, error, 'telegram polling stopped');
+            if (!stopped) opts.onPollingStopped?.(error);
+          },
+        );
       }
       if (opts.notify) {
         // One cursor per bot (its id), so two bots on one database each send their own notifications.
-        notifier = new Outbox(deps, `notifier:${bot.botInfo.id}`, new Notices(deps, bot.api, options.notifier), options.notifier);
+        const cursor = `notifier:${bot.botInfo.id}`;
+        notifier = new Outbox(deps, cursor, new Notices(deps, bot.api, options.notifier), options.notifier);
         notifier.start();
+        removeOutboxMetrics = provideMetricSource('outbox', () => outboxLag(deps.db, cursor));
       }
     },
 
@@ -168,6 +189,7 @@ export function createTelegramBot(deps: BotDeps, options: TelegramBotOptions = {
       stopped = true;
       if (runner?.isRunning()) await runner.stop();
       await batcher.drain();
+      removeOutboxMetrics?.();
       await notifier?.stop();
     },
 

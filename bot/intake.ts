@@ -11,6 +11,7 @@ import { recentContentsOfModel } from '../db/contents.js';
 import { findModelByTelegramUser } from '../db/models.js';
 import type { Model } from '../db/schema.js';
 import { linkTelegramAccount, submitTelegramVideo, type TelegramVideo, type TelegramVideoKind } from '../services/telegram.js';
+import { diskTooFull } from '../services/storage.js';
 import type { Batch, Batcher } from './batches.js';
 import { logError, safeReply, safeSend, type BotDeps } from './deps.js';
 import { clip, esc, formatMegabytes, formatWhen, languageOfTelegramUser, shortId, textsFor } from './messages.js';
@@ -76,7 +77,7 @@ export function intakeComposer(deps: BotDeps, batcher: Batcher<PendingVideo>): C
     if (attempts && now - attempts.since < 3_600_000 && attempts.count >= maxLinkAttemptsPerHour) {
       return safeReply(deps, ctx, fallback.codeInvalid);
     }
-    const outcome = await linkTelegramAccount(db, { code, telegramUserId: ctx.from.id, username: ctx.from.username });
+    const outcome = await linkTelegramAccount(db, { code, telegramUserId: ctx.from.id, username: ctx.from.username, sessionSecret: config.sessionSecret });
     if (outcome.status === 'linked') {
       linkAttempts.delete(ctx.from.id);
       deps.log.info({ modelId: outcome.model.id, telegramUserId: ctx.from.id }, 'telegram user linked');
@@ -177,6 +178,15 @@ export function flushVideos(deps: BotDeps, api: Api) {
   return async (batch: Batch<PendingVideo>) => {
     const first = batch.items[0];
     if (!first) return;
+    const replyTo = { reply_parameters: { message_id: first.messageId, allow_sending_without_reply: true } };
+    // Below MIN_FREE_DISK_MB nothing is registered (no row, no workflow, no download): the model sends it again later.
+    const declared = batch.items.reduce((sum, video) => sum + (video.fileSize ?? 0), 0);
+    const full = await diskTooFull(deps.config.dataDir, deps.config.storage.minFreeDiskBytes, declared);
+    if (full) {
+      deps.log.warn({ chatId: first.chatId, videos: batch.items.length, freeBytes: full.freeBytes }, 'telegram videos refused: disk below MIN_FREE_DISK_MB');
+      await safeSend(deps, api, first.chatId, textsFor(first.language).diskFull, replyTo);
+      return;
+    }
     const submitted: string[] = [];
     let already = 0;
     let failed = 0;

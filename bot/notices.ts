@@ -226,7 +226,11 @@ export class Notices implements OutboxHandler {
       model ? texts.alert.who(esc(model.name), event.contentId ? shortId(event.contentId) : undefined) : undefined,
       esc(clip(describeForAdmin('alert', event.data), 800)),
     ].filter(Boolean).join('\n');
-    await this.alert(`alert:${event.data.kind}:${event.modelId ?? ''}:${event.accountId ?? ''}:${event.description.slice(0, 80)}`, body);
+    // A failing alert channel (notify/) folds by channel whatever its error says, as on the other channels.
+    const key = event.data.kind === 'channel_down'
+      ? `channel_down:${event.data.channel}`
+      : `alert:${event.data.kind}:${event.modelId ?? ''}:${event.accountId ?? ''}:${event.description.slice(0, 80)}`;
+    await this.alert(key, body);
   }
 
   // ── Folding ───────────────────────────────────────────────────────────────────────────────

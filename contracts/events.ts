@@ -26,7 +26,7 @@ export const eventKinds = [
   'telegram_linked', 'model_paused', 'model_resumed',
   'model_created', 'model_updated', 'account_created', 'account_updated', 'account_deleted', 'platform_updated',
   'alert_acknowledged', 'api_token_created', 'api_token_revoked', 'admin_session_revoked', 'admin_password_changed',
-  'moderation_rule_changed',
+  'moderation_rule_changed', 'media_retention',
 ] as const satisfies readonly (keyof EventPayloads)[];
 export type EventKind = (typeof eventKinds)[number];
 
@@ -44,7 +44,7 @@ export interface PublishFailure {
 /** What an `alert` event is about; `data.kind` of the row. */
 export const alertKinds = [
   'invalid_rules', 'account_paused', 'publication_failed', 'publication_unconfirmed', 'session_expired',
-  'session_unknown', 'post_deleted', 'not_sent', 'no_slot', 'clicks_dropped',
+  'session_unknown', 'post_deleted', 'not_sent', 'no_slot', 'clicks_dropped', 'channel_down',
 ] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
@@ -69,6 +69,11 @@ export interface AlertFacts {
   no_slot: { username: string; platform: string; maxLeadDays: number };
   /** Tracking-link clicks lost because the click buffer was full while the database could not take them. */
   clicks_dropped: { count: number; bufferMax: number };
+  /**
+   * An alert channel (notify/: `webhook`, `email`) failed a message after every retry; `error` is scrubbed of its
+   * secrets. The other channels (and Telegram) deliver it, never the channel itself.
+   */
+  channel_down: { channel: string; error: string; attempts: number };
 }
 export type AlertPayload<A extends AlertKind = AlertKind> = { [K in A]: { kind: K } & AlertFacts[K] }[A];
 
@@ -163,6 +168,22 @@ export interface EventPayloads {
   admin_password_changed: { revokedSessions: number };
   /** An auto-moderation rule created, edited or deleted (`platform` / `modelName` null = every one). */
   moderation_rule_changed: { action: 'created' | 'updated' | 'deleted'; kind: string; value: string; platform: string | null; modelName: string | null };
+  /** One run of the `media-retention` Schedule that deleted something: what went, per kind (`run`: its workflow id). */
+  media_retention: MediaRetentionTotals & { run: string };
+}
+
+/** Files (and for media, contents) a retention run deleted, and their bytes. */
+export interface DeletedFiles {
+  files: number;
+  bytes: number;
+}
+
+/** What one media-retention run deleted, per kind (contracts/workflows.ts MediaRetentionOutcome). */
+export interface MediaRetentionTotals {
+  published: DeletedFiles & { contents: number };
+  rejected: DeletedFiles & { contents: number };
+  evidence: DeletedFiles & { attempts: number };
+  incoming: DeletedFiles;
 }
 
 /** The payload of one kind. */

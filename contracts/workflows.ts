@@ -7,6 +7,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { LifecycleOptions } from '../core/lifecycle.js';
 import type { PublicationStatus } from '../core/types.js';
 import type { DriverKind } from './drivers.js';
+import type { MediaRetentionTotals } from './events.js';
 
 // ── Task queues and ids ─────────────────────────────────────────────────────────────────────
 
@@ -22,6 +23,8 @@ export const sessionCheckWorkflowId = (accountId: string, suffix: string) => `se
 export const sessionHealthScheduleId = 'session-health';
 /** The Temporal Schedule that deletes expired raw clicks once a day (CLICK_RETENTION_DAYS). */
 export const clickRetentionScheduleId = 'click-retention';
+/** The Temporal Schedule that deletes expired media, evidence and orphaned uploads once a day (README "Retention"). */
+export const mediaRetentionScheduleId = 'media-retention';
 
 // ── Who acted ───────────────────────────────────────────────────────────────────────────────
 
@@ -153,6 +156,28 @@ export interface ClickRetentionOutcome {
 
 export type ClickRetentionWorkflow = (input?: ClickRetentionInput) => Promise<ClickRetentionOutcome>;
 
+// ── Media retention ─────────────────────────────────────────────────────────────────────────
+
+/** Ages in days per kind (0 = keep forever); absent = the worker's MEDIA_RETENTION_* / EVIDENCE_* / INCOMING_* settings. */
+export interface MediaRetentionDays {
+  /** Original and platform variants of contents whose every publication is final, after the last one ended. */
+  publishedMediaDays?: number;
+  /** Media of rejected and duplicate contents, after the decision. */
+  rejectedMediaDays?: number;
+  /** Failure evidence attempt directories, after they were written. */
+  evidenceDays?: number;
+  /** Uploads in media/incoming no content refers to (left by a crash), after they were written. */
+  incomingOrphanDays?: number;
+}
+
+export interface MediaRetentionInput extends MediaRetentionDays {
+  options?: Partial<LifecycleOptions>;
+}
+
+export type MediaRetentionOutcome = MediaRetentionTotals & { now: string };
+
+export type MediaRetentionWorkflow = (input?: MediaRetentionInput) => Promise<MediaRetentionOutcome>;
+
 /** Workflow type names as registered by the worker (the exported function names in workflows/index.ts). */
 export const WorkflowTypes = {
   content: 'contentWorkflow',
@@ -160,4 +185,5 @@ export const WorkflowTypes = {
   sessionCheck: 'sessionCheckWorkflow',
   sessionHealth: 'sessionHealthWorkflow',
   clickRetention: 'clickRetentionWorkflow',
+  mediaRetention: 'mediaRetentionWorkflow',
 } as const;

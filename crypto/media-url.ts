@@ -1,7 +1,8 @@
 /**
  * Signed, expiring media URLs (Instagram's `video_url` way, activities/publishing/drivers/instagram.ts): the HMAC key
- * is derived from AUTH_ENCRYPTION_KEY with HKDF, so no new secret is configured, every role (the worker that signs,
- * the web role that serves) derives the same key, and the encryption key itself never signs anything.
+ * is derived with HKDF from the current encryption key (the first of AUTH_ENCRYPTION_KEYS), so no new secret is
+ * configured, every role (the worker that signs, the web role that serves) derives the same key, and the encryption key
+ * itself never signs anything.
  *
  * The signature lives here, not in the driver, so both the driver that signs and the route that verifies (api/ through
  * services/, which may not import activities/) use the one definition.

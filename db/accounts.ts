@@ -6,7 +6,7 @@ import { and, desc, eq, ilike, inArray, isNotNull, ne, or, sql, type SQL } from 
 import type { SessionHealthState } from '../contracts/api/statuses.js';
 import type { AccountStatus, PublicationStatus, BrowserProfile } from '../core/types.js';
 import { subtractAccountFromStudioRollups } from './clicks.js';
-import { type Db, inTransaction } from './client.js';
+import type { Db } from './client.js';
 import { clicks, models, platformAccounts, platforms, publications, trackingCodeHistory, type PlatformAccount } from './schema.js';
 
 /** An account with its platform and model: what a browser job builds its context from, and what notices name. */
@@ -242,32 +242,8 @@ export async function setAccountStatusMoving(
   });
 }
 
-/** PostgreSQL's lock_timeout error: the account stayed busy in another worker past the deadline. */
-export class AccountLockTimeout extends Error {
-  constructor(accountId: string, timeoutMs: number) {
-    super(`account ${accountId} stayed busy in another worker for ${Math.round(timeoutMs / 1000)} s`);
-    this.name = 'AccountLockTimeout';
-  }
-}
-
-/**
- * Runs `fn` holding a transaction-scoped advisory lock on the account, so no two worker processes
- * drive the same account at once (publishing, metrics reads and session checks alike). The lock
- * lives as long as the transaction: a killed worker's connection drops and releases it. `fn` writes
- * through the pool, not the transaction, so its rows are visible at once.
- */
-export async function withAccountLock<T>(db: Db, accountId: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  return inTransaction(db, async (tx) => {
-    await tx.execute(sql.raw(`set local lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`));
-    try {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('browser-account'), hashtext(${accountId}))`);
-    } catch (error) {
-      if ((error as { code?: string }).code === '55P03') throw new AccountLockTimeout(accountId, timeoutMs);
-      throw error;
-    }
-    return fn();
-  });
-}
+// The per-account lock of browser jobs lives in locks.ts, on connections of its own.
+export { AccountLockTimeout } from './locks.js';
 
 /**
  * Saves the storageState a job ends with, unless the stored session changed while the job ran (a

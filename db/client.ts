@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { openAccountLocks, type AccountLocks } from './locks.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -15,28 +16,61 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export interface DbHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** PostgreSQL only: the per-account locks of browser jobs, on connections of their own (locks.ts). */
+  accountLocks?: AccountLocks;
   close(): Promise<void>;
 }
 
+export interface OpenDatabaseOptions {
+  databaseUrl?: string;
+  pgliteDir?: string;
+  /** Main pool size (DATABASE_POOL_MAX); config.ts derives the default from BROWSER_SLOTS. */
+  poolMax?: number;
+  /** Account locks held at once, one connection each (BROWSER_SLOTS); opened only when used. */
+  lockConnections?: number;
+}
+
+/** Seconds to establish a connection before the query fails (postgres.js waits 30 by default). */
+const connectTimeoutSeconds = 10;
+
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
-export async function openDatabase(opts: { databaseUrl?: string; pgliteDir?: string }): Promise<DbHandle> {
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
     // JIT off: our queries are short and index-driven; compiling them costs more than it saves (bench/analytics.ts).
-    const client = postgres(opts.databaseUrl, { max: 10, onnotice: () => undefined, connection: { jit: 'off' } });
+    // No job holds a pool connection for long (locks have their own), so the pool only needs room for
+    // the queries in flight at once; idle connections are closed rather than kept for ever.
+    const client = postgres(opts.databaseUrl, {
+      max: opts.poolMax ?? 10,
+      connect_timeout: connectTimeoutSeconds,
+      idle_timeout: 300,
+      onnotice: () => undefined,
+      connection: { jit: 'off' },
+    });
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder });
-    return { db: db as unknown as Db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
+    const accountLocks = openAccountLocks(opts.databaseUrl, { connections: opts.lockConnections ?? 10, connectTimeoutSeconds });
+    return {
+      db: db as unknown as Db,
+      kind: 'postgres',
+      accountLocks,
+      close: async () => {
+        await accountLocks.close();
+        await client.end({ timeout: 5 });
+      },
+    };
   }
   if (!opts.pgliteDir) throw new Error('openDatabase needs databaseUrl or pgliteDir');
   mkdirSync(opts.pgliteDir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  const client = new PGlite(opts.pgliteDir);
+  // shared_buffers 16 MB instead of 128: lives in the WASM heap, so it is resident memory of this process
+  // (~120 MB less idle RSS); the OS page cache still holds the data files.
+  const client = new PGlite(opts.pgliteDir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };

@@ -101,9 +101,9 @@ export async function findModelByTelegramUser(db: Db, telegramUserId: number) {
   return row;
 }
 
-/** Stores a one-time link code on the model; false when the model does not exist. */
-export async function setModelLinkCode(db: Db, modelId: string, code: string, expiresAt: Date): Promise<boolean> {
-  const rows = await db.update(models).set({ telegramLinkCode: code, telegramLinkExpiresAt: expiresAt })
+/** Stores the hash of a one-time link code on the model; false when the model does not exist. */
+export async function setModelLinkCode(db: Db, modelId: string, codeHash: string, expiresAt: Date): Promise<boolean> {
+  const rows = await db.update(models).set({ telegramLinkCodeHash: codeHash, telegramLinkExpiresAt: expiresAt })
     .where(eq(models.id, modelId)).returning({ id: models.id });
   return rows.length > 0;
 }
@@ -114,19 +114,19 @@ export type LinkResult = { status: 'linked'; model: Model; previousModelId: stri
  * Uses a link code: the Telegram user becomes the model's (and stops being any other model's). A code works once;
  * an expired one is cleared so it cannot be tried again.
  */
-export async function linkTelegramUser(db: Db, code: string, telegramUserId: number, now = new Date()): Promise<LinkResult> {
+export async function linkTelegramUser(db: Db, codeHash: string, telegramUserId: number, now = new Date()): Promise<LinkResult> {
   return db.transaction(async (tx) => {
-    const [model] = await tx.select().from(models).where(eq(models.telegramLinkCode, code)).for('update');
+    const [model] = await tx.select().from(models).where(eq(models.telegramLinkCodeHash, codeHash)).for('update');
     if (!model) return { status: 'invalid' as const };
     if (!model.telegramLinkExpiresAt || model.telegramLinkExpiresAt.getTime() <= now.getTime()) {
-      await tx.update(models).set({ telegramLinkCode: null, telegramLinkExpiresAt: null }).where(eq(models.id, model.id));
+      await tx.update(models).set({ telegramLinkCodeHash: null, telegramLinkExpiresAt: null }).where(eq(models.id, model.id));
       return { status: 'expired' as const };
     }
     const [previous] = await tx.update(models).set({ telegramUserId: null })
       .where(and(eq(models.telegramUserId, telegramUserId), sql`${models.id} <> ${model.id}`))
       .returning({ id: models.id });
     const [linked] = await tx.update(models)
-      .set({ telegramUserId, telegramLinkCode: null, telegramLinkExpiresAt: null })
+      .set({ telegramUserId, telegramLinkCodeHash: null, telegramLinkExpiresAt: null })
       .where(eq(models.id, model.id)).returning();
     return { status: 'linked' as const, model: linked!, previousModelId: previous?.id ?? null };
   });

@@ -36,13 +36,16 @@ export interface ReportRow {
   platformName: string;
   modelName: string;
   published: number;
+  /** Publications that failed in the period (a `publication_failed` event in it; each publication once). */
+  failed: number;
   views: number;
   likes: number;
   clicks: number;
 }
 
 /**
- * Per platform and model over [from, to): posts published in the period with their latest views/likes, and
+ * Per platform and model over [from, to): posts published in the period with their latest views/likes, publications
+ * that failed in it, and
  * tracking clicks by people (bots excluded) in the period's hours — from the click rollups (db/analytics.ts: whole
  * UTC days from the daily rows, the edges from the hourly ones; the period taken to whole hours), never raw clicks.
  */
@@ -80,14 +83,24 @@ export async function periodReport(db: Db, from: Date, to: Date): Promise<Report
     .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
     .innerJoin(models, eq(models.id, platformAccounts.modelId))
     .groupBy(platforms.name, models.name);
+  const failedRows = await db
+    .select({ platformName: platforms.name, modelName: models.name, failed: sql<number>`count(distinct ${systemEvents.publicationId})::int` })
+    .from(systemEvents)
+    .innerJoin(publications, eq(publications.id, systemEvents.publicationId))
+    .innerJoin(platformAccounts, eq(platformAccounts.id, publications.accountId))
+    .innerJoin(platforms, eq(platforms.id, platformAccounts.platformId))
+    .innerJoin(models, eq(models.id, platformAccounts.modelId))
+    .where(sql`${systemEvents.type} = 'publication_failed' and ${systemEvents.ts} >= ${fromIso}::timestamptz and ${systemEvents.ts} < ${toIso}::timestamptz`)
+    .groupBy(platforms.name, models.name);
   const rows = new Map<string, ReportRow>();
   const row = (platformName: string, modelName: string) => {
     const key = `${platformName}\u0000${modelName}`;
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { platformName, modelName, published: 0, views: 0, likes: 0, clicks: 0 }));
+    if (!r) rows.set(key, (r = { platformName, modelName, published: 0, failed: 0, views: 0, likes: 0, clicks: 0 }));
     return r;
   };
   for (const p of posted) Object.assign(row(p.platformName, p.modelName), { published: p.published, views: p.views, likes: p.likes });
   for (const c of clicked) row(c.platformName, c.modelName).clicks = c.clicks;
+  for (const f of failedRows) row(f.platformName, f.modelName).failed = f.failed;
   return [...rows.values()].sort((a, b) => a.platformName.localeCompare(b.platformName) || a.modelName.localeCompare(b.modelName));
 }

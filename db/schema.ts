@@ -41,7 +41,8 @@ export const models = pgTable('models', {
   status: modelStatus('status').notNull().default('active'),
   distribution: jsonb('distribution').$type<DistributionRules>().notNull(),
   telegramUserId: bigint('telegram_user_id', { mode: 'number' }).unique(),
-  telegramLinkCode: text('telegram_link_code').unique(),
+  /** HMAC of the model's one-time Telegram link code (crypto/link-codes.ts); the code itself is shown once, never stored. */
+  telegramLinkCodeHash: text('telegram_link_code_hash').unique(),
   telegramLinkExpiresAt: ts('telegram_link_expires_at'),
   /** Her content is adult/sensitive by default: drivers apply each platform's label (a content may say otherwise). */
   sensitive: boolean('sensitive').notNull().default(false),

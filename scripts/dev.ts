@@ -53,7 +53,14 @@ try {
   }
   demo = await startDemoPlatform({ port: config.demoPort, dataDir: join(config.dataDir, 'demo') });
   // Ready (GET /healthz 200) only once the demo is seeded, so a script waiting for health finds it.
-  app = await startApp(config, 'all', log, { deferReady: true });
+  app = await startApp(config, 'all', log, {
+    deferReady: true,
+    // A worker or the bot's polling stopped on its own (main.ts): the app is closed; stop the rest and exit 1.
+    onFatal: () => {
+      stopping = true;
+      void stopAll().then(() => process.exit(1));
+    },
+  });
   const seeded = await seedDemo(app.db.db, config, demo.url);
   app.markReady();
 

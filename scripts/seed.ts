@@ -4,10 +4,10 @@
  * resulting Playwright storageState encrypted. Idempotent: safe on every start.
  */
 import { eq, and } from 'drizzle-orm';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AppConfig } from '../config.js';
 import type { Db } from '../db/client.js';
-import { encryptJson } from '../crypto/secrets.js';
+import { encryptJson, secretBindings } from '../crypto/secrets.js';
 import { models, platformAccounts, platforms } from '../db/schema.js';
 import { capabilitiesFor } from '../core/platforms.js';
 import { defaultDistributionRules } from '../core/types.js';
@@ -77,7 +77,13 @@ export async function seedDemo(db: Db, config: AppConfig, demoUrl: string) {
     .onConflictDoUpdate({ target: models.name, set: { status: 'active', distribution: demoDistribution } })
     .returning();
 
-  const authData = encryptJson(config.encryptionKey, await loginToDemo(demoUrl, demoUsername, demoPassword));
+  const [existing] = await db
+    .select()
+    .from(platformAccounts)
+    .where(and(eq(platformAccounts.platformId, platform!.id), eq(platformAccounts.username, demoUsername)));
+  // The id before the row: the session's ciphertext is bound to it.
+  const accountId = existing?.id ?? randomUUID();
+  const authData = encryptJson(config.keyring, secretBindings.accountAuthData(accountId), await loginToDemo(demoUrl, demoUsername, demoPassword));
   const accountValues = {
     modelId: model!.id,
     platformId: platform!.id,
@@ -88,19 +94,10 @@ export async function seedDemo(db: Db, config: AppConfig, demoUrl: string) {
     lastAuthenticatedAt: new Date(),
     status: 'active' as const,
   };
-  const [existing] = await db
-    .select()
-    .from(platformAccounts)
-    .where(and(eq(platformAccounts.platformId, platform!.id), eq(platformAccounts.username, demoUsername)));
-  let accountId = existing?.id;
   if (existing) {
     await db.update(platformAccounts).set(accountValues).where(eq(platformAccounts.id, existing.id));
   } else {
-    const [account] = await db
-      .insert(platformAccounts)
-      .values({ ...accountValues, trackingCode: randomBytes(5).toString('hex') })
-      .returning();
-    accountId = account!.id;
+    await db.insert(platformAccounts).values({ ...accountValues, id: accountId, trackingCode: randomBytes(5).toString('hex') });
   }
-  return { modelId: model!.id, platformId: platform!.id, accountId: accountId! };
+  return { modelId: model!.id, platformId: platform!.id, accountId };
 }

@@ -18,7 +18,7 @@ import { postTimesByAccount, quotaUsage } from '../db/api-quota.js';
 import type { PlatformApis } from '../config.js';
 import { driverKindOf, isOAuthDriver } from '../contracts/drivers.js';
 import { inTransaction, type Db } from '../db/client.js';
-import { decryptJson, encryptJson } from '../crypto/secrets.js';
+import { decryptJson, encryptJson, secretBindings, UndecryptableSecret, type Keyring } from '../crypto/secrets.js';
 import {
   countAccountPublications, countAccountsByHealth, deleteAccountRow, findAccountByUsername, findAccountView, findAccountWithPlatform,
   holdAccountPublications, insertAccount, listAccountsPage, lockAccountWithContext, releaseAccountPublications, retiredTrackingCodes,
@@ -40,7 +40,12 @@ export interface BrowserProfileInput extends BrowserProfile {
 export interface BrowserProfileView extends BrowserProfile {
   /** Scheme, host and port only: the credentials never leave the database. */
   proxy: string | null;
+  /** The stored proxy cannot be decrypted (a key no longer configured, or an altered value): set it again. */
+  proxyError?: 'undecryptable';
 }
+
+/** Where an unreadable secret is reported (the list still answers; the account is flagged). */
+type SecretWarnings = { warn(facts: Record<string, unknown>, message: string): void };
 
 const proxySchemes = new Set(['http:', 'https:', 'socks5:']);
 
@@ -70,15 +75,22 @@ function validated(input: BrowserProfileInput): BrowserProfile {
   return profile;
 }
 
-function proxyView(encryptionKey: Buffer, encrypted: string | null): string | null {
-  if (!encrypted) return null;
-  const url = new URL(decryptJson<{ url: string }>(encryptionKey, encrypted).url);
-  return `${url.protocol}//${url.host}`;
+/** One account's unreadable proxy flags that account only: the list (and every other account) still answers. */
+function proxyView(keyring: Keyring, accountId: string, encrypted: string | null, log?: SecretWarnings): Pick<BrowserProfileView, 'proxy' | 'proxyError'> {
+  if (!encrypted) return { proxy: null };
+  try {
+    const url = new URL(decryptJson<{ url: string }>(keyring, secretBindings.accountProxy(accountId), encrypted).url);
+    return { proxy: `${url.protocol}//${url.host}` };
+  } catch (error) {
+    if (!(error instanceof UndecryptableSecret)) throw error;
+    log?.warn({ accountId, column: 'proxy_encrypted', reason: error.reason }, 'an account\'s proxy cannot be decrypted; set it again');
+    return { proxy: null, proxyError: 'undecryptable' };
+  }
 }
 
 /** Replaces the account's browser profile; `proxy` left out keeps the current one. */
 export async function setBrowserProfile(
-  deps: { db: Db; encryptionKey: Buffer },
+  deps: { db: Db; keyring: Keyring; log?: SecretWarnings },
   accountId: string,
   input: BrowserProfileInput & { actor: string },
 ): Promise<BrowserProfileView> {
@@ -93,13 +105,13 @@ export async function setBrowserProfile(
     try {
       url = new URL(proxy);
     } catch {
-      invalid('proxy', 'must be a URL such as http://user:password@proxy.example:8080');
+      invalid('proxy', 'must be a URL such as http://proxy.example:8080 (credentials, if any, as user:password@ before the host)');
     }
     if (!proxySchemes.has(url.protocol) || !url.hostname) invalid('proxy', 'must use http, https or socks5 and name a host');
-    proxyEncrypted = encryptJson(deps.encryptionKey, { url: url.toString() });
+    proxyEncrypted = encryptJson(deps.keyring, secretBindings.accountProxy(accountId), { url: url.toString() });
   }
   await updateAccountBrowser(deps.db, accountId, { browserProfile: profile, proxyEncrypted });
-  const view = { ...profile, proxy: proxyView(deps.encryptionKey, proxyEncrypted) };
+  const view = { ...profile, ...proxyView(deps.keyring, accountId, proxyEncrypted, deps.log) };
   await recordEvent(deps.db, 'manual_adjustment', { change: 'browser_profile', username: found.account.username, browserProfile: view }, {
     accountId, modelId: found.account.modelId, actor,
   });
@@ -112,7 +124,7 @@ export async function setBrowserProfile(
  */
 export type AccountServiceDeps = PublicationServiceDeps & AccountViewDeps;
 /** `publicUrl`: where tracking links live (PUBLIC_URL). */
-type AccountViewDeps = { db: Db; encryptionKey: Buffer; publicUrl: string; platformApis?: PlatformApis };
+type AccountViewDeps = { db: Db; keyring: Keyring; publicUrl: string; platformApis?: PlatformApis; log?: SecretWarnings };
 
 /** How an account links, by its driver. */
 function connectWays(driver: string): Account['connectWays'] {
@@ -164,7 +176,6 @@ function appWarningsOf(apis: PlatformApis | undefined, driver: string): Account[
 /** An account as the admin sees it: session health, status, links, browser profile; never the session itself. */
 function accountView(deps: AccountViewDeps, row: AccountViewRow, quota: QuotaToday | undefined): Account {
   const { account } = row;
-  const { encryptionKey } = deps;
   return {
     id: account.id,
     modelId: account.modelId,
@@ -182,7 +193,7 @@ function accountView(deps: AccountViewDeps, row: AccountViewRow, quota: QuotaTod
     lastSessionCheckAt: iso(account.lastSessionCheckAt),
     lastAuthenticatedAt: iso(account.lastAuthenticatedAt),
     sessionHealth: { state: row.sessionHealth, checkedAt: iso(account.lastSessionCheckAt) },
-    browserProfile: { ...(account.browserProfile ?? {}), proxy: proxyView(encryptionKey, account.proxyEncrypted) },
+    browserProfile: { ...(account.browserProfile ?? {}), ...proxyView(deps.keyring, account.id, account.proxyEncrypted, deps.log) },
     driver: row.driver,
     publishesVia: driverKindOf(row.driver),
     connectWays: connectWays(row.driver),

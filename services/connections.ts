@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config.js';
 import { driverKindOf, isOAuthDriver, oauthClientEnv, oauthScopes, type OAuthDriverKey } from '../contracts/drivers.js';
-import { decryptJson, encryptJson } from '../crypto/secrets.js';
+import { decryptJson, encryptJson, secretBindings } from '../crypto/secrets.js';
 import { ServiceError } from './errors.js';
 import { mustAccount, runCheck, type CheckReply, type SessionServiceDeps } from './sessions.js';
 
@@ -69,7 +69,7 @@ export async function connectUrl(deps: ConnectionDeps, accountId: string, input:
     redirect_uri: oauthRedirectUri(deps.config, driver),
     scope: oauthScopes[driver].join(' '),
     // The envelope is URL-safe already (base64url parts); X refuses a state over 500 characters.
-    state: encryptJson(deps.encryptionKey, state),
+    state: encryptJson(deps.keyring, secretBindings.oauthState(driver), state),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   });
@@ -102,7 +102,7 @@ export async function connectUrl(deps: ConnectionDeps, accountId: string, input:
 function readState(deps: ConnectionDeps, raw: string, platform: string): OAuthState {
   let state: OAuthState;
   try {
-    state = decryptJson<OAuthState>(deps.encryptionKey, raw);
+    state = decryptJson<OAuthState>(deps.keyring, secretBindings.oauthState(platform), raw);
   } catch {
     throw new ServiceError('invalid', 'oauth_state_invalid', 'the OAuth state is not one this server issued', { fields: { state: 'not issued by this server' } });
   }
@@ -125,7 +125,7 @@ export async function finishOAuth(
   }
   if (!query.code) throw new ServiceError('invalid', 'oauth_code_missing', 'the provider sent no authorization code', { fields: { code: 'missing' } });
   const { platform: row } = await mustApiAccount(deps, state.accountId);
-  const connect = encryptJson(deps.encryptionKey, { way: 'oauth', code: query.code, codeVerifier: state.verifier, redirectUri: oauthRedirectUri(deps.config, platform) });
+  const connect = encryptJson(deps.keyring, secretBindings.connectRequest(state.accountId), { way: 'oauth', code: query.code, codeVerifier: state.verifier, redirectUri: oauthRedirectUri(deps.config, platform) });
   const check = await runCheck(deps, state.accountId, state.actor, { driver: row.technicalConfig.driver, connect });
   return { accountId: state.accountId, check };
 }
@@ -133,6 +133,6 @@ export async function finishOAuth(
 /** Connects with a platform-specific body (validated by the driver, which names the wrong field), checked at once. */
 export async function connectWithCredentials(deps: ConnectionDeps, accountId: string, input: { body: Record<string, unknown>; actor: string }): Promise<CheckReply> {
   const { platform } = await mustApiAccount(deps, accountId);
-  const connect = encryptJson(deps.encryptionKey, { way: 'credentials', body: input.body });
+  const connect = encryptJson(deps.keyring, secretBindings.connectRequest(accountId), { way: 'credentials', body: input.body });
   return runCheck(deps, accountId, input.actor, { driver: platform.technicalConfig.driver, connect });
 }

@@ -2,6 +2,8 @@
  * Errors services raise for the API, the bot and the dashboard alike. `kind` says what went wrong in
  * words every caller maps its own way (HTTP status, a bot reply); `code` is stable for clients.
  */
+import { scrubSecrets } from '../core/redact.js';
+
 export type ServiceErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable';
 
 /** What a caller may need besides the code, structured so no caller parses `message` (which is English, for logs). */
@@ -19,7 +21,8 @@ export class ServiceError extends Error {
     message: string,
     readonly details?: ServiceErrorDetails,
   ) {
-    super(message);
+    // A message may quote a platform's answer or a URL: its tokens never reach a reply, a bot message or a log.
+    super(scrubSecrets(message));
   }
 }
 

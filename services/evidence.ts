@@ -2,9 +2,10 @@
  * Failure evidence of a publication, as stored by activities/publishing/evidence.ts under
  * `<evidenceDir>/<publication>/<attempt>/`: the attempts with their files and info.json. Read by the evidence
  * routes and the publication detail. Paths are never built from free text: the id must be a UUID, attempts are
- * directory names of digits and files the contract's four names, all resolved inside the evidence root.
+ * directory names of digits and files the contract's four names, all resolved inside the evidence root — by their
+ * real paths, so a symlinked directory cannot lead out of it.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { evidenceFiles } from '../contracts/evidence.js';
 
@@ -32,10 +33,26 @@ export function insideEvidenceRoot(root: string, ...parts: string[]): string | n
   return path.startsWith(base + sep) ? path : null;
 }
 
+/**
+ * The real path of `parts` (every symlink on the way resolved, directories included) when it exists and stays inside
+ * the real evidence root; null otherwise. A symlinked publication or attempt directory, or a symlinked file, that
+ * points outside the root is treated as missing.
+ */
+export async function realInsideEvidenceRoot(root: string, ...parts: string[]): Promise<string | null> {
+  const lexical = insideEvidenceRoot(root, ...parts);
+  if (!lexical) return null;
+  try {
+    const [realRoot, realPath] = await Promise.all([realpath(resolve(root)), realpath(lexical)]);
+    return realPath.startsWith(realRoot + sep) ? realPath : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The attempts that left evidence, oldest first; an id that is no UUID or has no evidence answers an empty list. */
 export async function listEvidence(evidenceDir: string, publicationId: string): Promise<EvidenceAttemptEntry[]> {
   if (!uuidPattern.test(publicationId)) return [];
-  const dir = insideEvidenceRoot(evidenceDir, publicationId);
+  const dir = await realInsideEvidenceRoot(evidenceDir, publicationId);
   if (!dir) return [];
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const attempts = entries
@@ -47,7 +64,7 @@ export async function listEvidence(evidenceDir: string, publicationId: string): 
       const attemptDir = join(dir, String(attempt));
       const files: EvidenceFileEntry[] = [];
       for (const name of evidenceFiles) {
-        // lstat: a symlink planted in the evidence tree is not followed.
+        // lstat: a symlink planted in the evidence tree is not followed (`dir` is already a real path inside the root).
         const stat = await lstat(join(attemptDir, name)).catch(() => null);
         if (stat?.isFile()) files.push({ name, size: stat.size, url: `/api/publications/${publicationId}/evidence/${attempt}/${name}` });
       }

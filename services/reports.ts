@@ -48,8 +48,9 @@ function sum<K extends string>(rows: ReportRow[], keyOf: (r: ReportRow) => strin
   const out = new Map<string, Record<K, string> & Omit<ReportRow, 'platformName' | 'modelName'>>();
   for (const r of rows) {
     const key = keyOf(r);
-    const acc = out.get(key) ?? ({ [name]: key, published: 0, views: 0, likes: 0, clicks: 0 } as Record<K, string> & Omit<ReportRow, 'platformName' | 'modelName'>);
+    const acc = out.get(key) ?? ({ [name]: key, published: 0, failed: 0, views: 0, likes: 0, clicks: 0 } as Record<K, string> & Omit<ReportRow, 'platformName' | 'modelName'>);
     acc.published += r.published;
+    acc.failed += r.failed;
     acc.views += r.views;
     acc.likes += r.likes;
     acc.clicks += r.clicks;
@@ -60,13 +61,17 @@ function sum<K extends string>(rows: ReportRow[], keyOf: (r: ReportRow) => strin
 
 /** The last `days` days up to now: posts published, their latest views and likes, and tracking clicks, by platform and model. */
 export async function periodSummary(db: Db, days: number, now = new Date()): Promise<PeriodSummary> {
-  const from = new Date(now.getTime() - days * 86_400_000);
-  const rows = await periodReport(db, from, now);
+  return summaryBetween(db, new Date(now.getTime() - days * 86_400_000), now);
+}
+
+/** The same figures over [from, to) (the report e-mails' whole local days), with the rows per platform and model. */
+export async function summaryBetween(db: Db, from: Date, to: Date): Promise<PeriodSummary & { rows: ReportRow[] }> {
+  const rows = await periodReport(db, from, to);
   const totals = rows.reduce((t, r) => ({
-    published: t.published + r.published, views: t.views + r.views, likes: t.likes + r.likes, clicks: t.clicks + r.clicks,
-  }), { published: 0, views: 0, likes: 0, clicks: 0 });
+    published: t.published + r.published, failed: t.failed + r.failed, views: t.views + r.views, likes: t.likes + r.likes, clicks: t.clicks + r.clicks,
+  }), { published: 0, failed: 0, views: 0, likes: 0, clicks: 0 });
   return {
-    from, to: now, totals,
+    from, to, totals, rows,
     byPlatform: sum(rows, (r) => r.platformName, 'platformName'),
     byModel: sum(rows, (r) => r.modelName, 'modelName'),
   };

@@ -12,7 +12,7 @@ import {
   sessionCheckWorkflowId, sessionHealthScheduleId, TaskQueues, WorkflowTypes, type SessionCheckOutcome, type SessionCheckWorkflow, type SessionHealthWorkflow,
 } from '../contracts/workflows.js';
 import type { Db } from '../db/client.js';
-import { encryptJson } from '../crypto/secrets.js';
+import { encryptJson, secretBindings, type Keyring } from '../crypto/secrets.js';
 import { storeAccountSession } from '../db/accounts.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { recordEvent } from '../db/events.js';
@@ -21,7 +21,7 @@ import { ServiceError, viaTemporal } from './errors.js';
 export interface SessionServiceDeps {
   db: Db;
   temporal: Client;
-  encryptionKey: Buffer;
+  keyring: Keyring;
   /** Timing knobs (heartbeat, activity timeouts) the session workflows run with; their defaults when absent. */
   lifecycle?: LifecycleOptions;
 }
@@ -98,7 +98,7 @@ export async function importAccountSession(
     if (error instanceof SessionImportError) throw new ServiceError('invalid', `session_${error.code}`, error.message);
     throw error;
   }
-  await storeAccountSession(deps.db, accountId, encryptJson(deps.encryptionKey, parsed.storageState));
+  await storeAccountSession(deps.db, accountId, encryptJson(deps.keyring, secretBindings.accountAuthData(accountId), parsed.storageState));
   await recordEvent(deps.db, 'session_linked', {
     format: parsed.format, username: account.username, cookieCount: parsed.cookieCount, fileName: input.fileName ?? null, warnings: parsed.warnings,
   }, { accountId, modelId: account.modelId, actor: input.actor });
@@ -125,7 +125,7 @@ export async function checkAccountSession(deps: SessionServiceDeps, accountId: s
 export async function loginAccount(deps: SessionServiceDeps, accountId: string, input: { username?: string; password: string; actor: string }) {
   const { account, platform } = await mustAccount(deps.db, accountId);
   refuseApiAccount(platform);
-  const credentials = encryptJson(deps.encryptionKey, { username: input.username ?? account.username, password: input.password });
+  const credentials = encryptJson(deps.keyring, secretBindings.loginCredentials(accountId), { username: input.username ?? account.username, password: input.password });
   const reply = await runCheck(deps, accountId, input.actor, { driver: platform.technicalConfig.driver, credentials });
   if (reply.state === 'logged_in') {
     await recordEvent(deps.db, 'session_linked', { format: 'login', username: account.username, platform: platform.name }, {

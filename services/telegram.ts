@@ -6,6 +6,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { extname, join } from 'node:path';
 import { renderSVG } from 'uqr';
 import type { TelegramConfig } from '../config.js';
+import { linkCodeHash } from '../crypto/link-codes.js';
 import type { Db } from '../db/client.js';
 import { linkTelegramUser, setModelLinkCode } from '../db/models.js';
 import { deleteTelegramUpload, insertTelegramUpload, setTelegramUploadContent } from '../db/telegram.js';
@@ -78,14 +79,15 @@ export function qrCodeSvg(text: string): string {
 
 /**
  * A fresh one-time code for the model (any earlier unused code stops working), with the bot's deep link and its QR
- * code when a bot is known (`bot`: TELEGRAM_BOT_USERNAME, or a token to ask getMe with).
+ * code when a bot is known (`bot`: TELEGRAM_BOT_USERNAME, or a token to ask getMe with). Only its HMAC is stored
+ * (`sessionSecret` keys it, crypto/link-codes.ts): this answer is the one time the code is shown.
  */
-export async function createTelegramLinkCode(db: Db, modelId: string, opts: { ttlMs: number; actor: string; bot?: BotIdentity }) {
+export async function createTelegramLinkCode(db: Db, modelId: string, opts: { ttlMs: number; actor: string; sessionSecret: string; bot?: BotIdentity }) {
   const expiresAt = new Date(Date.now() + opts.ttlMs);
   for (let attempt = 0; ; attempt++) {
     const code = newLinkCode();
     try {
-      if (!(await setModelLinkCode(db, modelId, code, expiresAt))) throw new ServiceError('not_found', 'not_found', `model ${modelId} not found`);
+      if (!(await setModelLinkCode(db, modelId, linkCodeHash(opts.sessionSecret, code), expiresAt))) throw new ServiceError('not_found', 'not_found', `model ${modelId} not found`);
       await recordEvent(db, 'manual_adjustment', { change: 'telegram_link_code', expiresAt: expiresAt.toISOString() }, { modelId, actor: opts.actor });
       const username = await botUsername(opts.bot);
       const deepLink = username ? telegramDeepLink(username, code) : null;
@@ -100,11 +102,13 @@ export async function createTelegramLinkCode(db: Db, modelId: string, opts: { tt
 
 export type LinkOutcome = { status: 'linked'; model: Model } | { status: 'invalid' | 'expired' };
 
-/** `/start CODE`: links the Telegram user to the code's model. Codes work once and expire. */
-export async function linkTelegramAccount(db: Db, input: { code: string; telegramUserId: number; username?: string }): Promise<LinkOutcome> {
+/** `/start CODE`: links the Telegram user to the code's model (found by the code's HMAC). Codes work once and expire. */
+export async function linkTelegramAccount(
+  db: Db, input: { code: string; telegramUserId: number; username?: string; sessionSecret: string },
+): Promise<LinkOutcome> {
   const code = input.code.trim().toUpperCase();
   if (!linkCodePattern.test(code)) return { status: 'invalid' };
-  const result = await linkTelegramUser(db, code, input.telegramUserId);
+  const result = await linkTelegramUser(db, linkCodeHash(input.sessionSecret, code), input.telegramUserId);
   if (result.status !== 'linked') return result;
   await recordEvent(db, 'telegram_linked', { telegramUserId: input.telegramUserId, username: input.username, previousModelId: result.previousModelId }, {
     modelId: result.model.id, actor: `telegram:${input.telegramUserId}`,

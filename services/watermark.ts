@@ -9,8 +9,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { pngInputArgs, videoInputArgs } from '../core/media-inputs.js';
 import { variantPlan, type VariantPlan } from '../core/platforms.js';
 import type { WatermarkSettings } from '../core/types.js';
 import {
@@ -116,12 +117,12 @@ const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a
 /** What ffprobe reads in a file that starts like a PNG: undefined when it is no PNG it can decode. */
 async function probePng(path: string): Promise<{ width: number; height: number } | undefined> {
   try {
-    const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], { timeout: 30_000, maxBuffer: 1024 * 1024 });
+    const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...pngInputArgs(resolve(path))], { timeout: 30_000, maxBuffer: 1024 * 1024 });
     const out = JSON.parse(stdout) as { streams?: { codec_name?: string; width?: number; height?: number }[]; format?: { format_name?: string } };
     const stream = out.streams?.[0];
     if (out.format?.format_name !== 'png_pipe' || stream?.codec_name !== 'png' || !stream.width || !stream.height) return undefined;
     // Decoding the picture catches a file whose header is fine and whose data is not.
-    await execFileAsync('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-frames:v', '1', '-f', 'null', '-'], { timeout: 30_000 });
+    await execFileAsync('ffmpeg', ['-v', 'error', '-nostdin', ...pngInputArgs(resolve(path)), '-frames:v', '1', '-f', 'null', '-'], { timeout: 30_000 });
     return { width: stream.width, height: stream.height };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ffprobe/ffmpeg is not installed (apt-get install ffmpeg)');
@@ -242,12 +243,12 @@ export async function renderWatermarkPreview(deps: WatermarkServiceDeps, modelId
       const graph = variantFilterGraph({ plan, frame: variantFrame(clip, plan), watermark: settings, logoInput: 1, textFile, fontFile: watermarkFont() });
       const output = join(dir, 'preview.png');
       const source = video
-        ? ['-ss', Math.min(1, clip.durationSeconds / 2).toFixed(2), '-i', video.filePath]
+        ? ['-ss', Math.min(1, clip.durationSeconds / 2).toFixed(2), ...videoInputArgs(resolve(video.filePath))]
         : ['-f', 'lavfi', '-i', `testsrc2=size=${testPattern.width}x${testPattern.height}:rate=1:duration=1`];
       const args = [
         '-y', '-v', 'error', '-nostdin',
         ...source,
-        ...(settings?.kind === 'logo' ? ['-i', settings.logoPath!] : []),
+        ...(settings?.kind === 'logo' ? pngInputArgs(resolve(settings.logoPath!)) : []),
         '-filter_complex', graph,
         '-map', `[${variantGraphOutput}]`, '-frames:v', '1', '-c:v', 'png', '-f', 'image2', output,
       ];

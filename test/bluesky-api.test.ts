@@ -47,7 +47,7 @@ describe('connecting', () => {
     const right = await api(stack, 'POST', `/api/accounts/${accountId}/credentials`, { identifier: person.handle, appPassword: person.appPassword });
     expect(right).toMatchObject({ status: 200, body: { state: 'logged_in' } });
     const stored = (await findAccountWithPlatform(db(), accountId))!.account.authData!;
-    expect(stored).toMatch(/^v1\./);
+    expect(stored).toMatch(/^v2\./);
     expect(stored).not.toContain(person.appPassword);
     const listed = await api<{ items: { id: string; publishesVia: string; connectWays: string[] }[] }>(stack, 'GET', `/api/accounts?q=${encodeURIComponent(person.handle)}`);
     expect(listed.body.items.find((a) => a.id === accountId)).toMatchObject({ publishesVia: 'api', connectWays: ['credentials'] });

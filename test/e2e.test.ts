@@ -6,16 +6,36 @@ import { count } from 'drizzle-orm';
 import { contents } from '../db/schema.js';
 import { ContentIdKey, ModelNameKey, PublicationStatusKey } from '../contracts/search-attributes.js';
 import { makeTestVideo } from './helpers/media.js';
+import { dashboardExpressions, exportsSeries, metricNamesIn, parseExposition, readDashboard, scrape, sumOf, type Scrape } from './helpers/metrics.js';
 import { startTestStack, uploadVideo, type TestStack } from './helpers/stack.js';
 import { publishOneVideo } from './helpers/thin-path.js';
 
 let stack: TestStack;
+/** Its own scrape token: with METRICS_TOKEN set, the API token does not open /metrics. */
+const metricsToken = 'e2e-metrics-token-0123456789';
+let metricsBefore: Scrape;
 
 beforeAll(async () => {
-  stack = await startTestStack({ embedded: false, maxUploadMb: 2 });
+  stack = await startTestStack({ embedded: false, maxUploadMb: 2, env: { METRICS_TOKEN: metricsToken } });
 });
 afterAll(async () => {
   await stack?.close();
+});
+
+describe('GET /metrics before the first publish', () => {
+  it('is refused without the metrics token (the API token is not it), and scraped with it', async () => {
+    const url = `${stack.url}/metrics`;
+    expect((await scrape(url, null)).status).toBe(401);
+    expect((await scrape(url, 'wrong-token-0123456789')).status).toBe(401);
+    const withApiToken = await scrape(url, stack.apiToken);
+    expect(withApiToken.status).toBe(401);
+    expect(JSON.parse(withApiToken.text)).toMatchObject({ error: 'unauthorized' });
+    const ok = await scrape(url, metricsToken);
+    expect(ok.status).toBe(200);
+    expect(ok.contentType).toContain('text/plain');
+    metricsBefore = parseExposition(ok.text);
+    expect(metricsBefore.families.has('trafico_publish_duration_seconds')).toBe(true);
+  });
 });
 
 describe('a video posted through the API (PostgreSQL)', () => {
@@ -46,7 +66,8 @@ describe('a video posted through the API (PostgreSQL)', () => {
   });
 
   it('reports healthy db, Temporal and workers', async () => {
-    const response = await fetch(`${stack.url}/healthz`);
+    // The details are for the admin (bearer token); anyone else reads the statuses only.
+    const response = await fetch(`${stack.url}/healthz`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
     expect(response.status).toBe(200);
     const health = (await response.json()) as { status: string; workers: Record<string, { ok: boolean }> };
     expect(health.status).toBe('ok');
@@ -122,5 +143,48 @@ describe('bad input to POST /api/contents', () => {
     expect(await storedContents()).toBe(before);
     expect(readdirSync(join(stack.dataDir, 'media', 'incoming'))).toEqual([]);
     expect((await stack.app.temporal.workflow.count('WorkflowType = "contentWorkflow"')).count).toBe(workflowsBefore);
+  });
+});
+
+describe('GET /metrics after the publish', () => {
+  let after: Scrape;
+
+  it('shows the publish: its duration observed, an attempt counted, one more published publication', async () => {
+    after = parseExposition((await scrape(`${stack.url}/metrics`, metricsToken)).text);
+    const demo = { platform: 'demo', driver: 'browser' };
+    expect(sumOf(metricsBefore, 'trafico_publish_duration_seconds_count', demo)).toBe(0);
+    expect(sumOf(after, 'trafico_publish_duration_seconds_count', { ...demo, outcome: 'success' })).toBeGreaterThanOrEqual(1);
+    expect(sumOf(after, 'trafico_publish_duration_seconds_sum', { ...demo, outcome: 'success' })).toBeGreaterThan(0);
+    expect(sumOf(after, 'trafico_publish_attempts_total', demo)).toBeGreaterThan(sumOf(metricsBefore, 'trafico_publish_attempts_total', demo));
+    const published = (s: Scrape) => s.samples.find((x) => x.name === 'trafico_publications' && x.labels.status === 'published')?.value;
+    expect(published(metricsBefore)).toBeTypeOf('number');
+    expect(published(after)).toBeGreaterThanOrEqual(published(metricsBefore)! + 1);
+    // The worker side of role `all`: its slots, each queue's backlog, and the Temporal SDK's own series.
+    expect(sumOf(after, 'trafico_browser_slots')).toBe(stack.app.config.browserSlots);
+    expect(after.samples.filter((x) => x.name === 'trafico_queue_backlog_tasks').map((x) => x.labels.queue).sort()).toEqual(['api', 'browser', 'media', 'pipeline']);
+    expect(sumOf(after, 'trafico_temporal_worker_task_slots_available')).toBeGreaterThan(0);
+  });
+
+  it('names every series trafico_* with a HELP text', () => {
+    expect(after.families.size).toBeGreaterThan(30);
+    for (const [name, family] of after.families) {
+      expect(name).toMatch(/^trafico_/);
+      expect(family.help, name).toBeTruthy();
+    }
+    for (const sample of after.samples) expect(after.families.has(sample.name) || /_(bucket|sum|count)$/.test(sample.name), sample.name).toBe(true);
+  });
+
+  it('exports every series the Grafana dashboard queries (and the check catches one it does not)', () => {
+    const exprs = dashboardExpressions(readDashboard());
+    expect(exprs.length).toBeGreaterThan(10);
+    const missingIn = (expressions: string[]) => [...new Set(expressions.flatMap(metricNamesIn))].filter((name) => !exportsSeries(after, name));
+    const named = new Set(exprs.flatMap(metricNamesIn));
+    for (const series of ['trafico_publications', 'trafico_publish_duration_seconds_bucket', 'trafico_publish_failures_total', 'trafico_browser_slots_busy',
+      'trafico_queue_backlog_tasks', 'trafico_clicks_recorded_total', 'trafico_clicks_dropped_total', 'trafico_bot_updates_total', 'trafico_outbox_lag_seconds']) {
+      expect(named, series).toContain(series);
+    }
+    expect([...named].some((name) => name.startsWith('trafico_temporal_'))).toBe(true);
+    expect(missingIn(exprs)).toEqual([]);
+    expect(missingIn([...exprs, 'sum by (platform) (rate(trafico_publish_nonexistent_total{job="worker"}[5m]))'])).toEqual(['trafico_publish_nonexistent_total']);
   });
 });

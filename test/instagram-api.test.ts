@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptJson } from '../crypto/secrets.js';
+import { decryptJson, secretBindings } from '../crypto/secrets.js';
 import { eventsOf } from '../db/events.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { findPublication, latestMetrics, publicationContext, publicationsOfContent } from '../db/publications.js';
@@ -57,17 +57,17 @@ afterAll(async () => {
 });
 
 const db = () => stack.app.db.db;
-const key = () => stack.app.config.encryptionKey;
+const key = () => stack.app.config.keyring;
 
 async function storedCredentials(accountId: string): Promise<InstagramCredentials | null> {
   const authData = (await findAccountWithPlatform(db(), accountId))!.account.authData;
-  return authData ? decryptJson<InstagramCredentials>(key(), authData) : null;
+  return authData ? decryptJson<InstagramCredentials>(key(), secretBindings.accountAuthData(accountId), authData) : null;
 }
 
 /** The publication's recorded driver progress (the container id the driver resumes from). */
 async function recordedProgress(publicationId: string): Promise<{ containerId: string | null; uploaded: boolean; publishSent: boolean } | null> {
   const sealed = (await findPublication(db(), publicationId))?.driverProgress;
-  return sealed ? decryptJson(key(), sealed) : null;
+  return sealed ? decryptJson(key(), secretBindings.publicationDriverProgress(publicationId), sealed) : null;
 }
 
 interface ListedAccount { id: string; status: string; sessionSaved: boolean; lastSessionState: string | null; connectWays: string[]; publishesVia: string }
@@ -160,7 +160,7 @@ describe('connecting', () => {
 
     const stored = (await findAccountWithPlatform(db(), accountId))!.account.authData!;
     expect(stored).not.toContain(longToken);
-    const creds = decryptJson<InstagramCredentials>(key(), stored);
+    const creds = decryptJson<InstagramCredentials>(key(), secretBindings.accountAuthData(accountId), stored);
     // What is kept is the 60-day token (it refreshes itself), with the IG_ID, not the app-scoped id /me answers as `id`.
     expect(creds).toMatchObject({ accessToken: longToken, refreshToken: longToken, igUserId: user.id, username: user.username });
     expect(creds.igUserId).not.toBe(user.appScopedId);

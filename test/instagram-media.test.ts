@@ -81,7 +81,7 @@ beforeAll(async () => {
     AUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     PUBLIC_URL: 'https://trafico.example',
   });
-  key = mediaUrlKeyFrom(config.encryptionKey);
+  key = mediaUrlKeyFrom(config.keyring.current.key);
 
   // Info level, collected: the app's request lines must be there for every route but this one.
   const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
@@ -194,7 +194,7 @@ describe('GET /media/instagram/<publicationId>/<expiresAt>/<signature>.mp4', () 
     // Signed with a key derived from another deployment's AUTH_ENCRYPTION_KEY.
     expectBare404(await get(signedPath(igPost.id, Date.now(), mediaUrlKeyFrom(randomBytes(32)))), 'another key');
     // Signed with the encryption key itself instead of the derived key.
-    expectBare404(await get(signedPath(igPost.id, Date.now(), config.encryptionKey)), 'underived key');
+    expectBare404(await get(signedPath(igPost.id, Date.now(), config.keyring.current.key)), 'underived key');
 
     // Malformed parts never get past validation, and nothing else under the prefix leads anywhere.
     expectBare404(await get(`/media/instagram/not-a-uuid/${expiresAt}/${signature}.mp4`), 'malformed id');
@@ -214,7 +214,7 @@ describe('GET /media/instagram/<publicationId>/<expiresAt>/<signature>.mp4', () 
   it('checks the signature before reading the database', async () => {
     let reads = 0;
     const countingDb = new Proxy(db(), { get: (target, prop, receiver) => { reads += 1; return Reflect.get(target, prop, receiver); } });
-    const files = instagramVideoFiles(countingDb, config.encryptionKey);
+    const files = instagramVideoFiles(countingDb, config.keyring.current.key);
     const expiresAt = Math.floor(Date.now() / 1000) + 600;
     expect(await files.find({ publicationId: igPost.id, expiresAt, signature: 'A'.repeat(43) })).toBeNull();
     expect(await files.find({ publicationId: igPost.id, expiresAt: expiresAt - 1200, signature: 'A'.repeat(43) })).toBeNull();
@@ -228,8 +228,8 @@ describe('GET /media/instagram/<publicationId>/<expiresAt>/<signature>.mp4', () 
   it('derives one key per encryption key, distinct from it', () => {
     const other = randomBytes(32);
     expect(key).toHaveLength(32);
-    expect(mediaUrlKeyFrom(config.encryptionKey).equals(key)).toBe(true);
-    expect(key.equals(config.encryptionKey)).toBe(false);
+    expect(mediaUrlKeyFrom(config.keyring.current.key).equals(key)).toBe(true);
+    expect(key.equals(config.keyring.current.key)).toBe(false);
     expect(mediaUrlKeyFrom(other).equals(key)).toBe(false);
   });
 

@@ -49,9 +49,13 @@ const RULES: Readonly<Record<string, Rule>> = {
     why: 'encryption of secrets at rest: a leaf every layer that stores secrets can use',
     imports: ['node:'],
   },
+  'observability/': {
+    why: 'the Prometheus registry of the process: a leaf activities, worker, api and bot record into (sources are handed in, never imported)',
+    imports: ['prom-client', 'node:'],
+  },
   'activities/': {
     why: 'every side effect of the pipeline, called by workflows through Temporal, never the other way round',
-    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/activity', '@temporalio/common', 'playwright-core', 'fflate', 'rate-limiter-flexible', '@googleapis/youtube', 'node:'],
+    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', 'observability/', '@temporalio/activity', '@temporalio/common', 'playwright-core', 'fflate', 'rate-limiter-flexible', '@googleapis/youtube', 'node:'],
     typeOnly: ['config.ts', 'pino'],
   },
   'workflows/': {
@@ -61,7 +65,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   'worker/': {
     why: 'worker bootstrap: registers activities and bundles workflows by path (never by import)',
-    imports: ['activities/', 'core/', 'contracts/', 'config.ts', '@temporalio/*', 'node:'],
+    imports: ['activities/', 'core/', 'contracts/', 'config.ts', 'observability/', '@temporalio/*', 'node:'],
     typeOnly: ['db/'],
   },
   'services/': {
@@ -72,13 +76,18 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   'api/': {
     why: 'HTTP in and out: everything that reads or writes goes through services (probe.ts refuses non-videos early)',
-    imports: ['services/', 'contracts/', 'core/', 'messages/', 'config.ts', 'activities/media/probe.ts', 'fastify', 'fastify-plugin', '@fastify/*', '@sinclair/typebox', 'node:'],
+    imports: ['services/', 'contracts/', 'core/', 'messages/', 'config.ts', 'observability/', 'activities/media/probe.ts', 'fastify', 'fastify-plugin', '@fastify/*', '@sinclair/typebox', 'node:'],
     typeOnly: ['db/', '@temporalio/client', 'pino'],
   },
   'bot/': {
     why: 'Telegram in and out: every command goes through services; reads and the bot\'s own tables (outbox cursor, cards, alerts) come from db/ (DESIGN)',
-    imports: ['services/', 'contracts/', 'core/', 'messages/', 'db/', 'config.ts', 'grammy', '@grammyjs/*', 'node:'],
+    imports: ['services/', 'contracts/', 'core/', 'messages/', 'db/', 'config.ts', 'observability/', 'grammy', '@grammyjs/*', 'node:'],
     typeOnly: ['@temporalio/client', 'pino'],
+  },
+  'notify/': {
+    why: 'alerts and reports out besides Telegram (webhook, SMTP e-mail): the event stream and report figures from db/ and services/',
+    imports: ['core/', 'contracts/', 'messages/', 'db/', 'services/', 'nodemailer', 'node:'],
+    typeOnly: ['config.ts', 'pino'],
   },
   'ui/src/': {
     why: 'the dashboard talks to the app over HTTP only; it shares nothing but contracts, messages and the pure rules of core/ (the live slot preview)',

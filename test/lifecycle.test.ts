@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DistributionRules } from '../core/types.js';
-import { encryptJson } from '../crypto/secrets.js';
+import { encryptJson, secretBindings } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { eventsOf } from '../db/events.js';
 import { metricsOfPublication } from '../db/publications.js';
@@ -193,7 +193,7 @@ describe('publication controls', () => {
     const goodSession = account.authData;
     // A session the platform no longer accepts (as if the cookie had expired).
     await db().update(platformAccounts)
-      .set({ authData: encryptJson(stack.app.config.encryptionKey, { cookies: [], origins: [] }) })
+      .set({ authData: encryptJson(stack.app.config.keyring, secretBindings.accountAuthData(account.id), { cookies: [], origins: [] }) })
       .where(eq(platformAccounts.id, account.id));
     try {
       const { publication: waiting } = await uploadScheduledLater('Queda retenida');

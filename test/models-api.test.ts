@@ -16,6 +16,7 @@ import { models, platformAccounts, systemEvents } from '../db/schema.js';
 import { demoUsername } from '../scripts/seed.js';
 import { publicationOf, setModelRules, slotFarAway, uploadClip } from './helpers/lifecycle.js';
 import { botUsername } from '../services/telegram.js';
+import { linkCodeHash } from '../crypto/link-codes.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -296,6 +297,11 @@ describe('POST /api/models/:id/telegram-link', () => {
     const link = await api('POST', `/api/models/${model.id}/telegram-link`, { ttlHours: 2 });
     expect(link.status).toBe(201);
     expect(link.body.code).toMatch(/^[A-Z2-9]{10}$/);
+    // Shown in this answer only: the row keeps its HMAC, and no read of the model gives the code back.
+    const [row] = await db().select().from(models).where(eq(models.id, model.id));
+    expect(row!.telegramLinkCodeHash).toBe(linkCodeHash(stack.app.config.sessionSecret, link.body.code));
+    expect(JSON.stringify(row)).not.toContain(link.body.code);
+    expect(JSON.stringify((await api('GET', `/api/models/${model.id}`)).body)).not.toContain(link.body.code);
     expect(Date.parse(link.body.expiresAt) - Date.now()).toBeGreaterThan(1.9 * 3_600_000);
     expect(link.body.deepLink).toBe(`https://t.me/${botName}?start=${link.body.code}`);
     expect(link.body.qrSvg).toMatch(/^<svg [^>]*viewBox="[^"]+"[^>]*>.*<\/svg>$/s);

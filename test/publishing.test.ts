@@ -6,11 +6,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { eq, sql } from 'drizzle-orm';
 import { unzipSync } from 'fflate';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decryptJson, encryptJson } from '../crypto/secrets.js';
+import { decryptJson, encryptJson, secretBindings } from '../crypto/secrets.js';
 import { eventsOf } from '../db/events.js';
 import { metricsOfPublication } from '../db/publications.js';
 import { capabilitiesFor } from '../core/platforms.js';
@@ -71,7 +72,7 @@ async function expectEvidence(publicationId: string, attempt: number, errorType:
 
 /** No evidence file (nor any entry inside the trace) carries a cookie value of the session. */
 function expectNoSecrets(dir: string) {
-  const state = decryptJson<{ cookies: { name: string; value: string }[] }>(layer.config.encryptionKey, goodSession);
+  const state = decryptJson<{ cookies: { name: string; value: string }[] }>(layer.config.keyring, secretBindings.accountAuthData(layer.seeded.accountId), goodSession);
   const secrets = state.cookies.map((c) => c.value).filter((v) => v.length >= 6);
   expect(secrets.length).toBeGreaterThan(0);
   const blobs: [string, Buffer][] = [];
@@ -321,7 +322,7 @@ describe('sessions and locks', () => {
     expect(garbage.type).toBe('SessionExpired');
     expect(garbage.message).toMatch(/cannot be read/);
 
-    await setAccountSession(layer, encryptJson(layer.config.encryptionKey, { hello: 'world' }));
+    await setAccountSession(layer, encryptJson(layer.config.keyring, secretBindings.accountAuthData(layer.seeded.accountId), { hello: 'world' }));
     const notASession = failureOf(await publish(publicationId, 2));
     expect(notASession.type).toBe('SessionExpired');
     expect(notASession.message).toMatch(/not a browser session/);
@@ -355,7 +356,7 @@ describe('sessions and locks', () => {
   });
 
   it('a session imported while a job runs is not overwritten by the job\'s older one', async () => {
-    const imported = encryptJson(layer.config.encryptionKey, { cookies: [], origins: [] });
+    const imported = encryptJson(layer.config.keyring, secretBindings.accountAuthData(layer.seeded.accountId), { cookies: [], origins: [] });
     await layer.runtime.withAccount(layer.seeded.accountId, async ({ page, platform }) => {
       await page.goto(new URL('/posts', platform.technicalConfig.baseUrl).toString());
       await setAccountSession(layer, imported);
@@ -370,7 +371,7 @@ describe('sessions and locks', () => {
     });
     const [account] = await layer.db.db.select().from(platformAccounts).where(eq(platformAccounts.id, layer.seeded.accountId));
     expect(account!.authData).not.toBe(goodSession); // re-encrypted with a fresh IV
-    const saved = decryptJson<{ cookies: unknown[] }>(layer.config.encryptionKey, account!.authData!);
+    const saved = decryptJson<{ cookies: unknown[] }>(layer.config.keyring, secretBindings.accountAuthData(layer.seeded.accountId), account!.authData!);
     expect(saved.cookies.length).toBeGreaterThan(0);
   });
 
@@ -383,7 +384,7 @@ describe('sessions and locks', () => {
     expect(await check()).toBe('challenge');
     await armFault(layer, 'http_500');
     expect(await check()).toBe('unknown');
-    await setAccountSession(layer, encryptJson(layer.config.encryptionKey, { cookies: [], origins: [] }));
+    await setAccountSession(layer, encryptJson(layer.config.keyring, secretBindings.accountAuthData(layer.seeded.accountId), { cookies: [], origins: [] }));
     expect(await check()).toBe('logged_out');
   });
 
@@ -401,7 +402,7 @@ describe('sessions and locks', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const { port } = proxy.address() as { port: number };
-    const deps = { db: layer.db.db, encryptionKey: layer.config.encryptionKey };
+    const deps = { db: layer.db.db, keyring: layer.config.keyring };
     try {
       const view = await setBrowserProfile(deps, layer.seeded.accountId, {
         actor: 'test', locale: 'es-co', timezoneId: 'America/Bogota', viewport: { width: 390, height: 844 },
@@ -442,8 +443,9 @@ describe('sessions and locks', () => {
       platformId = platform!.id;
       // Its own model: the demo model's other tests (sharing this database) must not gain an account.
       const [model] = await layer.db.db.insert(models).values({ name: `Rediseño ${port}`, distribution: defaultDistributionRules }).returning();
+      const id = randomUUID();
       const [account] = await layer.db.db.insert(platformAccounts)
-        .values({ modelId: model!.id, platformId: platform!.id, username: 'redesign', authData: encryptJson(layer.config.encryptionKey, { cookies: [], origins: [] }) })
+        .values({ id, modelId: model!.id, platformId: platform!.id, username: 'redesign', authData: encryptJson(layer.config.keyring, secretBindings.accountAuthData(id), { cookies: [], origins: [] }) })
         .returning();
       accountId = account!.id;
     });

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptJson, parseKey } from '../crypto/secrets.js';
+import { decryptJson, parseKeyring, secretBindings } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { findPublication } from '../db/publications.js';
 import type { RedditTarget } from '../core/types.js';
@@ -46,7 +46,7 @@ const run = () => randomBytes(3).toString('hex');
 interface StoredCredentials { accessToken: string; refreshToken?: string; expiresAt?: string; username: string }
 async function storedCredentials(accountId: string): Promise<StoredCredentials | null> {
   const authData = (await findAccountWithPlatform(db(), accountId))!.account.authData;
-  return authData ? decryptJson<StoredCredentials>(parseKey(stack.env.AUTH_ENCRYPTION_KEY!), authData) : null;
+  return authData ? decryptJson<StoredCredentials>(parseKeyring(stack.env.AUTH_ENCRYPTION_KEY!), secretBindings.accountAuthData(accountId), authData) : null;
 }
 
 /** A Reddit user of the fake, a subreddit for her, and a model + account posting there (not yet connected). */

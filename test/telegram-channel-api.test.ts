@@ -105,7 +105,7 @@ describe('connecting a channel', () => {
     const connected = await api<CredentialsReply>(stack, 'POST', `/api/accounts/${accountId}/credentials`, { chatId: `https://t.me/${channel.username}` });
     expect(connected).toMatchObject({ status: 200, body: { state: 'logged_in', status: 'active' } });
     const stored = (await findAccountWithPlatform(db(), accountId))!.account;
-    expect(stored.authData).toMatch(/^v1\./);
+    expect(stored.authData).toMatch(/^v2\./);
     expect(stored.authData).not.toContain(tg.token);
     expect(stored.status).toBe('active');
     const listed = await api<{ items: { id: string; publishesVia: string; connectWays: string[]; sessionSaved: boolean }[] }>(

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptJson } from '../crypto/secrets.js';
+import { decryptJson, secretBindings } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { eventsOf } from '../db/events.js';
 import { publications } from '../db/schema.js';
@@ -60,7 +60,7 @@ const db = () => stack.app.db.db;
 
 async function storedCredentials(accountId: string): Promise<TikTokCredentials | null> {
   const authData = (await findAccountWithPlatform(db(), accountId))!.account.authData;
-  return authData ? decryptJson<TikTokCredentials>(stack.app.config.encryptionKey, authData) : null;
+  return authData ? decryptJson<TikTokCredentials>(stack.app.config.keyring, secretBindings.accountAuthData(accountId), authData) : null;
 }
 
 interface ListedAccount {
@@ -293,7 +293,7 @@ describe('an audited TikTok app', () => {
       expect(tt.requestsTo('PUT upload_url').filter((r) => r.query.upload_id === publish.uploadId).map((r) => r.lost)).toEqual([true]);
       const atUpload = (await savedAtUpload)!;
       expect(atUpload.publishStep).toBe('submitting');
-      expect(decryptJson<{ publishId: string }>(stack.app.config.encryptionKey, atUpload.driverProgress!).publishId).toBe(publish.publishId);
+      expect(decryptJson<{ publishId: string }>(stack.app.config.keyring, secretBindings.publicationDriverProgress(publicationId), atUpload.driverProgress!).publishId).toBe(publish.publishId);
       // The retry asked TikTok about that publish_id instead of initializing again.
       expect(statusCallsFor(publish.publishId).length).toBeGreaterThanOrEqual(1);
       const posts = videosOf(creator);

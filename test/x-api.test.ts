@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptJson, encryptJson } from '../crypto/secrets.js';
+import { decryptJson, encryptJson, keyringOf, secretBindings } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { publicationContext, publicationsOfContent } from '../db/publications.js';
 import type { XCredentials } from '../activities/publishing/drivers/x.js';
@@ -50,11 +50,11 @@ afterAll(async () => {
 });
 
 const db = () => stack.app.db.db;
-const key = () => stack.app.config.encryptionKey;
+const key = () => stack.app.config.keyring;
 
 async function storedCredentials(accountId: string): Promise<XCredentials | null> {
   const authData = (await findAccountWithPlatform(db(), accountId))!.account.authData;
-  return authData ? decryptJson<XCredentials>(key(), authData) : null;
+  return authData ? decryptJson<XCredentials>(key(), secretBindings.accountAuthData(accountId), authData) : null;
 }
 
 interface ListedAccount { id: string; status: string; sessionSaved: boolean; lastSessionState: string | null; publishSettings: Record<string, unknown>; estimatedCostUsd: number | null; connectWays: string[] }
@@ -129,12 +129,13 @@ describe('connecting', () => {
     const before = tokenCalls();
 
     // A state altered on the way back: refused before X is asked; the code is not spent.
-    const last = state.at(-1) === 'A' ? 'B' : 'A';
-    const tampered = await callback({ code, state: `${state.slice(0, -1)}${last}` });
+    // A character inside the ciphertext (the last one may only carry padding bits, which decode to the same bytes).
+    const at = state.length - 10;
+    const tampered = await callback({ code, state: `${state.slice(0, at)}${state[at] === 'A' ? 'B' : 'A'}${state.slice(at + 1)}` });
     expect(tampered.status).toBe(302);
     expect(tampered.headers.get('location')).toBe('/accounts?connectError=oauth_state_invalid');
     // A well-formed state made with another key (another deployment, or a forger) naming this account.
-    const foreign = encryptJson(randomBytes(32), { accountId, platform: 'x', verifier: randomBytes(32).toString('base64url'), expiresAt: Date.now() + 60_000, actor: 'api' });
+    const foreign = encryptJson(keyringOf([randomBytes(32)]), secretBindings.oauthState('x'), { accountId, platform: 'x', verifier: randomBytes(32).toString('base64url'), expiresAt: Date.now() + 60_000, actor: 'api' });
     const forged = await callback({ code, state: foreign });
     expect(forged.headers.get('location')).toBe('/accounts?connectError=oauth_state_invalid');
     expect(tokenCalls()).toBe(before);
@@ -162,8 +163,8 @@ describe('connecting', () => {
     expect(exchange.headers.authorization).toBe(`Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`);
 
     const stored = (await findAccountWithPlatform(db(), accountId))!.account.authData!;
-    expect(stored).toMatch(/^v1\./);
-    const creds = decryptJson<XCredentials>(key(), stored);
+    expect(stored).toMatch(/^v2\./);
+    const creds = decryptJson<XCredentials>(key(), secretBindings.accountAuthData(accountId), stored);
     expect(creds).toMatchObject({ userId: user.id, username: user.username });
     expect(x.accessTokenValid(creds.accessToken)).toBe(true);
     expect(x.refreshTokenValid(creds.refreshToken!)).toBe(true);
@@ -197,7 +198,7 @@ describe('connecting', () => {
     expect(right).toMatchObject({ status: 200, body: { state: 'logged_in', status: 'active' } });
     const stored = (await findAccountWithPlatform(db(), accountId))!.account.authData!;
     expect(stored).not.toContain(tokens.accessToken);
-    expect(decryptJson<XCredentials>(key(), stored)).toMatchObject({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, userId: user.id, username: user.username });
+    expect(decryptJson<XCredentials>(key(), secretBindings.accountAuthData(accountId), stored)).toMatchObject({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, userId: user.id, username: user.username });
     expect(await listed(accountId, user.username)).toMatchObject({ status: 'active', sessionSaved: true, lastSessionState: 'logged_in' });
   });
 });

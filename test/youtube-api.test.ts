@@ -12,7 +12,7 @@ import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptJson } from '../crypto/secrets.js';
+import { decryptJson, secretBindings } from '../crypto/secrets.js';
 import { findAccountWithPlatform } from '../db/accounts.js';
 import { findPublication, publicationContext, publicationsOfContent } from '../db/publications.js';
 import { apiQuotaUsage } from '../db/schema.js';
@@ -76,7 +76,7 @@ afterAll(async () => {
 
 async function storedCredentials(accountId: string): Promise<YoutubeCredentials | null> {
   const authData = (await findAccountWithPlatform(db(), accountId))!.account.authData;
-  return authData ? decryptJson<YoutubeCredentials>(stack.app.config.encryptionKey, authData) : null;
+  return authData ? decryptJson<YoutubeCredentials>(stack.app.config.keyring, secretBindings.accountAuthData(accountId), authData) : null;
 }
 
 const run = () => randomBytes(3).toString('hex');

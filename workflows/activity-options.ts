@@ -84,7 +84,9 @@ export function activitiesFor(options: LifecycleOptions) {
     media: proxyActivities<MediaActivities>(mediaActivityOptions(options)),
     browser: proxyActivities<BrowserActivities>(browserActivityOptions(options)),
     api: proxyActivities<ApiActivities>(apiActivityOptions(options)),
-    maintenance: proxyActivities<Pick<PipelineActivities, 'deleteExpiredClicks'>>(maintenanceActivityOptions(options)),
+    maintenance: proxyActivities<Pick<PipelineActivities,
+      'deleteExpiredClicks' | 'deletePublishedMedia' | 'deleteRejectedMedia' | 'deleteExpiredEvidence' | 'deleteOrphanedUploads' | 'recordMediaRetention'
+    >>(maintenanceActivityOptions(options)),
   };
 }
 

@@ -3,3 +3,4 @@ export { contentWorkflow } from './content.js';
 export { publicationWorkflow } from './publication.js';
 export { sessionCheckWorkflow, sessionHealthWorkflow } from './session.js';
 export { clickRetentionWorkflow } from './click-retention.js';
+export { mediaRetentionWorkflow } from './media-retention.js';

@@ -15,7 +15,7 @@ import type { WatermarkSettings } from '../../core/types.js';
 import {
   normalizeWatermarkText, stderrTail, variantFilterGraph, variantGraphOutput, watermarkFontCandidates, type FrameSize,
 } from '../../core/watermark.js';
-import { InvalidMediaError, probeVideo } from './probe.js';
+import { InvalidMediaError, pngInputArgs, probeVideo, videoInputArgs } from './probe.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -71,9 +71,9 @@ export function variantArgs(input: string, output: string, plan: VariantPlan, ov
   });
   return [
     '-y', '-v', 'error', '-nostdin',
-    '-i', input,
+    ...videoInputArgs(input),
     // A still PNG: one frame, which overlay repeats over the whole clip (eof_action=repeat).
-    ...(logo ? ['-i', logo] : []),
+    ...(logo ? pngInputArgs(logo) : []),
     ...(plan.trimToSeconds !== undefined ? ['-t', String(plan.trimToSeconds)] : []),
     '-filter_complex', graph,
     '-map', `[${variantGraphOutput}]`, '-map', '0:a:0?',

@@ -3,11 +3,11 @@
  * at once spend a rotated refresh token once), saved before they are used, and kept when the save cannot happen;
  * the shared rate limits wait for a slot or say when to come back.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { decryptJson, encryptJson } from '../../crypto/secrets.js';
+import { decryptJson, encryptJson, keyringOf, secretBindings } from '../../crypto/secrets.js';
 import { openDatabase, type DbHandle } from '../../db/client.js';
 import { readAuthData } from '../../db/accounts.js';
 import { models, platformAccounts, platforms } from '../../db/schema.js';
@@ -20,7 +20,7 @@ import { tiktokDriver } from './drivers/tiktok.js';
 import { PublishError } from './errors.js';
 
 let handle: DbHandle;
-const key = randomBytes(32);
+const key = keyringOf([randomBytes(32)]);
 const run = randomBytes(3).toString('hex');
 let platformId: string;
 let modelId: string;
@@ -38,8 +38,9 @@ afterAll(async () => {
 });
 
 async function accountWith(credentials: ApiCredentials) {
+  const id = randomUUID();
   const [row] = await handle.db.insert(platformAccounts).values({
-    modelId, platformId, username: `u${randomBytes(4).toString('hex')}`, authData: encryptJson(key, credentials), sessionSaved: true,
+    id, modelId, platformId, username: `u${randomBytes(4).toString('hex')}`, authData: encryptJson(key, secretBindings.accountAuthData(id), credentials), sessionSaved: true,
   }).returning();
   return row!;
 }
@@ -71,7 +72,7 @@ function rotatingDriver(opts: { failSaveAfterRefresh?: () => boolean } = {}) {
 
 function contextFor(driver: ApiPlatformDriver, account: { id: string; username: string }, limits = new ApiRateLimits(handle.db)) {
   return apiDriverContext(driver, {
-    db: handle.db, encryptionKey: key, limits, platform: `api-context-${run}`,
+    db: handle.db, keyring: key, limits, platform: `api-context-${run}`,
     account: { ...account, publishSettings: null }, apps: apiApps({}), log: pino({ level: 'silent' }), timeoutMs: 2000,
   });
 }
@@ -84,7 +85,7 @@ describe('credentials', () => {
     expect(calls).toEqual(['refresh-0']);
     expect(a.accessToken).toBe('access-1');
     expect(b.accessToken).toBe('access-1');
-    expect(decryptJson<ApiCredentials>(key, (await readAuthData(handle.db, account.id))!).refreshToken).toBe('refresh-1');
+    expect(decryptJson<ApiCredentials>(key, secretBindings.accountAuthData(account.id), (await readAuthData(handle.db, account.id))!).refreshToken).toBe('refresh-1');
   });
 
   it('a failure between the refresh and its save leaves the stored credentials as they were', async () => {
@@ -92,7 +93,7 @@ describe('credentials', () => {
     let fail = true;
     const { driver } = rotatingDriver({ failSaveAfterRefresh: () => fail });
     await expect(contextFor(driver, account).credentials()).rejects.toThrow('died before saving');
-    expect(decryptJson<ApiCredentials>(key, (await readAuthData(handle.db, account.id))!)).toMatchObject({ accessToken: 'old', refreshToken: 'refresh-0' });
+    expect(decryptJson<ApiCredentials>(key, secretBindings.accountAuthData(account.id), (await readAuthData(handle.db, account.id))!)).toMatchObject({ accessToken: 'old', refreshToken: 'refresh-0' });
     // A provider that honours a reuse grace (Bluesky: 2 h) takes the old token again; this one refuses it, typed for a reconnect.
     fail = false;
     await expect(contextFor(driver, account).credentials()).rejects.toMatchObject({ type: 'SessionExpired' });

@@ -9,7 +9,7 @@
  */
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
-import { decryptJson, encryptJson } from '../../crypto/secrets.js';
+import { decryptJson, encryptJson, secretBindings, UndecryptableSecret, type Keyring } from '../../crypto/secrets.js';
 import { readAuthData, withLockedAuthData } from '../../db/accounts.js';
 import type { Db } from '../../db/client.js';
 import { markQuotaExhausted, releaseQuotaUnits, reserveQuotaUnits } from '../../db/api-quota.js';
@@ -87,7 +87,7 @@ export function deadlineFetch(defaultTimeoutMs: number, before?: (url: URL) => P
 
 export interface ApiContextOptions {
   db: Db;
-  encryptionKey: Buffer;
+  keyring: Keyring;
   limits: ApiRateLimits;
   platform: string;
   account: { id: string; username: string; publishSettings: AccountPublishSettings | null };
@@ -102,7 +102,7 @@ export interface ApiContextOptions {
 /** What a driver may keep per publication (api-types.ts DriverProgress). */
 const maxProgressBytes = 8192;
 
-export function apiSetupContext(driver: ApiPlatformDriver, opts: Omit<ApiContextOptions, 'db' | 'encryptionKey' | 'step'>): ApiSetupContext {
+export function apiSetupContext(driver: ApiPlatformDriver, opts: Omit<ApiContextOptions, 'db' | 'keyring' | 'step'>): ApiSetupContext {
   const { account, apps, log, timeoutMs, limits, platform } = opts;
   return {
     account: { id: account.id, username: account.username, settings: account.publishSettings ?? {} },
@@ -114,13 +114,20 @@ export function apiSetupContext(driver: ApiPlatformDriver, opts: Omit<ApiContext
 }
 
 export function apiDriverContext<C extends ApiCredentials>(driver: ApiPlatformDriver<C>, opts: ApiContextOptions): ApiDriverContext<C> {
-  const { db, encryptionKey, account } = opts;
+  const { db, keyring, account } = opts;
+  const binding = secretBindings.accountAuthData(account.id);
   const setup = apiSetupContext(driver as ApiPlatformDriver, opts);
   // Token endpoints run inside the account's row lock: no rate-limit bookkeeping (a database write) in there.
   const refreshContext: ApiSetupContext = { ...setup, fetch: deadlineFetch(opts.timeoutMs) };
   const decode = (authData: string | null): C => {
     if (!authData) throw sessionExpired(`@${account.username} has no stored credentials: connect the account`);
-    return decryptJson<C>(encryptionKey, authData);
+    try {
+      return decryptJson<C>(keyring, binding, authData);
+    } catch (error) {
+      // Unreadable tokens (a key no longer configured, an altered value) fail this account only, as a session to reconnect.
+      if (error instanceof UndecryptableSecret) throw sessionExpired(`the stored credentials of @${account.username} cannot be decrypted (${error.reason}): connect the account again`);
+      throw error;
+    }
   };
   const expiresSoon = (c: C) => c.expiresAt !== undefined && Date.parse(c.expiresAt) - Date.now() < refreshAheadMs;
 
@@ -136,7 +143,7 @@ export function apiDriverContext<C extends ApiCredentials>(driver: ApiPlatformDr
       }
       const next = await driver.refresh(refreshContext, current);
       // Saved in this transaction, before anything uses the new token: a rotated refresh token is never only in memory.
-      return { next: encryptJson(encryptionKey, next), result: next };
+      return { next: encryptJson(keyring, binding, next), result: next };
     });
   }
 
@@ -153,7 +160,7 @@ export function apiDriverContext<C extends ApiCredentials>(driver: ApiPlatformDr
       return cached;
     },
     async saveCredentials(credentials) {
-      await withLockedAuthData(db, account.id, async () => ({ next: encryptJson(encryptionKey, credentials), result: undefined }));
+      await withLockedAuthData(db, account.id, async () => ({ next: encryptJson(keyring, binding, credentials), result: undefined }));
       cached = credentials;
     },
     step: opts.step ?? (async () => undefined),

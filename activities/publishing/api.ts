@@ -5,7 +5,7 @@
  * turns an unknown outcome after the submit into `unconfirmed`, never a second post.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { decryptJson, encryptJson } from '../../crypto/secrets.js';
+import { decryptJson, encryptJson, secretBindings } from '../../crypto/secrets.js';
 import { mediaUrlKeyFrom } from '../../crypto/media-url.js';
 import type { InstagramApps } from './drivers/instagram.js';
 import { accountContext, storeAccountSession } from '../../db/accounts.js';
@@ -13,6 +13,7 @@ import { recordEvent } from '../../db/events.js';
 import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/publications.js';
 import { effectiveRules } from '../../core/rules.js';
 import { isPosted } from '../../core/types.js';
+import { publishMetrics } from '../../observability/metrics.js';
 import type { ActivityDeps } from '../deps.js';
 import { readMetricsWith } from '../metrics/index.js';
 import { ApiRateLimits, apiDriverContext, apiSetupContext, type ApiContextOptions } from './api-context.js';
@@ -27,7 +28,7 @@ export type ConnectRequest = { way: 'credentials'; body: Record<string, unknown>
 
 /** `mediaUrlKey` signs the expiring URLs Instagram fetches a video from when it cannot take the bytes (crypto/media-url.ts). */
 export function apiApps(config: ActivityDeps['config']): InstagramApps {
-  return { apis: config.platformApis, telegram: config.telegram, publicUrl: config.http.publicUrl, mediaUrlKey: mediaUrlKeyFrom(config.encryptionKey) };
+  return { apis: config.platformApis, telegram: config.telegram, publicUrl: config.http.publicUrl, mediaUrlKey: mediaUrlKeyFrom(config.keyring.current.key) };
 }
 
 export function createApiActivities(deps: ActivityDeps) {
@@ -38,7 +39,7 @@ export function createApiActivities(deps: ActivityDeps) {
 
   function contextOptions(platform: { name: string }, account: ApiContextOptions['account']): ApiContextOptions {
     return {
-      db, encryptionKey: config.encryptionKey, limits, platform: platform.name, account, apps, timeoutMs,
+      db, keyring: config.keyring, limits, platform: platform.name, account, apps, timeoutMs,
       log: log.child({ accountId: account.id, platform: platform.name }),
     };
   }
@@ -62,6 +63,8 @@ export function createApiActivities(deps: ActivityDeps) {
         return { url: publication.postUrl, externalId: publication.externalId, ...(publication.status === 'published_as_draft' ? { draft: true as const } : {}) };
       }
       await incrementPublicationAttempts(db, publicationId);
+      const metricLabels = { platform: platform.name, driver: 'api' as const };
+      publishMetrics.attempt(metricLabels);
       const driver = apiDriverFor(platform.technicalConfig.driver);
       const clickedBefore = publication.publishStep === 'submitting' || publication.publishStep === 'unconfirmed';
       const mayExist = Context.current().info.attempt > 1 || clickedBefore || (publication.attempts ?? 0) > 0;
@@ -70,9 +73,9 @@ export function createApiActivities(deps: ActivityDeps) {
         step: (step) => updatePublication(db, publicationId, { publishStep: step }),
         // Upload sessions and container ids can be capabilities: kept encrypted like the account's tokens.
         progress: {
-          read: async () => (publication.driverProgress ? decryptJson<DriverProgress>(config.encryptionKey, publication.driverProgress) : null),
+          read: async () => (publication.driverProgress ? decryptJson<DriverProgress>(config.keyring, secretBindings.publicationDriverProgress(publicationId), publication.driverProgress) : null),
           save: async (progress) => {
-            const sealed = encryptJson(config.encryptionKey, progress);
+            const sealed = encryptJson(config.keyring, secretBindings.publicationDriverProgress(publicationId), progress);
             await updatePublication(db, publicationId, { driverProgress: sealed });
             publication.driverProgress = sealed;
           },
@@ -89,6 +92,7 @@ export function createApiActivities(deps: ActivityDeps) {
         language: effectiveRules(model.distribution).language,
         media: { durationSeconds: content.durationSeconds ?? 0, width: content.width ?? 0, height: content.height ?? 0, sizeBytes: content.sizeBytes ?? 0 },
       };
+      const stopTimer = publishMetrics.timer(metricLabels);
       try {
         if (mayExist) {
           if (driver.findByMarker) {
@@ -108,9 +112,13 @@ export function createApiActivities(deps: ActivityDeps) {
         await updatePublication(db, publicationId, { publishStep: 'prepared' });
         return await driver.publish(dctx, post);
       } catch (error) {
+        stopTimer('failure');
         const failure = toFailure(error);
+        publishMetrics.failure(metricLabels, failure.type ?? 'Retryable');
         await updatePublication(db, publicationId, { lastError: `${failure.type}: ${failure.message}` });
         throw failure;
+      } finally {
+        stopTimer('success'); // a no-op after a failure: the timer stops once
       }
     },
 
@@ -145,7 +153,7 @@ export function createApiActivities(deps: ActivityDeps) {
     async connectAccount(accountId: string, encryptedRequest: string, actor: string): Promise<{ username: string | null }> {
       const { account, platform } = await loadAccount(accountId);
       const driver = apiDriverFor(platform.technicalConfig.driver);
-      const request = decryptJson<ConnectRequest>(config.encryptionKey, encryptedRequest);
+      const request = decryptJson<ConnectRequest>(config.keyring, secretBindings.connectRequest(accountId), encryptedRequest);
       const setup = apiSetupContext(driver, contextOptions(platform, account));
       try {
         let connected;
@@ -155,7 +163,7 @@ export function createApiActivities(deps: ActivityDeps) {
         } else {
           connected = await driver.acceptCredentials(setup, request.body);
         }
-        await storeAccountSession(db, accountId, encryptJson(config.encryptionKey, connected.credentials));
+        await storeAccountSession(db, accountId, encryptJson(config.keyring, secretBindings.accountAuthData(accountId), connected.credentials));
         await recordEvent(db, 'session_linked', { format: request.way, username: account.username, platform: platform.name }, { accountId, modelId: account.modelId, actor });
         return { username: connected.username ?? null };
       } catch (error) {

@@ -1,5 +1,6 @@
 /** The error drivers throw; its type (core/publish-errors.ts) decides whether Temporal retries. */
 import { nonRetryablePublishErrors, type PublishErrorType } from '../../core/publish-errors.js';
+import { scrubSecrets } from '../../core/redact.js';
 
 export type { PublishErrorType };
 
@@ -11,7 +12,9 @@ export class PublishError extends Error {
     /** The platform asked us to wait this long (HTTP 429 Retry-After). */
     readonly retryAfterMs?: number,
   ) {
-    super(message);
+    // Scrubbed here, where every driver error is made: URL tokens and credentials never reach last_error, the
+    // dashboard, Telegram or Temporal's history (core/redact.ts).
+    super(scrubSecrets(message));
     this.name = type;
   }
 

@@ -2,7 +2,8 @@
 // the site's CSRF form fails, and no evidence file — nor any entry of the trace zip — may still
 // hold the session cookie, a CSRF token, the typed password or an auth header. The scrubbing rules
 // themselves are tested without a browser in redaction.test.ts.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
@@ -151,6 +152,44 @@ describe('captureEvidence', () => {
         'URL token': urlToken,
       }),
     ).toEqual([]);
+  });
+
+  it('keeps an uploaded video out of the trace and leaves no raw trace behind', async () => {
+    const { context, page } = await loggedInContext();
+    // An incompressible "video" with a marker every 64 KiB: any copy of its bytes would show it.
+    const marker = Buffer.from('VIDEO-BYTES-MARKER-3e9f1a');
+    const video = randomBytes(4 * 1024 * 1024);
+    Buffer.from([0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d]).copy(video, 0);
+    for (let at = 64; at + marker.length < video.length; at += 64 * 1024) marker.copy(video, at);
+    const videoPath = join(workDir, 'big-clip.mp4');
+    await writeFile(videoPath, video);
+
+    await request(demo.url, '/__admin/faults', json({ fault: 'daily_limit' }));
+    await page.goto(`${demo.url}/upload`);
+    await page.locator('#video').setInputFiles(videoPath);
+    // A chunked uploader as real platforms run one: the file's bytes posted from script. Playwright's
+    // trace stores such a request body whole, as a resource.
+    await page.evaluate(`(async () => {
+      const file = document.querySelector('#video').files[0];
+      await fetch('/upload-chunk', { method: 'POST', body: await file.arrayBuffer() });
+    })()`);
+    await page.locator('#caption').fill('vídeo grande');
+    await Promise.all([page.waitForSelector('#daily-limit'), page.locator('#publish').click()]);
+
+    const tempDir = join(workDir, 'raw-traces');
+    const dir = join(workDir, 'evidence', 'pub-4', '1');
+    const manifest = await captureEvidence({ context, page, dir, error: new Error('daily limit reached'), tempDir });
+    await context.close();
+
+    expect(manifest.files).toContain('trace.zip');
+    const zip = await readFile(join(dir, 'trace.zip'));
+    expect(zip.includes(marker), 'video bytes in the zip file').toBe(false);
+    for (const [name, data] of Object.entries(unzipSync(zip))) expect(Buffer.from(data).includes(marker), `video bytes in ${name}`).toBe(false);
+    expect(zip.length).toBeLessThan(video.length / 2);
+    const info = JSON.parse(await readFile(join(dir, 'info.json'), 'utf8')) as { traceDropped?: { name: string; bytes: number; reason: string }[] };
+    expect(info.traceDropped).toEqual([{ name: expect.stringMatching(/^resources\//), bytes: video.length, reason: 'upload body' }]);
+    expect(await readdir(tempDir), 'the raw trace directory is gone').toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['info.json', 'page.html', 'screenshot.png', 'trace.zip']);
   });
 
   it('never throws and still writes info.json when the page is gone and tracing never started', async () => {

@@ -8,13 +8,19 @@
  * hands files and values to redaction.ts, so nothing written here holds a session. Capture is best
  * effort: each step has its own deadline, a failing step is recorded in info.json, and nothing here
  * ever throws over the job's original error.
+ *
+ * The raw trace holds every secret in clear text (and whatever the page uploaded): it only ever
+ * exists in a private (0700) `evidence-tmp-*` directory that is removed when capture ends, and
+ * `sweepEvidenceTemp` removes those a crash left behind. The scrub streams it (redaction.ts), so a
+ * large trace costs disk and time, never memory; what it drops is listed in info.json.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { EvidenceFile } from '../../contracts/evidence.js';
-import { SecretSet, redactUrl, scrubHtml, scrubTraceZipWith } from './redaction.js';
+import { SecretSet, redactUrl, scrubHtml, scrubTraceFile, type TraceLimits, type TraceScrubReport } from './redaction.js';
 
 export interface EvidenceManifest {
   dir: string;
@@ -40,6 +46,30 @@ export interface CaptureEvidenceOptions {
   /** Values only the caller knows (a typed password, an API key) to redact as well. */
   extraSecrets?: string[];
   deadlines?: Partial<EvidenceDeadlines>;
+  /** Where the private directory of the raw trace is made (default: the OS temp dir). */
+  tempDir?: string;
+  traceLimits?: Partial<TraceLimits>;
+}
+
+/** Prefix of the private directories raw traces live in; sweepEvidenceTemp looks for it. */
+export const EVIDENCE_TEMP_PREFIX = 'evidence-tmp-';
+
+/**
+ * Removes the raw-trace directories a crash left in `root` (clear-text sessions): those older than
+ * `olderThanMs`, so a capture running in another process right now keeps its own. Returns the names removed.
+ */
+export async function sweepEvidenceTemp(root: string, olderThanMs = 30 * 60_000): Promise<string[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(EVIDENCE_TEMP_PREFIX)) continue;
+    const path = join(root, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || Date.now() - info.mtimeMs < olderThanMs) continue;
+    await rm(path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 const traceOptions = { screenshots: true, snapshots: true, sources: false } as const;
@@ -105,28 +135,46 @@ export async function captureEvidence(opts: CaptureEvidenceOptions): Promise<Evi
   const url = safeCall(() => page.url()) ?? '';
   redactUrl(url, (value) => secrets.add(value));
 
-  // The raw trace holds every secret in clear text: it gets a hidden name (never served) and is
-  // deleted as soon as the scrubbed copy exists — or whenever a late stop finally writes it.
-  const rawTrace = join(dir, `.trace-raw-${randomBytes(6).toString('hex')}.zip`);
-  const stopping = context.tracing.stop({ path: rawTrace });
-  await attempt('trace', deadlines.trace, () => stopping);
-  if (problems.trace) void stopping.then(() => rm(rawTrace, { force: true }), () => undefined);
-
-  const screenshot = await attempt('screenshot', deadlines.screenshot, () =>
-    page.screenshot({ fullPage: true, timeout: deadlines.screenshot, animations: 'disabled' }),
-  );
-  const html = await attempt('html', deadlines.html, () => page.content());
-
-  if (!problems.trace) {
-    try {
-      const scrubbed = scrubTraceZipWith(new Uint8Array(await readFile(rawTrace)), secrets);
-      await writeAtomic(pathOf('trace.zip'), scrubbed);
-      files.push('trace.zip');
-    } catch (e) {
-      problems.trace = `scrub failed: ${oneLine((e as Error).message)}`;
-    } finally {
-      await rm(rawTrace, { force: true }).catch(() => undefined);
+  // The raw trace holds every secret in clear text: it is written into a private directory that goes
+  // away when capture ends — or whenever a late stop finally writes it.
+  const tempRoot = opts.tempDir ?? tmpdir();
+  const rawDir = await mkdir(tempRoot, { recursive: true, mode: 0o700 })
+    .then(() => mkdtemp(join(tempRoot, EVIDENCE_TEMP_PREFIX)))
+    .catch((e: Error) => {
+      problems.trace = `no temporary directory: ${oneLine(e.message)}`;
+      return undefined;
+    });
+  const rawTrace = rawDir ? join(rawDir, 'trace.zip') : undefined;
+  const removeRaw = () => (rawDir ? rm(rawDir, { recursive: true, force: true }).catch(() => undefined) : Promise.resolve());
+  let scrubReport: TraceScrubReport | undefined;
+  let screenshot: Buffer | undefined;
+  let html: string | undefined;
+  try {
+    if (rawTrace) {
+      const stopping = context.tracing.stop({ path: rawTrace });
+      await attempt('trace', deadlines.trace, () => stopping);
+      if (problems.trace) void stopping.then(removeRaw, removeRaw);
     }
+
+    screenshot = await attempt('screenshot', deadlines.screenshot, () =>
+      page.screenshot({ fullPage: true, timeout: deadlines.screenshot, animations: 'disabled' }),
+    );
+    html = await attempt('html', deadlines.html, () => page.content());
+
+    if (rawTrace && !problems.trace) {
+      const target = pathOf('trace.zip');
+      const partial = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        scrubReport = await scrubTraceFile(rawTrace, partial, secrets, opts.traceLimits);
+        await rename(partial, target);
+        files.push('trace.zip');
+      } catch (e) {
+        problems.trace = `scrub failed: ${oneLine((e as Error).message)}`;
+        await rm(partial, { force: true }).catch(() => undefined);
+      }
+    }
+  } finally {
+    await removeRaw();
   }
 
   // Trace and HTML scrubbing may have found more secrets (cookies in headers, typed passwords,
@@ -158,6 +206,9 @@ export async function captureEvidence(opts: CaptureEvidenceOptions): Promise<Evi
     },
     at: new Date().toISOString(),
     files,
+    // What the scrub left out of trace.zip: upload payloads and oversized entries, by name and size.
+    ...(scrubReport?.dropped.length ? { traceDropped: scrubReport.dropped } : {}),
+    ...(scrubReport?.droppedLines ? { traceDroppedEvents: scrubReport.droppedLines } : {}),
     ...(Object.keys(problems).length ? { problems: Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, redact(v)])) } : {}),
   };
   try {

@@ -1,13 +1,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { join } from 'node:path';
 import { incrementPublicationAttempts, publicationContext, updatePublication } from '../../db/publications.js';
-import { decryptJson } from '../../crypto/secrets.js';
+import { decryptJson, secretBindings } from '../../crypto/secrets.js';
 import { AccountLockTimeout } from '../../db/accounts.js';
+import { publishMetrics } from '../../observability/metrics.js';
 import type { ActivityDeps } from '../deps.js';
 import type { BrowserJob } from './browser.js';
 import { driverFor } from './drivers/index.js';
 import type { DriverContext, PostRef, PublishStepName, SessionState } from './drivers/types.js';
 import { PublishError } from './errors.js';
+import { scrubSecrets } from '../../core/redact.js';
 
 /** Turns any thrown error into a Temporal failure whose type says whether retrying helps. */
 export function toFailure(error: unknown): ApplicationFailure {
@@ -23,8 +25,9 @@ export function toFailure(error: unknown): ApplicationFailure {
       ...(error.retryAfterMs !== undefined ? { nextRetryDelay: Math.max(1000, error.retryAfterMs) } : {}),
     });
   }
-  if (error instanceof AccountLockTimeout) return ApplicationFailure.create({ message: error.message, type: 'Retryable' });
-  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof AccountLockTimeout) return ApplicationFailure.create({ message: scrubSecrets(error.message), type: 'Retryable' });
+  // An untyped error (a fetch or Playwright failure) may quote a URL with its tokens: scrubbed before Temporal keeps it.
+  const message = scrubSecrets(error instanceof Error ? error.message : String(error));
   return ApplicationFailure.create({ message, type: 'Retryable' });
 }
 
@@ -69,8 +72,13 @@ export function createPublishingActivities(deps: ActivityDeps) {
       const clickedBefore = publication.publishStep === 'submitting' || publication.publishStep === 'unconfirmed';
       const mayExist = Context.current().info.attempt > 1 || clickedBefore || (publication.attempts ?? 0) > 0;
       const evidenceDir = join(config.evidenceDir, publicationId, String(attempt));
+      const metricLabels = { platform: platform.name, driver: 'browser' as const };
+      publishMetrics.attempt(metricLabels);
+      // Timed from inside the slot and the account lock (waiting for them is not the platform's time).
+      let stopTimer: ((outcome: 'success' | 'failure') => void) | undefined;
       try {
         return await browser.withAccount(publication.accountId, async (job) => {
+          stopTimer = publishMetrics.timer(metricLabels);
           const dctx = driverContext(deps, job, (step) => updatePublication(db, publicationId, { publishStep: step }));
           if (mayExist) {
             const existing = await driver.findByMarker(dctx, publication.idempotencyMarker).catch((error: Error) => {
@@ -92,10 +100,14 @@ export function createPublishingActivities(deps: ActivityDeps) {
           });
         }, { evidenceDir });
       } catch (error) {
+        stopTimer?.('failure');
         const failure = toFailure(error);
+        publishMetrics.failure(metricLabels, failure.type ?? 'Retryable');
         const evidencePath = error instanceof PublishError ? error.evidencePath : undefined;
         await updatePublication(db, publicationId, { lastError: `${failure.type}: ${failure.message}`, ...(evidencePath ? { evidencePath } : {}) });
         throw failure;
+      } finally {
+        stopTimer?.('success'); // a no-op after a failure: the timer stops once
       }
     },
 
@@ -117,7 +129,7 @@ export function createPublishingActivities(deps: ActivityDeps) {
      * sit in Temporal's history in clear) and stores the new session when the login proves valid.
      */
     async loginAccount(accountId: string, encryptedCredentials: string): Promise<SessionState> {
-      const credentials = decryptJson<{ username: string; password: string }>(config.encryptionKey, encryptedCredentials);
+      const credentials = decryptJson<{ username: string; password: string }>(config.keyring, secretBindings.loginCredentials(accountId), encryptedCredentials);
       try {
         return await browser.withAccount(accountId, async (job) => {
           const driver = driverFor(job.platform.technicalConfig.driver);

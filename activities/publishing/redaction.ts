@@ -7,8 +7,16 @@
  * and auth headers, secret query/form fields, hidden and password inputs, CSRF metas) and collects
  * them in a SecretSet; then every collected value, in each spelling it can take, is replaced by
  * `[redacted]` everywhere else (every text entry of the trace zip, byte-wise in binary ones).
+ *
+ * The trace is rewritten file to file, entry by entry and line by line (trace-zip.ts), so its size
+ * never turns into memory: a request body above a limit (an upload's bytes) is dropped, as is any
+ * entry above the entry limit or past the total, and the caller notes what was dropped.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ZipReader, ZipWriter } from './trace-zip.js';
 
 export const REDACTED = '[redacted]';
 /** Shorter values are too likely to be ordinary words or numbers to replace everywhere. */
@@ -124,6 +132,32 @@ function replaceAllBytes(data: Uint8Array, variants: readonly string[]): Uint8Ar
   return buf;
 }
 
+/**
+ * Byte-wise redaction over a stream of chunks: the last (longest variant - 1) bytes are held back,
+ * so a value split across two chunks is still found whole. Bytes of UTF-8 text match exactly where
+ * its characters do, so this serves text and binary entries alike.
+ */
+class StreamRedactor {
+  private carry: Buffer = Buffer.alloc(0);
+  private readonly keep: number;
+  constructor(private readonly variants: readonly string[]) {
+    this.keep = Math.max(0, ...variants.map((v) => Buffer.byteLength(v) - 1));
+  }
+
+  push(chunk: Uint8Array): Buffer {
+    const replaced = Buffer.from(replaceAllBytes(this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk, this.variants));
+    const cut = Math.max(0, replaced.length - this.keep);
+    this.carry = Buffer.from(replaced.subarray(cut));
+    return replaced.subarray(0, cut);
+  }
+
+  end(): Buffer {
+    const rest = this.carry;
+    this.carry = Buffer.alloc(0);
+    return rest;
+  }
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
@@ -203,74 +237,186 @@ const JSONL_ENTRY = /\.(trace|network)$/;
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+export interface TraceLimits {
+  /** A request body (HAR postData file) above this is dropped: it is an upload's payload, not evidence. */
+  maxRequestBodyBytes: number;
+  /** Any other entry above this is dropped. */
+  maxEntryBytes: number;
+  /** Entries are kept, in order, until their uncompressed bytes reach this; the rest are dropped. */
+  maxTotalBytes: number;
+  /** A trace line (one event) above this is dropped. */
+  maxLineBytes: number;
+}
+
+export const defaultTraceLimits: TraceLimits = {
+  maxRequestBodyBytes: 1024 * 1024,
+  maxEntryBytes: 32 * 1024 * 1024,
+  maxTotalBytes: 128 * 1024 * 1024,
+  maxLineBytes: 16 * 1024 * 1024,
+};
+
+export interface DroppedEntry {
+  name: string;
+  bytes: number;
+  reason: 'upload body' | 'entry too large' | 'trace too large';
+}
+
+export interface TraceScrubReport {
+  dropped: DroppedEntry[];
+  /** Trace events longer than maxLineBytes, left out. */
+  droppedLines: number;
+}
+
+/** Shared by the passes: request bodies the network log points at, and what was dropped. */
+interface TraceScrubState {
+  bodies: Map<string, string>;
+  dropped: Map<string, DroppedEntry>;
+}
+
 /**
- * Rewrites a Playwright trace with secrets removed. Two passes: the structural one blanks
- * cookie/auth headers, HAR cookies, secret query/form fields and hidden/password inputs in DOM
- * snapshots, collecting their values; then every known value is replaced in every text entry
- * (and, byte-wise, in binary ones such as multipart upload bodies that carry the CSRF token).
+ * Rewrites the Playwright trace at `input` into `output` with secrets removed; adds what it finds
+ * to `set`, so the caller can redact its other files with the complete list. Three passes over the
+ * file, none holding more than one event line or one small request body: (1) the trace's event
+ * lines, structurally scrubbed, collect secrets and the request bodies they point at; (2) request
+ * bodies under the limit are read for their secret fields, larger ones are dropped; (3) every kept
+ * entry is written, event lines scrubbed again and every known value replaced in every entry.
  */
-export function scrubTraceZip(zip: Uint8Array, knownSecrets: Iterable<string> = []): Uint8Array {
+export async function scrubTraceFile(input: string, output: string, set: SecretSet, limits: Partial<TraceLimits> = {}): Promise<TraceScrubReport> {
+  const max = { ...defaultTraceLimits, ...limits };
+  const zip = await ZipReader.open(input);
+  const state: TraceScrubState = { bodies: new Map(), dropped: new Map() };
+  let droppedLines = 0;
+  try {
+    const byName = new Map(zip.entries.map((entry) => [entry.name, entry]));
+    for (const entry of zip.entries) {
+      if (!JSONL_ENTRY.test(entry.name)) continue;
+      for await (const line of lines(await zip.stream(entry), max.maxLineBytes)) {
+        if (line !== undefined) scrubLine(line, set, state);
+      }
+    }
+    for (const [name, mime] of state.bodies) {
+      const entry = byName.get(name);
+      if (!entry) continue;
+      if (entry.size > max.maxRequestBodyBytes) state.dropped.set(name, { name, bytes: entry.size, reason: 'upload body' });
+      else collectBodySecrets(lenient.decode(await zip.read(entry)), mime, set);
+    }
+
+    const variants = set.variants();
+    const out = await ZipWriter.create(output);
+    try {
+      let total = 0;
+      for (const entry of zip.entries) {
+        const jsonl = JSONL_ENTRY.test(entry.name);
+        if (state.dropped.has(entry.name)) continue;
+        if (!jsonl && entry.size > max.maxEntryBytes) {
+          state.dropped.set(entry.name, { name: entry.name, bytes: entry.size, reason: 'entry too large' });
+          continue;
+        }
+        if (total + entry.size > max.maxTotalBytes && !jsonl) {
+          state.dropped.set(entry.name, { name: entry.name, bytes: entry.size, reason: 'trace too large' });
+          continue;
+        }
+        total += entry.size;
+        const data = await zip.stream(entry);
+        if (jsonl) {
+          const rewritten = async function* () {
+            for await (const line of lines(data, max.maxLineBytes)) {
+              if (line === undefined) {
+                droppedLines++;
+                continue;
+              }
+              yield Buffer.from(replaceAll(scrubLine(line, set, state), variants) + '\n');
+            }
+          };
+          await out.add(entry.name, rewritten());
+        } else if (MEDIA_ENTRY.test(entry.name)) {
+          // Compressed media cannot carry a readable token: copied as they are.
+          await out.add(entry.name, data, { level: 0 });
+        } else {
+          await out.add(entry.name, redactStream(data, variants), { level: entry.size > 1024 * 1024 ? 1 : 6 });
+        }
+      }
+      await out.close();
+    } catch (error) {
+      await out.abort();
+      throw error;
+    }
+  } finally {
+    await zip.close();
+  }
+  return { dropped: [...state.dropped.values()], droppedLines };
+}
+
+/** Byte buffers in, convenience for tests and small traces: the same streaming scrub through a private temp dir. */
+export async function scrubTraceZip(zip: Uint8Array, knownSecrets: Iterable<string> = [], limits: Partial<TraceLimits> = {}): Promise<Uint8Array> {
   const set = new SecretSet();
   for (const value of knownSecrets) set.add(value);
-  return scrubTraceZipWith(zip, set);
+  const dir = await mkdtemp(join(tmpdir(), 'trace-scrub-'));
+  try {
+    await writeFile(join(dir, 'in.zip'), zip, { mode: 0o600 });
+    await scrubTraceFile(join(dir, 'in.zip'), join(dir, 'out.zip'), set, limits);
+    return new Uint8Array(await readFile(join(dir, 'out.zip')));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
-/** Adds what it finds to `set`, so the caller can redact its other files with the complete list. */
-export function scrubTraceZipWith(zip: Uint8Array, set: SecretSet): Uint8Array {
-  const entries = unzipSync(zip);
-  const texts = new Map<string, string>();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-
-  for (const [name, data] of Object.entries(entries)) {
-    if (!JSONL_ENTRY.test(name)) continue;
-    let text: string;
-    try {
-      text = decoder.decode(data);
-    } catch {
-      continue;
-    }
-    const lines = text.split('\n').map((line) => {
-      if (!line.trim()) return line;
-      try {
-        const event = JSON.parse(line) as unknown;
-        if (!isObject(event)) return line;
-        scrubTraceEvent(event, set, entries);
-        return JSON.stringify(event);
-      } catch {
-        return line;
-      }
-    });
-    texts.set(name, lines.join('\n'));
+/** One event line structurally scrubbed (secrets collected into `set`); lines that are not JSON objects stay as they are. */
+function scrubLine(line: string, set: SecretSet, state: TraceScrubState): string {
+  if (!line.trim()) return line;
+  try {
+    const event = JSON.parse(line) as unknown;
+    if (!isObject(event)) return line;
+    scrubTraceEvent(event, set, state);
+    return JSON.stringify(event);
+  } catch {
+    return line;
   }
-
-  const variants = set.variants();
-  const out: Zippable = {};
-  for (const [name, data] of Object.entries(entries)) {
-    const structural = texts.get(name);
-    if (structural !== undefined) {
-      out[name] = [new TextEncoder().encode(replaceAll(structural, variants)), { level: 6 }];
-      continue;
-    }
-    if (MEDIA_ENTRY.test(name)) {
-      out[name] = [data, { level: 0 }];
-      continue;
-    }
-    let text: string | undefined;
-    try {
-      text = decoder.decode(data);
-    } catch {
-      text = undefined;
-    }
-    // Binary bodies (an uploaded video) are big and barely compress: the fastest level keeps the
-    // event loop (and the activity's heartbeat) moving.
-    out[name] = text !== undefined ? [new TextEncoder().encode(replaceAll(text, variants)), { level: 6 }] : [replaceAllBytes(data, variants), { level: 1 }];
-  }
-  return zipSync(out);
 }
 
-function scrubTraceEvent(event: Json, secrets: SecretSet, entries: Record<string, Uint8Array>): void {
+/** The lines of a UTF-8 stream; a line longer than `maxBytes` comes out as undefined (its bytes are never gathered). */
+async function* lines(data: Readable, maxBytes: number): AsyncGenerator<string | undefined> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let skipping = false;
+  for await (const piece of data) {
+    let chunk = piece as Buffer;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a)) {
+      const head = chunk.subarray(0, nl);
+      if (skipping || pendingBytes + head.length > maxBytes) yield undefined;
+      else yield lenient.decode(pendingBytes ? Buffer.concat([...pending, head]) : head);
+      pending = [];
+      pendingBytes = 0;
+      skipping = false;
+      chunk = chunk.subarray(nl + 1);
+    }
+    if (skipping || !chunk.length) continue;
+    if (pendingBytes + chunk.length > maxBytes) {
+      skipping = true;
+      pending = [];
+      pendingBytes = 0;
+    } else {
+      pending.push(Buffer.from(chunk));
+      pendingBytes += chunk.length;
+    }
+  }
+  if (skipping) yield undefined;
+  else if (pendingBytes) yield lenient.decode(Buffer.concat(pending));
+}
+
+async function* redactStream(data: Readable, variants: readonly string[]): AsyncGenerator<Buffer> {
+  const redactor = new StreamRedactor(variants);
+  for await (const chunk of data) {
+    const out = redactor.push(chunk as Buffer);
+    if (out.length) yield out;
+  }
+  const rest = redactor.end();
+  if (rest.length) yield rest;
+}
+
+function scrubTraceEvent(event: Json, secrets: SecretSet, state: TraceScrubState): void {
   const type = event.type;
-  if (type === 'resource-snapshot' && isObject(event.snapshot)) scrubHarEntry(event.snapshot, secrets, entries);
+  if (type === 'resource-snapshot' && isObject(event.snapshot)) scrubHarEntry(event.snapshot, secrets, state);
   else if (type === 'frame-snapshot' && isObject(event.snapshot)) {
     const snap = event.snapshot;
     const found = (value: string) => secrets.add(value);
@@ -324,7 +470,7 @@ interface HarNameValue {
   value?: unknown;
 }
 
-function scrubHarEntry(entry: Json, secrets: SecretSet, entries: Record<string, Uint8Array>): void {
+function scrubHarEntry(entry: Json, secrets: SecretSet, state: TraceScrubState): void {
   const found = (value: string) => secrets.add(value);
   for (const side of ['request', 'response'] as const) {
     const part = entry[side];
@@ -358,7 +504,7 @@ function scrubHarEntry(entry: Json, secrets: SecretSet, entries: Record<string, 
       }
     }
     if (Array.isArray(part.queryString)) scrubNameValues(part.queryString as HarNameValue[], secrets);
-    if (isObject(part.postData)) scrubPostData(part.postData, secrets, entries);
+    if (side === 'request' && isObject(part.postData)) scrubPostData(part.postData, secrets, state);
   }
 }
 
@@ -374,17 +520,28 @@ function scrubNameValues(list: HarNameValue[], secrets: SecretSet): void {
 
 const lenient = new TextDecoder('utf-8');
 
-/** Login and upload bodies: values of secret-looking fields become secrets (the body itself is redacted by value later). */
-function scrubPostData(postData: Json, secrets: SecretSet, entries: Record<string, Uint8Array>): void {
+/**
+ * Login and upload bodies: values of secret-looking fields become secrets (the body itself is
+ * redacted by value later). A body kept in its own entry is only noted here and read in the second
+ * pass, or, above the limit, dropped: the note then says so where the body was.
+ */
+function scrubPostData(postData: Json, secrets: SecretSet, state: TraceScrubState): void {
   if (Array.isArray(postData.params)) scrubNameValues(postData.params as HarNameValue[], secrets);
-  let body = typeof postData.text === 'string' ? postData.text : undefined;
-  if (body === undefined && typeof postData._sha1 === 'string') {
-    const data = entries[`resources/${postData._sha1}`];
-    // Lenient decoding: a multipart body with a video in it is not UTF-8, its text parts still are.
-    if (data) body = lenient.decode(data);
-  }
-  if (body === undefined) return;
   const mime = typeof postData.mimeType === 'string' ? postData.mimeType.toLowerCase() : '';
+  const file = typeof postData._file === 'string' ? postData._file : typeof postData._sha1 === 'string' ? `resources/${postData._sha1}` : undefined;
+  if (file !== undefined) {
+    state.bodies.set(file, mime);
+    const dropped = state.dropped.get(file);
+    if (dropped) {
+      delete postData._file;
+      delete postData._sha1;
+      postData.comment = `body left out of the evidence (${dropped.reason}, ${dropped.bytes} bytes)`;
+    }
+  }
+  if (typeof postData.text === 'string' && postData.text) collectBodySecrets(postData.text, mime, secrets);
+}
+
+function collectBodySecrets(body: string, mime: string, secrets: SecretSet): void {
   if (mime.includes('application/x-www-form-urlencoded')) {
     for (const [name, value] of new URLSearchParams(body)) if (SENSITIVE_NAME.test(name)) secrets.add(value);
   } else if (mime.includes('json')) {

@@ -39,6 +39,7 @@ const openapiPlugin: FastifyPluginAsync = async (app) => {
         { name: tags.settings, description: 'The admin\'s own preferences' },
         { name: tags.analytics, description: 'Tracking-link clicks and per-publication results, from the rollups' },
         { name: tags.tracking, description: 'Tracking links `/t/<code>[/<ref>]` (public): 302 to the stream, click recorded after' },
+        { name: tags.metrics, description: 'Prometheus metrics (`GET /metrics`, bearer METRICS_TOKEN only)' },
       ],
       components: {
         securitySchemes: {

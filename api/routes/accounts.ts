@@ -14,6 +14,7 @@ import { createAccount, deleteAccount, listAccounts, issueTrackingLink, setBrows
 import { pauseAccount, resumeAccount } from '../../services/publications.js';
 import { checkAccountSession, importAccountSession, loginAccount } from '../../services/sessions.js';
 import { documentedOnly, tags } from '../route-docs.js';
+import { assertWholeField, multipartLimitError, multipartLimits } from '../multipart.js';
 import { ApiError } from '../views.js';
 
 /** Session files are small (a few hundred cookies at most); anything bigger is not one. */
@@ -23,8 +24,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
   const { db, temporal, config } = app.deps;
   const deps = { db, temporal, lifecycle: config.lifecycle };
-  const sessionDeps = { db, temporal, encryptionKey: config.encryptionKey, lifecycle: config.lifecycle, platformApis: config.platformApis,
-    publicUrl: config.http.publicUrl,
+  const sessionDeps = { db, temporal, keyring: config.keyring, lifecycle: config.lifecycle, platformApis: config.platformApis,
+    publicUrl: config.http.publicUrl, log: app.log,
   };
 
   app.get(
@@ -150,8 +151,11 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let fileName: string | undefined;
       if (request.isMultipart()) {
         try {
-          for await (const part of request.parts({ limits: { fileSize: maxSessionFileBytes, files: 1 } })) {
-            if (part.type !== 'file') continue;
+          for await (const part of request.parts({ limits: { ...multipartLimits, fileSize: maxSessionFileBytes } })) {
+            if (part.type !== 'file') {
+              assertWholeField(part);
+              continue;
+            }
             if (part.fieldname !== 'file') {
               part.file.resume();
               throw new ApiError(400, 'unexpected_file', `unexpected file field "${part.fieldname}"; send the session file as "file"`);
@@ -161,7 +165,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
           }
         } catch (error) {
           if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new ApiError(413, 'file_too_large', 'a session file is at most 2 MB');
-          throw error;
+          throw multipartLimitError(error);
         }
       } else if (typeof request.body === 'string') {
         fileText = request.body;

@@ -19,7 +19,7 @@ const Redirect = Type.Null({ description: 'a redirect (Location header)' });
 export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
   const { db, temporal, config } = app.deps;
-  const deps = { db, temporal, config, encryptionKey: config.encryptionKey, lifecycle: config.lifecycle };
+  const deps = { db, temporal, config, keyring: config.keyring, lifecycle: config.lifecycle };
 
   app.post(
     '/api/accounts/:id/credentials',

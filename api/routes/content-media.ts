@@ -10,6 +10,7 @@ import send from '@fastify/send';
 import { basename, dirname, relative, resolve, isAbsolute } from 'node:path';
 import { errorReplies, IdParams } from '../../contracts/api/common.js';
 import { storedMediaPath } from '../../services/contents.js';
+import { mediaDeletedAt } from '../../services/storage.js';
 import { documentedOnly, tags } from '../route-docs.js';
 import { ApiError } from '../views.js';
 
@@ -35,6 +36,7 @@ export const contentMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
             200: binary(which === 'media' ? 'the whole video' : 'the thumbnail (JPEG)'),
             206: binary('the requested byte range (`Content-Range`)'),
             416: { ...errorReplies['4xx'], description: 'the range cannot be satisfied (`Content-Range: bytes */<size>`)' },
+            410: { ...errorReplies['4xx'], description: 'the file is no longer stored: `media_deleted` (the retention policy deleted the video; thumbnail and facts stay) or `file_missing`' },
             '4xx': errorReplies['4xx'],
           },
         }),
@@ -60,7 +62,14 @@ export const contentMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
             return reply.code(416).headers({ 'content-range': contentRange, 'accept-ranges': 'bytes' })
               .send({ error: 'range_not_satisfiable', message: `the requested range is outside the ${which} (${contentRange})` });
           }
-          if (status === 404) throw new ApiError(404, 'file_missing', `the ${which} of content ${id} is no longer stored`);
+          if (status === 404) {
+            // The row says it had one: gone, not unknown. Retention leaves a marker saying when (contracts/storage.ts).
+            const deletedAt = which === 'media' ? await mediaDeletedAt(config.mediaDir, id) : null;
+            if (deletedAt) {
+              throw new ApiError(410, 'media_deleted', `the video of content ${id} was deleted by the retention policy on ${deletedAt.toISOString()}; its thumbnail and facts are kept`);
+            }
+            throw new ApiError(410, 'file_missing', `the ${which} of content ${id} is no longer stored`);
+          }
           throw new ApiError(status >= 400 && status < 500 ? status : 500, 'media_unreadable', `the ${which} could not be read`);
         }
         if (result.type !== 'file') throw new ApiError(404, 'not_found', `content ${id} has no ${which}`);

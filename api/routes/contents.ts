@@ -11,6 +11,9 @@ import {
   ApproveBody, Content, ContentList, ContentListQuery, ContentSubmitted, ContentUpload, Decision, maxContextLength, RejectBody,
 } from '../../contracts/api/contents.js';
 import { approveContent, getContentWithPublications, listContentsPage, rejectContent, submitContent } from '../../services/contents.js';
+import { diskTooFull, mediaDeletedAt } from '../../services/storage.js';
+import { messagesFor } from '../../messages/index.js';
+import { assertWholeField, multipartLimitError, multipartLimits } from '../multipart.js';
 import { documentedOnly, tags } from '../route-docs.js';
 import { ApiError, contentListItemView, contentView } from '../views.js';
 
@@ -30,19 +33,26 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Send a video',
         description:
           'multipart/form-data with `video`, `modelId` and an optional `context`. Bad input stores nothing: ' +
-          '400 names the field, 404 unknown model, 413 too large (MAX_UPLOAD_MB), 415 not a video.',
+          '400 names the field, 404 unknown model, 413 too large (MAX_UPLOAD_MB) or over a form limit (`too_many_fields`, ' +
+          '`field_too_large`, `too_many_files`…, named in the message), 415 not a video, 507 when the server\'s disk would ' +
+          'fall below MIN_FREE_DISK_MB (refused before anything is read or written; the message in Spanish, English with ' +
+          '`Accept-Language: en`).',
         consumes: ['multipart/form-data'],
         response: { 202: ContentSubmitted, ...errorReplies },
       },
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new ApiError(415, 'multipart_required', 'send multipart/form-data with a "video" file field');
+      // Refused before the body is read: no file, no row, no workflow. The declared size counts against the room left.
+      const declared = Number(request.headers['content-length']);
+      const full = await diskTooFull(config.dataDir, config.storage.minFreeDiskBytes, Number.isFinite(declared) ? declared : 0);
+      if (full) throw storageFull(request.headers['accept-language'], full.freeBytes, config.storage.minFreeDiskBytes);
       const incoming = join(config.mediaDir, 'incoming');
       await mkdir(incoming, { recursive: true });
       const fields: Record<string, string> = {};
       let upload: { path: string; filename: string } | undefined;
       try {
-        for await (const part of request.parts({ limits: { fileSize: config.maxUploadBytes, files: 1, fields: 10, fieldSize: 64 * 1024 } })) {
+        for await (const part of request.parts({ limits: { ...multipartLimits, fileSize: config.maxUploadBytes } })) {
           if (part.type === 'file') {
             if (part.fieldname !== 'video') {
               part.file.resume();
@@ -52,6 +62,7 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
             upload = { path: join(incoming, `${randomUUID()}${videoExtensions.has(ext) ? ext : '.mp4'}`), filename: part.filename };
             await pipeline(part.file, createWriteStream(upload.path));
           } else {
+            assertWholeField(part);
             fields[part.fieldname] = String(part.value);
           }
         }
@@ -79,7 +90,9 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new ApiError(413, 'file_too_large', `"video" exceeds the upload limit of ${Math.round(config.maxUploadBytes / 1024 / 1024)} MB`);
         }
-        throw error;
+        // The disk filled up while the video was being written: the partial file goes (finally), the answer says why.
+        if (code === 'ENOSPC') throw storageFull(request.headers['accept-language'], 0, config.storage.minFreeDiskBytes);
+        throw multipartLimitError(error);
       } finally {
         // Bad input stores nothing: the partial or rejected upload goes away.
         if (upload) await rm(upload.path, { force: true });
@@ -118,7 +131,7 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       const found = await getContentWithPublications(db, id);
       if (!found) throw new ApiError(404, 'not_found', `content ${id} not found`);
-      return contentView(found);
+      return { ...contentView(found), mediaDeletedAt: (await mediaDeletedAt(config.mediaDir, id))?.toISOString() ?? null };
     },
   );
 
@@ -160,3 +173,10 @@ export const contentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+/** 507 with what the uploader reads: Spanish (the product language) unless the client asks for English first. */
+function storageFull(acceptLanguage: string | undefined, freeBytes: number, minFreeBytes: number): ApiError {
+  const language = acceptLanguage?.trim().toLowerCase().startsWith('en') ? 'en' : 'es';
+  const mb = (bytes: number) => Math.floor(bytes / 1_048_576);
+  return new ApiError(507, 'insufficient_storage', messagesFor(language).media.storageFull(mb(freeBytes), mb(minFreeBytes)));
+}

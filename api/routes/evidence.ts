@@ -2,17 +2,18 @@
  * Failure evidence of a publication (activities/publishing/evidence.ts writes it) for the signed-in
  * admin: the list of attempts with their files, and each file. Paths are never built from free
  * text: the id must be a UUID, the attempt an integer and the file one of four names, and anything
- * else is a 404 — so no request can reach outside `<evidenceDir>/<id>/<attempt>/`.
+ * else is a 404 — so no request can reach outside `<evidenceDir>/<id>/<attempt>/`; real paths are compared, so a
+ * symlinked directory inside the evidence tree cannot lead out of it either.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { createReadStream } from 'node:fs';
-import { lstat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { errorReplies, IdParams } from '../../contracts/api/common.js';
 import { EvidenceFileParams, EvidenceList } from '../../contracts/api/evidence.js';
 import { evidenceFiles, type EvidenceFile } from '../../contracts/evidence.js';
-import { insideEvidenceRoot, listEvidence } from '../../services/evidence.js';
+import { listEvidence, realInsideEvidenceRoot } from '../../services/evidence.js';
 import { documentedOnly, tags } from '../route-docs.js';
 
 /**
@@ -34,9 +35,6 @@ function notFound(reply: FastifyReply, what = 'evidence not found') {
 export const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
   const root = resolve(app.deps.config.evidenceDir);
-
-  /** Defence in depth: even validated parts must resolve inside the evidence root. */
-  const inside = (...parts: string[]): string | null => insideEvidenceRoot(root, ...parts);
 
   app.get(
     '/api/publications/:id/evidence',
@@ -83,11 +81,17 @@ export const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       if (request.validationError) return notFound(reply);
       const { id, attempt, file } = request.params;
-      const path = inside(id, String(attempt), file);
-      if (!path) return notFound(reply);
-      // lstat: a symlink planted in the evidence tree is not followed.
-      const stat = await lstat(path).catch(() => null);
-      if (!stat?.isFile()) return notFound(reply);
+      // The attempt directory by its real path: a symlinked directory on the way that leads outside the root is a 404.
+      const dir = await realInsideEvidenceRoot(root, id, String(attempt));
+      if (!dir) return notFound(reply);
+      // O_NOFOLLOW: a symlink planted as the file is not followed; fstat of what was opened, so the file served is the one checked.
+      const handle = await open(join(dir, file), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+      if (!handle) return notFound(reply);
+      const stat = await handle.stat().catch(() => null);
+      if (!stat?.isFile()) {
+        await handle.close();
+        return notFound(reply);
+      }
       const { type, download } = fileTypes[file];
       reply
         .type(type)
@@ -96,7 +100,7 @@ export const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .header('content-security-policy', "default-src 'none'; sandbox")
         .header('cache-control', 'private, no-store')
         .header('content-disposition', `${download ? 'attachment' : 'inline'}; filename="publication-${id}-attempt-${attempt}-${file}"`);
-      return reply.send(createReadStream(path));
+      return reply.send(handle.createReadStream());
     },
   );
 };

@@ -71,7 +71,7 @@ async function sendStoredFile(request: FastifyRequest, reply: FastifyReply, path
 
 export const instagramMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app.deps;
-  const files = instagramVideoFiles(db, config.encryptionKey);
+  const files = instagramVideoFiles(db, config.keyring.current.key);
   const mediaRoot = resolve(config.mediaDir);
 
   const notFound = (reply: FastifyReply) => reply.code(404).headers(baseHeaders).send();

@@ -121,7 +121,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { ttlHours } = request.body;
       const ttlMs = ttlHours !== undefined ? ttlHours * 3_600_000 : config.telegram.linkCodeTtlMs;
-      return reply.code(201).send(await createTelegramLinkCode(db, request.params.id, { ttlMs, actor: request.actor, bot: config.telegram }));
+      return reply.code(201).send(await createTelegramLinkCode(db, request.params.id, { ttlMs, actor: request.actor, sessionSecret: config.sessionSecret, bot: config.telegram }));
     },
   );
 };

@@ -9,6 +9,7 @@ import { WatermarkBody, WatermarkLogoUpload, WatermarkPreviewQuery, WatermarkVie
 import { ServiceError } from '../../services/errors.js';
 import { getWatermark, removeWatermark, renderWatermarkPreview, setWatermark, storeWatermarkLogo } from '../../services/watermark.js';
 import { documentedOnly, tags } from '../route-docs.js';
+import { assertWholeField, multipartLimitError, multipartLimits } from '../multipart.js';
 import { ApiError } from '../views.js';
 
 /** Room for multipart framing around a logo of the maximum size. */
@@ -84,8 +85,11 @@ export const watermarkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let bytes: Buffer | undefined;
       if (request.isMultipart()) {
         try {
-          for await (const part of request.parts({ limits: { fileSize: watermarkLimits.logoMaxBytes, files: 1 } })) {
-            if (part.type !== 'file') continue;
+          for await (const part of request.parts({ limits: { ...multipartLimits, fileSize: watermarkLimits.logoMaxBytes } })) {
+            if (part.type !== 'file') {
+              assertWholeField(part);
+              continue;
+            }
             if (part.fieldname !== 'file') {
               part.file.resume();
               throw new ApiError(400, 'unexpected_file', `unexpected file field "${part.fieldname}"; send the logo as "file"`);
@@ -94,7 +98,7 @@ export const watermarkRoutes: FastifyPluginAsyncTypebox = async (app) => {
           }
         } catch (error) {
           if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new ApiError(413, 'file_too_large', `a logo is at most ${logoMb} MB`);
-          throw error;
+          throw multipartLimitError(error);
         }
       } else if (Buffer.isBuffer(request.body)) {
         bytes = request.body;

@@ -57,7 +57,12 @@ const profileFields = {
 };
 
 /** The browser profile as answered: the proxy is scheme + host only (its credentials never leave the database). */
-export const BrowserProfileView = Type.Object({ ...profileFields, proxy: Nullable(Type.String()) });
+export const BrowserProfileView = Type.Object({
+  ...profileFields,
+  proxy: Nullable(Type.String()),
+  /** The stored proxy cannot be decrypted (its key is no longer configured, or the value was altered): `proxy` is null; set it again. */
+  proxyError: Type.Optional(Type.Literal('undecryptable')),
+});
 export type BrowserProfileView = Static<typeof BrowserProfileView>;
 
 /** PUT /api/accounts/:id/browser-profile: replaces the profile. */

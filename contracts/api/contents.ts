@@ -65,6 +65,8 @@ export const Content = Type.Object({
   originalFilename: Nullable(Type.String()),
   /** Authenticated, with range requests (the page's <video> plays it). */
   mediaUrl: Type.String(),
+  /** When retention deleted the video (mediaUrl then answers 410; thumbnail and facts stay); null while it is stored. */
+  mediaDeletedAt: Type.Optional(Nullable(IsoTime)),
   thumbnailUrl: Nullable(Type.String()),
   status: ContentStatus,
   workflowId: Nullable(Type.String()),

@@ -23,6 +23,7 @@ const model = {
     : `✅ Got your ${list.length} videos (${shortIds(list)}). I will tell you when they are published.`,
   alreadyReceived: 'I had already received that video; it is not registered twice.',
   submitFailed: 'I could not register your video right now (the system is not answering). Please send it again in a few minutes.',
+  diskFull: 'I cannot receive videos right now: the studio\'s server is out of space. Please send it again later.',
   tooBig: (size: string, limit: string) =>
     `This video is ${size} and Telegram only lets bots download up to ${limit}. Please send a shorter or compressed version (for example, recorded in 720p or trimmed) and I will take it right away.`,
   tooBigForUs: (size: string, limit: string) =>

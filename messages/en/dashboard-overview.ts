@@ -36,6 +36,7 @@ export const dashboardOverview = {
   'overview.alertKind.not_sent': 'Not sent',
   'overview.alertKind.no_slot': 'No slot',
   'overview.alertKind.clicks_dropped': 'Clicks lost',
+  'overview.alertKind.channel_down': 'Alert channel down',
 
   'overview.upcoming.title': 'Next 24 hours',
   'overview.upcoming.empty': 'Nothing scheduled for the next 24 hours.',
@@ -141,4 +142,5 @@ export const dashboardOverview = {
   'events.kind.admin_session_revoked': 'Dashboard session ended',
   'events.kind.admin_password_changed': 'Password changed',
   'events.kind.moderation_rule_changed': 'Moderation rule changed',
+  'events.kind.media_retention': 'File retention',
 } satisfies Record<keyof typeof es, string>;

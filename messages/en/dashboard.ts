@@ -9,6 +9,7 @@ import { dashboardCalendar } from './dashboard-calendar.js';
 import { dashboardPublication } from './dashboard-publication.js';
 import { dashboardWatermark } from './dashboard-watermark.js';
 import { dashboardModeration } from './dashboard-moderation.js';
+import { dashboardStorage } from './dashboard-storage.js';
 import { dashboardAnalytics } from './dashboard-analytics.js';
 
 
@@ -23,6 +24,7 @@ export const dashboard = {
   ...dashboardWatermark,
   ...dashboardModeration,
   ...dashboardAnalytics,
+  ...dashboardStorage,
   'brand': '100-Tráfico',
   'brand.tagline': 'Traffic dashboard',
   'nav.publications': 'Publications',
@@ -125,6 +127,7 @@ export const dashboard = {
   'accounts.profile.proxy': 'Proxy',
   'accounts.profile.proxyCurrent': 'Current proxy',
   'accounts.profile.proxyNone': 'none',
+  'accounts.profile.proxyUnreadable': 'cannot be decrypted (its key is no longer configured, or it was altered): set it again',
   'accounts.profile.proxyHint': 'Empty = keep the current one. May carry a user and password; stored encrypted.',
   'accounts.profile.proxyRemove': 'Remove the proxy',
   'accounts.profile.proxyPlaceholder': 'http://user:password@proxy:8080',

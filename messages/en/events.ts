@@ -7,6 +7,8 @@ import type { EventDescriptions, EventPayloads } from '../../contracts/events.js
 
 type Alert = EventPayloads['alert'];
 
+const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+
 const publications = (n: number) => `${n} publication(s)`;
 
 const sessionProblem = (state: string) =>
@@ -24,6 +26,7 @@ function alert(p: Alert): string {
     case 'not_sent': return `not sent to ${p.platform}: ${p.reason}`;
     case 'no_slot': return `no free slot for @${p.username} on ${p.platform} within ${p.maxLeadDays} days`;
     case 'clicks_dropped': return `${p.count} tracking-link click(s) lost: the click buffer (${p.bufferMax}) was full while the database could not take them`;
+    case 'channel_down': return `alert channel ${p.channel} is failing (${p.attempts} attempts): ${p.error}`;
   }
 }
 
@@ -114,4 +117,7 @@ export const events = {
   admin_password_changed: (p) => `dashboard password changed; ${p.revokedSessions} sessions ended`,
   moderation_rule_changed: (p) =>
     `moderation rule ${p.action}: ${p.kind} "${p.value}" (${p.platform ?? 'every platform'}, ${p.modelName ?? 'every model'})`,
+  media_retention: (p) =>
+    `retention: deleted the videos of ${p.published.contents} published and ${p.rejected.contents} rejected or duplicate contents, ` +
+    `${p.evidence.attempts} evidence attempts and ${p.incoming.files} orphaned uploads (${megabytes(p.published.bytes + p.rejected.bytes + p.evidence.bytes + p.incoming.bytes)} MB)`,
 } satisfies EventDescriptions;

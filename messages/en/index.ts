@@ -5,5 +5,6 @@ import { dashboard } from './dashboard.js';
 import { events } from './events.js';
 import { media } from './media.js';
 import { notices } from './notices.js';
+import { notify } from './notify.js';
 
-export const en = { events, notices, bot, media, dashboard } satisfies Catalogue;
+export const en = { events, notices, bot, media, dashboard, notify } satisfies Catalogue;

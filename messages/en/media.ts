@@ -20,4 +20,7 @@ export const media = {
       `The video is over ${limit}, the most we can take through Telegram. Please send a shorter or compressed version (for example, record in 720p or trim it).`,
     unavailable: 'We could not download your video from Telegram. Please send it again.',
   },
+  /** POST /api/contents answered 507: the server's disk is below MIN_FREE_DISK_MB (nothing was stored). */
+  storageFull: (freeMb: number, minMb: number) =>
+    `The server is out of disk space (${freeMb} MB free, at least ${minMb} MB must stay free), so the video was not stored. Free some space (or wait for the retention clean-up) and send it again.`,
 } satisfies typeof es;

@@ -27,6 +27,7 @@ const model = {
     : `✅ Recibí tus ${list.length} videos (${shortIds(list)}). Te aviso cuando se publiquen.`,
   alreadyReceived: 'Ese video ya lo había recibido; no lo registro dos veces.',
   submitFailed: 'No pude registrar tu video en este momento (el sistema no responde). Envíalo de nuevo en unos minutos, por favor.',
+  diskFull: 'Ahora mismo no puedo recibir videos: el servidor del estudio se quedó sin espacio. Envíalo de nuevo más tarde, por favor.',
   tooBig: (size: string, limit: string) =>
     `Este video pesa ${size} y Telegram solo deja a los bots descargar hasta ${limit}. Envía una versión más corta o comprimida (por ejemplo, grabada en 720p o recortada) y la recibo al instante.`,
   tooBigForUs: (size: string, limit: string) =>

@@ -34,6 +34,7 @@ export const dashboardOverview = {
   'overview.alertKind.not_sent': 'No enviado',
   'overview.alertKind.no_slot': 'Sin horario',
   'overview.alertKind.clicks_dropped': 'Clics perdidos',
+  'overview.alertKind.channel_down': 'Canal de alertas caído',
 
   'overview.upcoming.title': 'Próximas 24 horas',
   'overview.upcoming.empty': 'Nada programado para las próximas 24 horas.',
@@ -139,4 +140,5 @@ export const dashboardOverview = {
   'events.kind.admin_session_revoked': 'Sesión del panel cerrada',
   'events.kind.admin_password_changed': 'Contraseña cambiada',
   'events.kind.moderation_rule_changed': 'Regla de moderación cambiada',
+  'events.kind.media_retention': 'Retención de archivos',
 };

@@ -13,6 +13,7 @@ import { dashboardAnalytics } from './dashboard-analytics.js';
 import { dashboardPublication } from './dashboard-publication.js';
 import { dashboardWatermark } from './dashboard-watermark.js';
 import { dashboardModeration } from './dashboard-moderation.js';
+import { dashboardStorage } from './dashboard-storage.js';
 const base = {
   'brand': '100-Tráfico',
   'brand.tagline': 'Panel de tráfico',
@@ -117,6 +118,7 @@ const base = {
   'accounts.profile.proxy': 'Proxy',
   'accounts.profile.proxyCurrent': 'Proxy actual',
   'accounts.profile.proxyNone': 'ninguno',
+  'accounts.profile.proxyUnreadable': 'no se puede descifrar (su clave ya no está configurada, o fue alterado): vuelve a ponerlo',
   'accounts.profile.proxyHint': 'Vacío = mantener el actual. Puede llevar usuario y contraseña; se guarda cifrado.',
   'accounts.profile.proxyRemove': 'Quitar el proxy',
   'accounts.profile.proxyPlaceholder': 'http://usuario:contraseña@proxy:8080',
@@ -168,6 +170,7 @@ const base = {
 export const dashboard = {
   ...base, ...dashboardModels, ...dashboardSetup, ...dashboardOverview, ...dashboardSecurity,
   ...dashboardDesk, ...dashboardCalendar, ...dashboardPublication, ...dashboardWatermark, ...dashboardModeration, ...dashboardAnalytics,
+  ...dashboardStorage,
 };
 
 /** Every key of the dashboard's vocabulary (the English dictionary must have them all). */

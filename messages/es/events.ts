@@ -6,6 +6,8 @@ import type { EventDescriptions, EventPayloads } from '../../contracts/events.js
 
 type Alert = EventPayloads['alert'];
 
+const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1).replace('.', ',');
+
 const held = (n: number, scheduled = false) =>
   n === 1 ? `1 publicación${scheduled ? ' programada' : ''} retenida` : `${n} publicaciones${scheduled ? ' programadas' : ''} retenidas`;
 const released = (n: number) => (n === 1 ? '1 publicación liberada' : `${n} publicaciones liberadas`);
@@ -30,6 +32,7 @@ function alert(p: Alert): string {
     case 'not_sent': return `No se envía a ${p.platform}: ${p.reason}`;
     case 'no_slot': return `No hay horario libre para @${p.username} en ${p.platform} en los próximos ${p.maxLeadDays} días`;
     case 'clicks_dropped': return `Se perdieron ${p.count} clic(s) de enlaces de seguimiento: el búfer de clics (${p.bufferMax}) se llenó mientras la base de datos no los aceptaba`;
+    case 'channel_down': return `El canal de alertas ${p.channel} está fallando (${p.attempts} intentos): ${p.error}`;
   }
 }
 
@@ -127,4 +130,7 @@ export const events = {
   moderation_rule_changed: (p) =>
     `regla de moderación ${{ created: 'creada', updated: 'editada', deleted: 'borrada' }[p.action]}: ${p.kind} «${p.value}»` +
     ` (${p.platform ?? 'todas las plataformas'}, ${p.modelName ?? 'todas las modelos'})`,
+  media_retention: (p) =>
+    `retención: vídeos de ${p.published.contents} contenidos publicados y ${p.rejected.contents} rechazados o repetidos, ` +
+    `${p.evidence.attempts} evidencias y ${p.incoming.files} subidas huérfanas eliminados (${megabytes(p.published.bytes + p.rejected.bytes + p.evidence.bytes + p.incoming.bytes)} MB)`,
 } satisfies EventDescriptions;

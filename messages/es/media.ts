@@ -25,4 +25,7 @@ export const media = {
       `El video pesa más de ${limit}, lo máximo que podemos recibir por Telegram. Envía una versión más corta o comprimida (por ejemplo, grábalo en 720p o recórtalo).`,
     unavailable: 'No pudimos descargar tu video de Telegram. Envíalo de nuevo, por favor.',
   },
+  /** POST /api/contents respondió 507: el disco del servidor está por debajo de MIN_FREE_DISK_MB (no se guardó nada). */
+  storageFull: (freeMb: number, minMb: number) =>
+    `El servidor se quedó sin espacio en disco (${freeMb} MB libres; deben quedar al menos ${minMb} MB), así que el video no se guardó. Libera espacio (o espera a la limpieza por retención) y envíalo de nuevo.`,
 };

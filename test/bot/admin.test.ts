@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encryptJson } from '../../crypto/secrets.js';
+import { encryptJson, secretBindings } from '../../crypto/secrets.js';
 import { findAccountWithPlatform } from '../../db/accounts.js';
 import { eventsOf } from '../../db/events.js';
 import { insertClickBatch } from '../../db/clicks.js';
@@ -210,7 +210,7 @@ describe('alerts', () => {
     const account = (await findAccountWithPlatform(db(h), h.stack.seeded.accountId))!.account;
     const goodSession = account.authData;
     await db(h).update(platformAccounts)
-      .set({ authData: encryptJson(h.stack.app.config.encryptionKey, { cookies: [], origins: [] }) })
+      .set({ authData: encryptJson(h.stack.app.config.keyring, secretBindings.accountAuthData(account.id), { cookies: [], origins: [] }) })
       .where(eq(platformAccounts.id, account.id));
     try {
       const after = mark(h);

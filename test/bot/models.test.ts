@@ -7,6 +7,7 @@
 import { count, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDistributionRules } from '../../core/types.js';
+import { linkCodeHash } from '../../crypto/link-codes.js';
 import { eventsOf, recordEvent } from '../../db/events.js';
 import { contents, models, systemEvents, telegramUploads } from '../../db/schema.js';
 import { publicationOf, setModelRules } from '../helpers/lifecycle.js';
@@ -54,6 +55,10 @@ describe('linking', () => {
     const { code, expiresAt } = (await created.json()) as { code: string; expiresAt: string };
     expect(code).toMatch(/^[A-Z2-9]{10}$/);
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now() + 47 * 3_600_000);
+    // Stored as its HMAC only: the database never holds a usable code.
+    const stored = (await modelRow(h, model!.id)).telegramLinkCodeHash;
+    expect(stored).toBe(linkCodeHash(h.stack.app.config.sessionSecret, code));
+    expect(stored).not.toContain(code);
 
     // A wrong code: refused, nothing linked.
     let after = mark(h);
@@ -66,7 +71,7 @@ describe('linking', () => {
     h.tg.sendText(ana, `/start ${code.toLowerCase()}`);
     expect(textOf(await botSays(h, ana.id, /All set, Model Link!/, { after }))).toContain('/help');
     const linked = await modelRow(h, model!.id);
-    expect(linked).toMatchObject({ telegramUserId: ana.id, telegramLinkCode: null, telegramLinkExpiresAt: null });
+    expect(linked).toMatchObject({ telegramUserId: ana.id, telegramLinkCodeHash: null, telegramLinkExpiresAt: null });
     expect((await eventsOf(db(h), {})).some((e) => e.type === 'telegram_linked' && e.modelId === model!.id && e.actor === `telegram:${ana.id}`)).toBe(true);
 
     // The same code again (someone else): it worked once, so it is invalid now.
@@ -81,7 +86,7 @@ describe('linking', () => {
     after = mark(h);
     h.tg.sendText(eve, `/start ${second.code}`);
     await botSays(h, eve.id, /expired/, { after });
-    expect(await modelRow(h, model!.id)).toMatchObject({ telegramUserId: ana.id, telegramLinkCode: null });
+    expect(await modelRow(h, model!.id)).toMatchObject({ telegramUserId: ana.id, telegramLinkCodeHash: null });
 
     // Linked and talking: /start without a code greets her; /help explains the limits.
     after = mark(h);

@@ -91,7 +91,7 @@ describe('webhook mode', () => {
       const [row] = await web.db.db.select().from(models).where(eq(models.id, model!.id));
       return row?.telegramUserId === sofia.id ? row : undefined;
     }, { what: 'the link' });
-    expect(linked.telegramLinkCode).toBeNull();
+    expect(linked.telegramLinkCodeHash).toBeNull();
     expect(tg.callsTo('getUpdates')).toHaveLength(0);
   });
 

@@ -58,8 +58,8 @@ export async function startBrowserLayer(opts: { waitTimeoutMs?: number } = {}): 
   const log = pino({ level: 'silent' });
   const newRuntime = () =>
     new BrowserRuntime({
-      chromiumPath: config.chromiumPath, slots: config.browserSlots, encryptionKey: config.encryptionKey, db: db.db, log,
-      waitTimeoutMs: config.browser.waitTimeoutMs, lockTimeoutMs: config.browser.lockTimeoutMs, crossProcessLock: true,
+      chromiumPath: config.chromiumPath, slots: config.browserSlots, keyring: config.keyring, db: db.db, log,
+      waitTimeoutMs: config.browser.waitTimeoutMs, lockTimeoutMs: config.browser.lockTimeoutMs, accountLocks: db.accountLocks,
     });
   const runtime = newRuntime();
   const activities = createBrowserActivities({ db: db.db, config, log, browser: runtime });

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { PlatformApis } from '../../../config.js';
 import type { TelegramConfig } from '../../../config.js';
 import type { AccountPublishSettings, Language } from '../../../core/types.js';
+import { scrubSecrets } from '../../../core/redact.js';
 import type { MetricsRead, PostRef, SessionState } from './types.js';
 
 /** What an account's encrypted `auth_data` holds for an API driver; each driver narrows it. */
@@ -116,7 +117,7 @@ export interface OAuthExchange {
 /** The admin's answer is wrong (a field to fix): shown as a 400 naming `field`. */
 export class CredentialsRejected extends Error {
   constructor(readonly field: string, message: string) {
-    super(message);
+    super(scrubSecrets(message));
     this.name = 'CredentialsRejected';
   }
 }

@@ -3,11 +3,12 @@ import type { Actions, PageServerLoad } from './$types';
 import type { AdminSessionList, PasswordChanged } from '$contracts/api/auth';
 import type { TokenCreated, TokenList } from '$contracts/api/tokens';
 import type { AdminPreferences } from '$contracts/api/preferences';
+import type { StorageUsage } from '$contracts/api/storage';
 import { apiGet, apiSend } from '$lib/load';
 import { ZONE_COOKIE, pickZone } from '$lib/components/overview/zone';
 
 /**
- * Settings: the admin password, the active dashboard sessions and the named API tokens. Every change is a
+ * Settings: the disk use (GET /api/storage), the admin password, the active dashboard sessions and the named API tokens. Every change is a
  * form action calling the API with the admin's own session (hooks.server.ts forwards the cookie), so it works
  * without JS; the API records who did it.
  */
@@ -20,14 +21,15 @@ export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	if (q) tokenQuery.set('q', q);
 	const sessionQuery = new URLSearchParams({ limit: '50' });
 	if (sessionsCursor) sessionQuery.set('cursor', sessionsCursor);
-	const [sessions, tokens, preferences] = await Promise.all([
+	const [sessions, tokens, preferences, storage] = await Promise.all([
 		apiGet<AdminSessionList>(fetch, url, `/api/auth/sessions?${sessionQuery}`),
 		apiGet<TokenList>(fetch, url, `/api/tokens?${tokenQuery}`),
-		apiGet<AdminPreferences>(fetch, url, '/api/settings/preferences')
+		apiGet<AdminPreferences>(fetch, url, '/api/settings/preferences'),
+		apiGet<StorageUsage>(fetch, url, '/api/storage')
 	]);
 	// The time zone section states the browser's zone (the `tz` cookie it sets), the default when none is chosen.
 	const browserZone = pickZone(cookies.get(ZONE_COOKIE));
-	return { sessions, tokens, preferences, browserZone, q, paged: { sessions: sessionsCursor !== '', tokens: tokensCursor !== '' } };
+	return { sessions, tokens, preferences, storage, browserZone, q, paged: { sessions: sessionsCursor !== '', tokens: tokensCursor !== '' } };
 };
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
