@@ -16,7 +16,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +33,7 @@ import { encryptJson, secretBindings } from '../crypto/secrets.js';
 import { contents, platformAccounts, publications } from '../db/schema.js';
 import { startDemoPlatform } from '../demo/server.js';
 import { demoPassword, demoUsername, loginToDemo, seedDemo } from '../scripts/seed.js';
+import { descendants, pss } from './proc.js';
 
 const perSetting = Number(process.env.BENCH_PUBLICATIONS ?? 12);
 const slotSettings = [1, 2, 4];
@@ -40,35 +41,7 @@ const accountCount = 4;
 const adminUrl = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const execFileAsync = promisify(execFile);
 
-/** Proportional set size (kB → bytes) of a process; 0 when it is gone. */
-function pss(pid: number): number {
-  try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** This process and all its descendants (Chromium's browser, renderer, GPU and utility processes). */
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  return tree;
-}
-
-const treeMemory = () => processTree(process.pid).reduce((sum, pid) => sum + pss(pid), 0);
+const treeMemory = () => [process.pid, ...descendants(process.pid)].reduce((sum, pid) => sum + pss(pid), 0);
 
 /** Samples the tree's memory every 100 ms until stopped; returns the peak. */
 function memorySampler() {

@@ -45,9 +45,9 @@ export async function eventsAfter(db: Db, afterId: number, limit: number): Promi
  * Takes (or renews) the notifier's lease and returns its cursor; undefined while another process holds it.
  * A bot seen for the first time starts after the newest event, so it never replays history.
  */
-export async function acquireOutbox(db: Db, name: string, owner: string, leaseMs: number): Promise<number | undefined> {
+export async function acquireOutbox(db: Db, name: string, owner: string, leaseMs: number, initial?: number): Promise<number | undefined> {
   await db.insert(telegramOutbox)
-    .values({ name, lastEventId: sql`(select coalesce(max(${systemEvents.id}), 0) from ${systemEvents})` })
+    .values({ name, lastEventId: initial ?? sql`(select coalesce(max(${systemEvents.id}), 0) from ${systemEvents})` })
     .onConflictDoNothing({ target: telegramOutbox.name });
   const [row] = await db.update(telegramOutbox)
     .set({ leaseOwner: owner, leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })

@@ -8,9 +8,10 @@
  *   `last_event_id` holds the last period sent (its first local day as days since 1970-01-01), under the same
  *   lease as the event cursors. The event cursors themselves are plain outbox cursors (db/events.ts).
  */
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { telegramAlerts, telegramOutbox } from './schema.js';
+import { acquireOutbox } from './events.js';
+import { telegramAlerts } from './schema.js';
 
 const windowKey = (scope: string, key: string) => `${scope}:${key}`;
 
@@ -47,13 +48,5 @@ export async function openAlertWindow(db: Db, scope: string, key: string, body: 
  * send the past).
  */
 export async function acquireReportCursor(db: Db, name: string, owner: string, leaseMs: number, initial: number): Promise<number | undefined> {
-  await db.insert(telegramOutbox).values({ name, lastEventId: initial }).onConflictDoNothing({ target: telegramOutbox.name });
-  const [row] = await db.update(telegramOutbox)
-    .set({ leaseOwner: owner, leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
-    .where(and(
-      eq(telegramOutbox.name, name),
-      or(eq(telegramOutbox.leaseOwner, owner), isNull(telegramOutbox.leaseUntil), lt(telegramOutbox.leaseUntil, sql`now()`)),
-    ))
-    .returning({ lastEventId: telegramOutbox.lastEventId });
-  return row?.lastEventId;
+  return acquireOutbox(db, name, owner, leaseMs, initial);
 }
