@@ -10,7 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { createMediaRetentionActivities } from '../activities/retention/media.js';
 import { eventsOf } from '../db/events.js';
 import { capabilitiesFor } from '../core/platforms.js';
 import { moderationRules, platforms } from '../db/schema.js';
@@ -190,5 +193,22 @@ describe('the content desk', () => {
     const row = page.locator(`[data-testid="desk-item"][data-id="${clips[2]}"]`);
     await row.waitFor();
     expect(await row.textContent()).toContain('Muy oscuro');
+  });
+  it('shows the rejected clip as deleted by retention, its thumbnail kept', async () => {
+    // The retention activity itself, two days on with a one-day age: the rejected clip's video goes, its thumbnail stays.
+    const activities = createMediaRetentionActivities({ db: db(), config: stack().app.config, log: pino({ level: 'silent' }) });
+    const now = new Date(Date.now() + 2 * 24 * 3600_000).toISOString();
+    const swept = (await new MockActivityEnvironment().run(activities.deleteRejectedMedia, { days: 1, now })) as { contents: number };
+    expect(swept.contents).toBeGreaterThanOrEqual(1);
+
+    await page.goto(`${stack().url}/contents/${clips[2]}`);
+    const deleted = page.getByTestId('media-deleted');
+    await deleted.waitFor();
+    expect(await deleted.textContent()).toContain('Vídeo eliminado por retención');
+    expect(await page.locator('video').count()).toBe(0);
+    const media = await fetch(`${stack().url}/api/contents/${clips[2]}/media`, { headers: { authorization: `Bearer ${stack().apiToken}` } });
+    expect(media.status).toBe(410);
+    const thumbnail = await fetch(`${stack().url}/api/contents/${clips[2]}/thumbnail`, { headers: { authorization: `Bearer ${stack().apiToken}` } });
+    expect(thumbnail.status).toBe(200);
   });
 });

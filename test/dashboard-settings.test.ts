@@ -5,6 +5,9 @@
  * rate-limit message. Along the way, no page breaks its Content-Security-Policy (SvelteKit's nonces, helmet's
  * policy on Swagger UI), and an off-site `next` stays home.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCredentials } from '../db/schema.js';
@@ -12,6 +15,7 @@ import { startTestStack, type TestStack } from './helpers/stack.js';
 import { launchDashboardBrowser } from './helpers/dashboard-browser.js';
 
 let stack: TestStack;
+const MiB = 1024 * 1024;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 /** Every CSP violation Chromium reports on any page of the test. */
@@ -19,6 +23,14 @@ const cspViolations: string[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ embedded: false, role: 'web' });
+  // Known files before the first visit of /settings (GET /api/storage is cached for a minute): a 3 MiB original and a
+  // 1 MiB evidence trace, so the disk panel has figures to show.
+  const contentDir = join(stack.dataDir, 'media', randomUUID());
+  mkdirSync(contentDir, { recursive: true });
+  writeFileSync(join(contentDir, 'original.mp4'), Buffer.alloc(3 * MiB, 1));
+  const attemptDir = join(stack.dataDir, 'evidence', randomUUID(), '1');
+  mkdirSync(attemptDir, { recursive: true });
+  writeFileSync(join(attemptDir, 'trace.zip'), Buffer.alloc(MiB, 2));
   browser = await launchDashboardBrowser(stack);
 });
 afterAll(async () => {
@@ -87,6 +99,20 @@ describe('settings page in Chromium', () => {
     // The admin's own session goes on.
     await admin.reload();
     await admin.getByTestId('password-panel').waitFor();
+  });
+
+  it('shows the disk use per kind and the free disk', async () => {
+    await admin.goto(`${stack.url}/settings`);
+    const panel = admin.getByTestId('storage-panel');
+    const kind = (name: string) => panel.locator(`[data-testid="storage-kind"][data-kind="${name}"]`);
+    await kind('originals').waitFor();
+    expect(Number(await kind('originals').getAttribute('data-bytes'))).toBe(3 * MiB);
+    expect(await kind('originals').textContent()).toMatch(/Originales\s*3\.0 MB/);
+    expect(Number(await kind('evidence').getAttribute('data-bytes'))).toBe(MiB);
+    expect(Number(await kind('database').getAttribute('data-bytes'))).toBeGreaterThan(0);
+    // The test machine has more free disk than MIN_FREE_DISK_MB: no warning, and the free figure is shown.
+    expect(await panel.getByTestId('storage-free').getAttribute('data-low')).toBe('false');
+    expect(await panel.getByTestId('storage-low').count()).toBe(0);
   });
 
   it('creates an API token, shows it once, and revokes it', async () => {
