@@ -3,7 +3,9 @@
  * time, never while a job holds a slot, relaunched by the next job (also by one arriving while it closes); and its
  * sandbox: on for a non-root user, `--no-sandbox` (with a warning) only for root. Real Chromium, real PostgreSQL.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserLayer, type BrowserLayer } from '../../test/helpers/browser-layer.js';
@@ -93,6 +95,26 @@ describe('Chromium lifecycle', () => {
       await warm.close();
     }
     expect(warm.chromiumState).toBe('stopped');
+  });
+
+  it('records traces only in a private folder of its own under the evidence temp dir, removed when Chromium closes', async () => {
+    const evidenceTempDir = mkdtempSync(join(tmpdir(), 'traces-dir-test-'));
+    const traced = new BrowserRuntime({ ...layer.runtime.opts, idleCloseMs: 60_000, evidenceTempDir });
+    try {
+      const during = await traced.withAccount(layer.seeded.accountId, async (browserJob) => {
+        await browserJob.page.goto('data:text/html,<p>traced</p>');
+        return readdirSync(evidenceTempDir);
+      }, { storageState: emptySession, evidenceDir: join(evidenceTempDir, 'evidence-unused') });
+      // While Chromium runs: one private folder, named like the capture's temp folders (swept after a crash).
+      const own = during.filter((name) => name.startsWith(`evidence-tmp-playwright-${process.pid}-`));
+      expect(own).toHaveLength(1);
+      expect(statSync(join(evidenceTempDir, own[0]!)).mode & 0o777).toBe(0o700);
+      await traced.close();
+      expect(readdirSync(evidenceTempDir).filter((name) => name.startsWith('evidence-tmp-'))).toEqual([]);
+    } finally {
+      await traced.close();
+      rmSync(evidenceTempDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,13 +6,15 @@
  * jobs of one account from ever running at once.
  */
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decryptJson, encryptJson, secretBindings, type Keyring } from '../../crypto/secrets.js';
 import type { Db } from '../../db/client.js';
 import { accountContext, saveSessionIfUnchanged, storeAccountSession, type AccountContext } from '../../db/accounts.js';
 import type { AccountLocks } from '../../db/locks.js';
-import { captureEvidence, discardTrace, startTrace, sweepEvidenceTemp } from './evidence.js';
+import { captureEvidence, discardTrace, EVIDENCE_TEMP_PREFIX, startTrace, sweepEvidenceTemp } from './evidence.js';
 import { PublishError, sessionExpired, withEvidence } from './errors.js';
 
 export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
@@ -99,6 +101,14 @@ export type ChromiumState = 'stopped' | 'starting' | 'running' | 'closing';
 export class BrowserRuntime {
   private browser?: Promise<Browser>;
   private launched = false;
+  /**
+   * Where this Chromium's Playwright writes the traces it is recording (request bodies and cookies in clear text):
+   * a private folder under the evidence temp dir, named like the capture's temp folders so a crash's leftovers are
+   * swept at the next start, and removed when the browser closes. Playwright's default is its own /tmp folder,
+   * which nothing cleans after a crash.
+   */
+  private tracesDir?: string;
+  private launches = 0;
   /** Set while an idle Chromium is being closed: a job arriving then waits for it, then relaunches. */
   private closing?: Promise<void>;
   private idleTimer?: NodeJS.Timeout;
@@ -135,11 +145,15 @@ export class BrowserRuntime {
     if (this.browser) return this.browser;
     const { chromiumSandbox, args } = this.launchSettings;
     // playwright-core is loaded with the first launch: ~60 MB a process that never publishes does not need.
-    const launching = import('playwright-core')
-      .then(({ chromium }) => chromium.launch({ executablePath: this.opts.chromiumPath, headless: true, chromiumSandbox, args }))
+    const tracesDir = join(this.opts.evidenceTempDir ?? tmpdir(), `${EVIDENCE_TEMP_PREFIX}playwright-${process.pid}-${++this.launches}`);
+    this.tracesDir = tracesDir;
+    const launching = mkdir(tracesDir, { recursive: true, mode: 0o700 })
+      .then(() => import('playwright-core'))
+      .then(({ chromium }) => chromium.launch({ executablePath: this.opts.chromiumPath, headless: true, chromiumSandbox, args, tracesDir }))
       .then((browser) => {
         this.launched = true;
         browser.on('disconnected', () => {
+          void rm(tracesDir, { recursive: true, force: true }).catch(() => undefined);
           if (this.browser === launching) this.forget();
         });
         return browser;
@@ -229,7 +243,11 @@ export class BrowserRuntime {
       context.setDefaultTimeout(this.opts.waitTimeoutMs);
       context.setDefaultNavigationTimeout(this.opts.waitTimeoutMs);
       try {
-        if (options.evidenceDir) await startTrace(context);
+        if (options.evidenceDir) {
+          // A sweep by another worker on the same volume may have taken the folder of a long-idle browser.
+          if (this.tracesDir) await mkdir(this.tracesDir, { recursive: true, mode: 0o700 });
+          await startTrace(context);
+        }
         const page = await context.newPage();
         let result: T;
         try {
