@@ -14,6 +14,7 @@ import type { ActivityDeps } from '../activities/deps.js';
 import { TaskQueues, type TaskQueueName } from '../contracts/workflows.js';
 import { provideMetricSource } from '../observability/metrics.js';
 import { reserveLoopbackAddress, useTemporalCoreMetrics } from '../observability/temporal-core.js';
+import { scrubActivityErrors } from './scrub-errors.js';
 
 /** The .ts source under tsx/vitest, the compiled .js under dist/. */
 export function workflowsPath(): string {
@@ -117,7 +118,8 @@ export async function startWorkers(
   const removeSlotsSource = provideMetricSource('browserSlots', () => deps.browser.slotUse);
   const queues = opts.queues ?? [TaskQueues.pipeline, TaskQueues.media, TaskQueues.browser, TaskQueues.api];
   const connection = await NativeConnection.connect({ address: opts.address });
-  const common = { connection, namespace: opts.namespace };
+  // Every activity's failure leaves scrubbed of secrets (worker/scrub-errors.ts).
+  const common = { connection, namespace: opts.namespace, interceptors: { activity: [scrubActivityErrors] } };
   const workers: Worker[] = [];
   if (queues.includes(TaskQueues.pipeline)) {
     workers.push(await Worker.create({
