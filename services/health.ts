@@ -12,6 +12,7 @@ import type { Db } from '../db/client.js';
 import { pingDb } from '../db/client.js';
 import type { ClickStats } from './clicks/recorder.js';
 import { diskSpace } from './storage.js';
+import { redacted, scrubSecrets } from '../core/redact.js';
 
 export type { Health, PublicHealth };
 
@@ -25,16 +26,17 @@ export interface HealthOptions {
 export const defaultHealthTimeoutMs = 2_000;
 
 /**
- * An error's text without what must not leave the server: credentials in URLs (`user:pass@`), secret-looking query
- * parameters and bearer tokens; one line, at most 300 characters.
+ * An error's text without what must not leave the server (core/redact.ts: URL credentials, secret query values,
+ * bot and bearer tokens; plus any secret-named parameter and a `password=` in a driver's message); one line, at most
+ * 300 characters.
  */
 export function scrubErrorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1[redacted]@')
-    .replace(/([?&;](?:[^=&\s]*(?:token|secret|password|passwd|pwd|key|auth|sig|signature|code|session)[^=&\s]*)=)[^&\s#]+/gi, '$1[redacted]')
-    .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]')
-    .replace(/(\bpassword\s*[=:]\s*)\S+/gi, '$1[redacted]')
+  return scrubSecrets(text)
+    // Broader than the shared rules, for what a health check quotes: any parameter named like a secret, short tokens.
+    .replace(/([?&;](?:[^=&\s]*(?:token|secret|password|passwd|pwd|key|auth|sig|signature|code|session)[^=&\s]*)=)[^&\s#]+/gi, `$1${redacted}`)
+    .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${redacted}`)
+    .replace(/(\bpassword\s*[=:]\s*)\S+/gi, `$1${redacted}`)
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 300);
