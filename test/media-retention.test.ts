@@ -80,7 +80,7 @@ beforeAll(async () => {
   handle = await openDatabase({ databaseUrl: config.databaseUrl });
   modelId = (await createModel(db(), `Retención media ${run}`)).id;
   const [platform] = await db().insert(platforms).values({
-    name: `retention-${run}`, capabilities: defaultCapabilities.demo!, technicalConfig: { driver: 'demo' } as never,
+    name: `retention-${run}`, capabilities: defaultCapabilities.demo!, technicalConfig: { driver: 'demo', baseUrl: 'http://127.0.0.1:9' },
   }).returning();
   accounts = [
     await createAccount(db(), { modelId, platformId: platform!.id, username: `ret_a_${run}` }),
