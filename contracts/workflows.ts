@@ -25,6 +25,10 @@ export const sessionHealthScheduleId = 'session-health';
 export const clickRetentionScheduleId = 'click-retention';
 /** The Temporal Schedule that deletes expired media, evidence and orphaned uploads once a day (README "Retention"). */
 export const mediaRetentionScheduleId = 'media-retention';
+/** One long-running workflow per API stream source (Chaturbate Events + Stats): `streamSourceWorkflow`. */
+export const streamSourceWorkflowId = (sourceId: string) => `stream-source-${sourceId}`;
+/** The weekly Temporal Schedule that computes learned posting slots and suggests them in the admin chat. */
+export const learnedSlotsScheduleId = 'learned-slots-suggestion';
 
 // ── Who acted ───────────────────────────────────────────────────────────────────────────────
 
@@ -187,3 +191,19 @@ export const WorkflowTypes = {
   clickRetention: 'clickRetentionWorkflow',
   mediaRetention: 'mediaRetentionWorkflow',
 } as const;
+
+// ── streamSourceWorkflow ────────────────────────────────────────────────────────────────────
+
+/**
+ * Follows one stream source's Events API feed (and its Stats API while a session is open) until the source is
+ * deleted, paused or its token revoked. Carries no secret: activities read the tokens and the `nextUrl` cursor from
+ * the database. `continueAsNew` keeps the history short; `statsDueAt` carries the next Stats API reading over.
+ */
+export interface StreamSourceWorkflowInput {
+  sourceId: string;
+  statsDueAt?: string;
+}
+export type StreamSourceWorkflowResult = { status: 'revoked' | 'stopped' };
+export type StreamSourceWorkflow = (input: StreamSourceWorkflowInput) => Promise<StreamSourceWorkflowResult>;
+/** Sent by the service when the source is deleted or paused: the workflow ends after the current poll. */
+export const stopStreamSourceSignal = defineSignal('stopStreamSource');

@@ -134,6 +134,9 @@ export const secretBindings = {
   accountAuthData: (accountId: string): SecretBinding => ({ table: 'platform_accounts', rowId: accountId, column: 'auth_data' }),
   accountProxy: (accountId: string): SecretBinding => ({ table: 'platform_accounts', rowId: accountId, column: 'proxy_encrypted' }),
   publicationDriverProgress: (publicationId: string): SecretBinding => ({ table: 'publications', rowId: publicationId, column: 'driver_progress' }),
+  streamSourceEventsToken: (sourceId: string): SecretBinding => ({ table: 'stream_sources', rowId: sourceId, column: 'events_token' }),
+  streamSourceStatsToken: (sourceId: string): SecretBinding => ({ table: 'stream_sources', rowId: sourceId, column: 'stats_token' }),
+  streamSourceEventsNextUrl: (sourceId: string): SecretBinding => ({ table: 'stream_sources', rowId: sourceId, column: 'events_next_url' }),
   /** The username/password of a login, in the session-check workflow's input. */
   loginCredentials: (accountId: string): SecretBinding => ({ table: 'workflow_input', rowId: accountId, column: 'login_credentials' }),
   /** A connect request (credentials body or OAuth code), in the session-check workflow's input. */

@@ -13,6 +13,7 @@ import {
 } from '../core/types.js';
 import { eventKinds } from '../contracts/events.js';
 import { clickDimensions } from '../core/tracking.js';
+import { attributionMethods, earningKinds, type LivePostingSettings } from '../core/streams.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () =>
@@ -48,6 +49,8 @@ export const models = pgTable('models', {
   sensitive: boolean('sensitive').notNull().default(false),
   /** Optional branding burned into her platform variants (core WatermarkSettings); null = none. */
   watermark: jsonb('watermark').$type<WatermarkSettings>(),
+  /** Live-aware posting (core/streams.ts): when a session of hers starts, an "en vivo ahora" post; null = off. */
+  livePosting: jsonb('live_posting').$type<LivePostingSettings>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -330,37 +333,162 @@ export const publicationStats = pgTable(
   },
 );
 
+/** A site a model streams on (core/streams.ts): where her sessions and earnings come from. */
+export const streamSourceStatus = pgEnum('stream_source_status', ['active', 'revoked', 'paused']);
+export const earningKind = pgEnum('earning_kind', earningKinds);
+export const attributionMethod = pgEnum('attribution_method', attributionMethods);
+
+/**
+ * Where a model's live sessions and earnings come from (PRD v2): a site and her username there. Chaturbate sources
+ * carry the Events API and Stats API tokens (encrypted, bound to their row) and are followed by one durable
+ * workflow each; other sites are fed by CSV import. `events_next_url` is the last `nextUrl` the Events API gave,
+ * stored after the events it followed were (it carries the token in its path, so it is encrypted too).
+ */
+export const streamSources = pgTable(
+  'stream_sources',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+    site: text('site').notNull(),
+    username: text('username').notNull(),
+    eventsTokenEncrypted: text('events_token_encrypted'),
+    statsTokenEncrypted: text('stats_token_encrypted'),
+    eventsNextUrlEncrypted: text('events_next_url_encrypted'),
+    status: streamSourceStatus('status').notNull().default('active'),
+    lastEventAt: ts('last_event_at'),
+    lastPolledAt: ts('last_polled_at'),
+    /** Scrubbed (core/redact.ts): never a token. */
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('stream_sources_model_site_username').on(t.modelId, t.site, t.username)],
+);
+
+/**
+ * One live session of a model on a site (PRD transmisiones): opened by `broadcastStart` (or a CSV row), closed by
+ * `broadcastStop`. `tokens` / `amount_usd` sum its earnings lines; viewers and followers come from the Events
+ * API (`userEnter`, `follow`/`unfollow`) and the Stats API (polled while it is open).
+ */
 export const streams = pgTable(
   'streams',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: uuid('id').primaryKey().defaultRandom(),
     modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-    ts: ts('ts').notNull().defaultNow(),
-    platform: text('platform').notNull(),
-    showType: showType('show_type').notNull(),
-    viewers: integer('viewers'),
-    rank: integer('rank'),
-    genderRank: integer('gender_rank'),
+    sourceId: uuid('source_id').references(() => streamSources.id, { onDelete: 'set null' }),
+    site: text('site').notNull(),
+    startedAt: ts('started_at').notNull(),
+    endedAt: ts('ended_at'),
+    showType: showType('show_type').notNull().default('public'),
+    peakViewers: integer('peak_viewers'),
+    /** Distinct users who entered (Events API `userEnter`), when the source tells. */
+    visitors: integer('visitors'),
     followersStart: integer('followers_start'),
     followersEnd: integer('followers_end'),
-    growth: integer('growth'),
+    /** Follows minus unfollows seen during the session. */
+    followsNet: integer('follows_net').notNull().default(0),
+    tokens: integer('tokens').notNull().default(0),
+    amountUsd: numeric('amount_usd', { precision: 14, scale: 4 }).notNull().default('0'),
+    /** `events_api` | `csv`. */
+    origin: text('origin').notNull(),
+    /** CSV: the row's own key (site session id, or a hash of its fields), so a re-import stores nothing twice. */
+    externalId: text('external_id'),
+    /** The "en vivo ahora" content started for this session (live-aware posting): at most one. */
+    livePostContentId: uuid('live_post_content_id').references((): AnyPgColumn => contents.id, { onDelete: 'set null' }),
+    /** When its attribution rows were last computed (null = never, or stale after new lines). */
+    attributedAt: ts('attributed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
-  (t) => [index('streams_model_ts_idx').on(t.modelId, t.ts), index('streams_ts_brin').using('brin', t.ts)],
+  (t) => [
+    index('streams_model_started_idx').on(t.modelId, t.startedAt),
+    index('streams_started_brin').using('brin', t.startedAt),
+    unique('streams_model_site_external').on(t.modelId, t.site, t.externalId),
+  ],
 );
 
+/** Stats API readings of an open session (every 5 minutes): viewers, followers, token balance. */
+export const streamSamples = pgTable(
+  'stream_samples',
+  {
+    streamId: uuid('stream_id').notNull().references(() => streams.id, { onDelete: 'cascade' }),
+    ts: ts('ts').notNull(),
+    viewers: integer('viewers'),
+    followers: integer('followers'),
+    tokenBalance: integer('token_balance'),
+  },
+  (t) => [primaryKey({ columns: [t.streamId, t.ts] })],
+);
+
+/**
+ * Earnings lines (PRD ingresos): a tip, a media purchase, a fan-club join… with its tokens and its amount in USD
+ * (decimal, never a float: tokens × the site's token value at the time, or the CSV's amount). `external_id` is the
+ * Events API event id or the CSV row's key: unique per model and site, so nothing is counted twice.
+ */
 export const earnings = pgTable(
   'earnings',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
-    ts: ts('ts').notNull().defaultNow(),
-    period: text('period').notNull(),
-    total: numeric('total', { precision: 12, scale: 2 }).notNull(),
-    publicTips: numeric('public_tips', { precision: 12, scale: 2 }),
-    privateTips: numeric('private_tips', { precision: 12, scale: 2 }),
-    source: text('source').notNull(),
+    streamId: uuid('stream_id').references(() => streams.id, { onDelete: 'set null' }),
+    sourceId: uuid('source_id').references(() => streamSources.id, { onDelete: 'set null' }),
+    site: text('site').notNull(),
+    ts: ts('ts').notNull(),
+    kind: earningKind('kind').notNull(),
+    tokens: integer('tokens'),
+    amountUsd: numeric('amount_usd', { precision: 14, scale: 4 }).notNull(),
+    isAnonymous: boolean('is_anonymous').notNull().default(false),
+    /** `events_api` | `csv`. */
+    origin: text('origin').notNull(),
+    externalId: text('external_id').notNull(),
   },
-  (t) => [index('earnings_model_ts_idx').on(t.modelId, t.ts)],
+  (t) => [
+    index('earnings_model_ts_idx').on(t.modelId, t.ts),
+    index('earnings_stream_idx').on(t.streamId),
+    unique('earnings_model_site_external').on(t.modelId, t.site, t.externalId),
+  ],
+);
+
+/**
+ * Events API event ids a source has applied: the `nextUrl` and these are written in the transaction that applies a
+ * batch, so a replayed batch (crash before the cursor moved) changes nothing. Chat and private messages are
+ * never stored, their ids neither. Kept `STREAM_EVENT_IDS_DAYS`.
+ */
+export const streamEventIds = pgTable(
+  'stream_event_ids',
+  {
+    sourceId: uuid('source_id').notNull().references(() => streamSources.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    seenAt: ts('seen_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sourceId, t.eventId] }), index('stream_event_ids_seen_brin').using('brin', t.seenAt)],
+);
+
+/**
+ * A session's earnings shared among what sent visitors to it, per method (core/attribution.ts): `last_click`
+ * credits each earnings line to the last attributed click before it; `linear` shares the session's total by
+ * human clicks. A row's publication is null for clicks on the account's own link. Recomputed whole per session.
+ */
+export const revenueAttribution = pgTable(
+  'revenue_attribution',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    streamId: uuid('stream_id').notNull().references(() => streams.id, { onDelete: 'cascade' }),
+    /** The session's start, copied so period queries read one index. */
+    streamStartedAt: ts('stream_started_at').notNull(),
+    modelId: uuid('model_id').notNull().references(() => models.id, { onDelete: 'cascade' }),
+    method: attributionMethod('method').notNull(),
+    accountId: uuid('account_id').notNull().references(() => platformAccounts.id, { onDelete: 'cascade' }),
+    publicationId: uuid('publication_id').references(() => publications.id, { onDelete: 'cascade' }),
+    /** Human clicks of this link attributed to the session (the funnel's "stream visits"). */
+    clicks: integer('clicks').notNull(),
+    tokens: numeric('tokens', { precision: 14, scale: 4 }).notNull(),
+    amountUsd: numeric('amount_usd', { precision: 14, scale: 4 }).notNull(),
+  },
+  (t) => [
+    index('revenue_attribution_stream_idx').on(t.streamId),
+    index('revenue_attribution_method_started_idx').on(t.method, t.streamStartedAt),
+  ],
 );
 
 export const systemEvents = pgTable(

@@ -6,7 +6,7 @@ import { and, asc, eq, gt, isNotNull } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { secretBindings, type SecretBinding } from '../crypto/secrets.js';
 import type { Db } from './client.js';
-import { platformAccounts, publications } from './schema.js';
+import { platformAccounts, publications, streamSources } from './schema.js';
 
 export interface EncryptedColumn {
   /** `table.column`, for reports. */
@@ -22,6 +22,9 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
   { name: 'platform_accounts.auth_data', table: platformAccounts, id: platformAccounts.id, column: platformAccounts.authData, binding: secretBindings.accountAuthData },
   { name: 'platform_accounts.proxy_encrypted', table: platformAccounts, id: platformAccounts.id, column: platformAccounts.proxyEncrypted, binding: secretBindings.accountProxy },
   { name: 'publications.driver_progress', table: publications, id: publications.id, column: publications.driverProgress, binding: secretBindings.publicationDriverProgress },
+  { name: 'stream_sources.events_token_encrypted', table: streamSources, id: streamSources.id, column: streamSources.eventsTokenEncrypted, binding: secretBindings.streamSourceEventsToken },
+  { name: 'stream_sources.stats_token_encrypted', table: streamSources, id: streamSources.id, column: streamSources.statsTokenEncrypted, binding: secretBindings.streamSourceStatsToken },
+  { name: 'stream_sources.events_next_url_encrypted', table: streamSources, id: streamSources.id, column: streamSources.eventsNextUrlEncrypted, binding: secretBindings.streamSourceEventsNextUrl },
 ];
 
 /** The next page of non-null values after `afterId`, in id order (keyset: a restart continues from any id). */

@@ -42,6 +42,8 @@ const severities: Record<NotifyAlertKind, Severity> = {
   session_expired: 'critical',
   clicks_dropped: 'critical',
   channel_down: 'critical',
+  stream_source_revoked: 'critical',
+  reach_drop: 'warning',
   publication_failed: 'warning',
   publication_unconfirmed: 'warning',
   session_unknown: 'warning',

@@ -1,6 +1,7 @@
 /** GET /api/events: the audit log, filtered, newest first, keyset-paged by id. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorReplies } from '../../contracts/api/common.js';
+import type { EventKind } from '../../contracts/events.js';
 import { EventList, EventListQuery, type EventItem } from '../../contracts/api/events.js';
 import { listAuditEvents, type AuditEventRow } from '../../services/audit.js';
 import { tags } from '../route-docs.js';
@@ -24,7 +25,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const page = await listAuditEvents(db, request.query);
+      // The schema's enum (Ajv) has already checked `kind`; the type provider sees it as unknown (contracts/api/events.ts).
+      const page = await listAuditEvents(db, { ...request.query, kind: request.query.kind as EventKind | undefined });
       return { items: page.items.map(eventView), nextCursor: page.nextCursor };
     },
   );

@@ -37,6 +37,8 @@ export const dashboardOverview = {
   'overview.alertKind.no_slot': 'No slot',
   'overview.alertKind.clicks_dropped': 'Clicks lost',
   'overview.alertKind.channel_down': 'Alert channel down',
+  'overview.alertKind.stream_source_revoked': 'Stream token refused',
+  'overview.alertKind.reach_drop': 'Reach drop (possible shadowban)',
 
   'overview.upcoming.title': 'Next 24 hours',
   'overview.upcoming.empty': 'Nothing scheduled for the next 24 hours.',
@@ -143,4 +145,12 @@ export const dashboardOverview = {
   'events.kind.admin_password_changed': 'Password changed',
   'events.kind.moderation_rule_changed': 'Moderation rule changed',
   'events.kind.media_retention': 'File retention',
+  'events.kind.stream_source_created': 'Stream source added',
+  'events.kind.stream_source_deleted': 'Stream source removed',
+  'events.kind.stream_started': 'Live session started',
+  'events.kind.stream_ended': 'Live session ended',
+  'events.kind.earnings_imported': 'Earnings imported',
+  'events.kind.content_reposted': 'Content reposted',
+  'events.kind.live_post_created': '"Live now" post',
+  'events.kind.reach_drop': 'Reach drop',
 } satisfies Record<keyof typeof es, string>;

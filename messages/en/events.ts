@@ -27,6 +27,8 @@ function alert(p: Alert): string {
     case 'no_slot': return `no free slot for @${p.username} on ${p.platform} within ${p.maxLeadDays} days`;
     case 'clicks_dropped': return `${p.count} tracking-link click(s) lost: the click buffer (${p.bufferMax}) was full while the database could not take them`;
     case 'channel_down': return `alert channel ${p.channel} is failing (${p.attempts} attempts): ${p.error}`;
+    case 'stream_source_revoked': return `${p.site} refused the token of @${p.username} (${p.modelName}): stream polling stopped until a new token is given`;
+    case 'reach_drop': return `possible shadowban: the last ${p.posts} posts of @${p.username} on ${p.platform} reached ${p.recentViews.join(', ')} views at 24 h, under ${Math.round(p.share * 100)} % of its median ${p.medianViews}${p.paused ? '; account paused' : ''}`;
   }
 }
 
@@ -120,4 +122,12 @@ export const events = {
   media_retention: (p) =>
     `retention: deleted the videos of ${p.published.contents} published and ${p.rejected.contents} rejected or duplicate contents, ` +
     `${p.evidence.attempts} evidence attempts and ${p.incoming.files} orphaned uploads (${megabytes(p.published.bytes + p.rejected.bytes + p.evidence.bytes + p.incoming.bytes)} MB)`,
+  stream_source_created: (p) => `stream source added: ${p.site} @${p.username}`,
+  stream_source_deleted: (p) => `stream source removed: ${p.site} @${p.username}`,
+  stream_started: (p) => `live on ${p.site} (@${p.username})`,
+  stream_ended: (p) => `live session on ${p.site} (@${p.username}) ended: ${p.tokens} tokens, US$ ${p.amountUsd}`,
+  earnings_imported: (p) => `${p.site} CSV${p.fileName ? ` ${p.fileName}` : ''} imported: ${p.streams} sessions, ${p.earnings} earnings lines (${p.skipped} already stored)`,
+  content_reposted: (p) => p.live ? `"live now" post created on ${p.accounts} account(s)` : `content reposted on ${p.accounts} account(s)`,
+  live_post_created: (p) => `live-aware posting fired on ${p.accounts} account(s)`,
+  reach_drop: (p) => `reach drop over the last ${p.posts} posts (median ${p.medianViews} views at 24 h)`,
 } satisfies EventDescriptions;

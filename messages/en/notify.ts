@@ -20,6 +20,8 @@ export const notify = {
     no_slot: 'No free slot',
     clicks_dropped: 'Clicks lost',
     channel_down: 'Alert channel down',
+    stream_source_revoked: 'Stream token refused',
+    reach_drop: 'Reach drop (possible shadowban)',
     ingest_rejected: 'Video rejected by validation',
   },
   account: (model: string, platform: string, username: string) => `${model} · ${platform} @${username}`,

@@ -35,6 +35,8 @@ export const dashboardOverview = {
   'overview.alertKind.no_slot': 'Sin horario',
   'overview.alertKind.clicks_dropped': 'Clics perdidos',
   'overview.alertKind.channel_down': 'Canal de alertas caído',
+  'overview.alertKind.stream_source_revoked': 'Token de transmisiones rechazado',
+  'overview.alertKind.reach_drop': 'Caída de alcance (posible shadowban)',
 
   'overview.upcoming.title': 'Próximas 24 horas',
   'overview.upcoming.empty': 'Nada programado para las próximas 24 horas.',
@@ -141,4 +143,12 @@ export const dashboardOverview = {
   'events.kind.admin_password_changed': 'Contraseña cambiada',
   'events.kind.moderation_rule_changed': 'Regla de moderación cambiada',
   'events.kind.media_retention': 'Retención de archivos',
+  'events.kind.stream_source_created': 'Fuente de transmisiones añadida',
+  'events.kind.stream_source_deleted': 'Fuente de transmisiones eliminada',
+  'events.kind.stream_started': 'Transmisión iniciada',
+  'events.kind.stream_ended': 'Transmisión terminada',
+  'events.kind.earnings_imported': 'Ingresos importados',
+  'events.kind.content_reposted': 'Contenido republicado',
+  'events.kind.live_post_created': 'Publicación "en vivo ahora"',
+  'events.kind.reach_drop': 'Caída de alcance',
 };

@@ -33,6 +33,8 @@ function alert(p: Alert): string {
     case 'no_slot': return `No hay horario libre para @${p.username} en ${p.platform} en los próximos ${p.maxLeadDays} días`;
     case 'clicks_dropped': return `Se perdieron ${p.count} clic(s) de enlaces de seguimiento: el búfer de clics (${p.bufferMax}) se llenó mientras la base de datos no los aceptaba`;
     case 'channel_down': return `El canal de alertas ${p.channel} está fallando (${p.attempts} intentos): ${p.error}`;
+    case 'stream_source_revoked': return `${p.site} rechazó el token de @${p.username} (${p.modelName}): se dejó de seguir sus transmisiones hasta que se dé un token nuevo`;
+    case 'reach_drop': return `Posible shadowban: las últimas ${p.posts} publicaciones de @${p.username} en ${p.platform} alcanzaron ${p.recentViews.join(', ')} vistas a las 24 h, menos del ${Math.round(p.share * 100)} % de su mediana de ${p.medianViews}${p.paused ? '; cuenta pausada' : ''}`;
   }
 }
 
@@ -133,4 +135,12 @@ export const events = {
   media_retention: (p) =>
     `retención: vídeos de ${p.published.contents} contenidos publicados y ${p.rejected.contents} rechazados o repetidos, ` +
     `${p.evidence.attempts} evidencias y ${p.incoming.files} subidas huérfanas eliminados (${megabytes(p.published.bytes + p.rejected.bytes + p.evidence.bytes + p.incoming.bytes)} MB)`,
+  stream_source_created: (p) => `Fuente de transmisiones añadida: ${p.site} @${p.username}`,
+  stream_source_deleted: (p) => `Fuente de transmisiones eliminada: ${p.site} @${p.username}`,
+  stream_started: (p) => `En vivo en ${p.site} (@${p.username})`,
+  stream_ended: (p) => `Terminó la transmisión en ${p.site} (@${p.username}): ${p.tokens} tokens, US$ ${p.amountUsd}`,
+  earnings_imported: (p) => `CSV de ${p.site}${p.fileName ? ` ${p.fileName}` : ''} importado: ${p.streams} transmisiones, ${p.earnings} líneas de ingresos (${p.skipped} ya guardadas)`,
+  content_reposted: (p) => p.live ? `Publicación "en vivo ahora" creada en ${p.accounts} cuenta(s)` : `Contenido republicado en ${p.accounts} cuenta(s)`,
+  live_post_created: (p) => `Publicación en vivo disparada en ${p.accounts} cuenta(s)`,
+  reach_drop: (p) => `Caída de alcance en las últimas ${p.posts} publicaciones (mediana ${p.medianViews} vistas a las 24 h)`,
 } satisfies EventDescriptions;

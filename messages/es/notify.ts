@@ -24,6 +24,8 @@ export const notify = {
     no_slot: 'Sin horario libre',
     clicks_dropped: 'Clics perdidos',
     channel_down: 'Canal de alertas caído',
+    stream_source_revoked: 'Token de transmisiones rechazado',
+    reach_drop: 'Caída de alcance (posible shadowban)',
     ingest_rejected: 'Video rechazado por la validación',
   } satisfies Record<NotifyAlertKind, string>,
   /** Dónde pasó: la cuenta de una modelo, una publicación, una modelo. */
