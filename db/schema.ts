@@ -130,6 +130,8 @@ export const contents = pgTable(
     /** Same sha256 from the same model: the content this one repeats. */
     duplicateOfId: uuid('duplicate_of_id').references((): AnyPgColumn => contents.id, { onDelete: 'set null' }),
     originContentId: uuid('origin_content_id').references((): AnyPgColumn => contents.id, { onDelete: 'set null' }),
+    /** A repost (or an "en vivo ahora" post) goes to these accounts only; null = the accounts her rules give. */
+    targetAccountIds: uuid('target_account_ids').array(),
     workflowId: text('workflow_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

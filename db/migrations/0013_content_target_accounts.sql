@@ -1,0 +1,1 @@
+ALTER TABLE "contents" ADD COLUMN "target_account_ids" uuid[];
