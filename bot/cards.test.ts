@@ -29,7 +29,7 @@ function content(patch: Partial<Content> = {}): Content {
     id, modelId: id, filePath: '/x', originalFilename: null, sha256: null, durationSeconds: 12.4, width: 720, height: 1280,
     sizeBytes: 5 * 1024 * 1024, codec: 'h264', thumbnailPath: null, sentBy: 'telegram:1', receivedAt: new Date(), context: 'Hola <amigos> & más',
     generatedCaption: null, generatedTags: null, status: 'new', approvedAt: null, approvedBy: null, rejectionReason: null, rejectedAt: null,
-    rejectedBy: null, duplicateOfId: null, originContentId: null, sensitive: null, workflowId: null, createdAt: new Date(), updatedAt: new Date(),
+    rejectedBy: null, duplicateOfId: null, originContentId: null, targetAccountIds: null, sensitive: null, workflowId: null, createdAt: new Date(), updatedAt: new Date(),
     captionDrafts: {
       demo: { caption: 'Esta noche <en vivo>', tags: ['webcam', 'latina'], source: 'template' },
       tiktok: { caption: 'x'.repeat(3000), tags: ['a'], source: 'llm' },
