@@ -15,6 +15,7 @@ import { BrowserRuntime } from './activities/publishing/browser.js';
 import { ensureSessionHealthSchedule } from './services/sessions.js';
 import { ensureClickRetentionSchedule } from './services/click-retention.js';
 import { ensureMediaRetentionSchedule } from './services/media-retention.js';
+import { ensureLearnedSlotsSchedule } from './services/learned-slots.js';
 import { registerApiPlatforms } from './services/platforms.js';
 import { startWorkers, type RunningWorkers } from './worker/index.js';
 import { buildApi } from './api/server.js';
@@ -163,6 +164,7 @@ export async function startApp(config: AppConfig, role: Role, log: Logger = crea
       if (config.sessionCheckIntervalMs > 0) await ensureSessionHealthSchedule(temporal, config.sessionCheckIntervalMs, config.lifecycle);
       await ensureClickRetentionSchedule(temporal, config.traffic.clickRetentionDays, config.lifecycle);
       await ensureMediaRetentionSchedule(temporal, config.storage.retention, config.lifecycle);
+      await ensureLearnedSlotsSchedule(temporal, config.lifecycle);
     }
     const runsBot = role === 'all' || role === 'bot';
     if (config.telegram.token && (runsBot || (role === 'web' && config.telegram.webhook))) {

@@ -10,10 +10,12 @@ import { createMediaRetentionActivities } from './retention/media.js';
 import { createApiActivities as createApiSteps } from './publishing/api.js';
 import { createSessionActivities } from './sessions/index.js';
 import { createStoreActivities } from './store/index.js';
+import { createLearnedSlotsActivities } from './learned-slots/index.js';
+import { createStreamActivities } from './streams/index.js';
 
 export const createPipelineActivities = (deps: ActivityDeps) => ({
   ...createStoreActivities(deps), ...createCaptionActivities(deps), ...createSessionActivities(deps), ...createRetentionActivities(deps),
-  ...createMediaRetentionActivities(deps),
+  ...createMediaRetentionActivities(deps), ...createStreamActivities(deps), ...createLearnedSlotsActivities(deps),
 });
 export const createBrowserActivities = (deps: ActivityDeps) =>
   heartbeating({ ...createPublishingActivities(deps), ...createMetricsActivities(deps) });
@@ -26,3 +28,4 @@ export type BrowserActivities = ReturnType<typeof createBrowserActivities>;
 export type ApiActivities = ReturnType<typeof createApiActivities>;
 export type { ScheduledPublication } from './store/index.js';
 export type { IngestResult } from './media/index.js';
+export type { StreamActivities, PollStreamEventsSummary } from './streams/index.js';

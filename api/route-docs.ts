@@ -20,8 +20,10 @@ export const tags = {
   calendar: 'calendar',
   settings: 'settings',
   analytics: 'analytics',
+  revenue: 'revenue',
   tracking: 'tracking',
   metrics: 'metrics',
+  streams: 'streams',
 } as const;
 
 /** `security` of the routes anyone may call (no bearer token, no session). */

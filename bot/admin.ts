@@ -16,7 +16,7 @@ import { retryPublication } from '../services/publications.js';
 import { failedPublications, periodSummary, statusReport, type PeriodSummary } from '../services/reports.js';
 import { callbackData, decisionLine, markCard, parseCallback } from './cards.js';
 import { actorOf, logError, safeReply, type BotDeps } from './deps.js';
-import { adminTexts as words, clip, esc, formatCount, shortId } from './messages.js';
+import { adminTexts as words, clip, esc, formatCount, formatUsd, shortId } from './messages.js';
 
 const maxReasonLength = 1000;
 
@@ -75,6 +75,11 @@ function summaryText(title: string, s: PeriodSummary): string {
   if (s.byPlatform.length) lines.push('', t.byPlatform, ...s.byPlatform.map((r) => t.item(r.platformName, row(r))));
   if (s.byModel.length) lines.push('', t.byModel, ...s.byModel.map((r) => t.item(r.modelName, row(r))));
   if (!s.byPlatform.length) lines.push('', t.empty);
+  if (s.earnings) {
+    const e = s.earnings;
+    lines.push('', t.earnings(formatUsd(e.amountUsd), formatCount(e.sessions)));
+    lines.push(e.bestPlatform ? t.bestPlatform(e.bestPlatform.name, formatUsd(e.bestPlatform.amountUsd), t.method[e.bestPlatform.method]) : t.noBestPlatform);
+  }
   return lines.join('\n');
 }
 
@@ -150,7 +155,7 @@ export function adminComposer(deps: BotDeps): Composer<Context> {
 
   admin.command('status', async (ctx) => safeReply(deps, ctx, statusText(await statusReport(db, temporal))));
   admin.command(['daily', 'diario'], async (ctx) => safeReply(deps, ctx, summaryText(words.summary.dailyTitle, await periodSummary(db, 1))));
-  admin.command(['weekly', 'semanal'], async (ctx) => safeReply(deps, ctx, summaryText(words.summary.weeklyTitle, await periodSummary(db, 7))));
+  admin.command(['weekly', 'semanal'], async (ctx) => safeReply(deps, ctx, summaryText(words.summary.weeklyTitle, await periodSummary(db, 7, new Date(), { earnings: true }))));
 
   /** Characters of model lines in one /pause or /resume answer: the rest of Telegram's 4,096 is the usage text. */
   const modelListBudget = 3_500;

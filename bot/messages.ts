@@ -44,3 +44,7 @@ export function clip(text: string, max: number): string {
 }
 
 export const formatCount = (n: number, language: Language = adminLanguage) => new Intl.NumberFormat(language === 'en' ? 'en-US' : 'es-CO').format(n);
+
+/** A decimal string of USD ("1234.5000") as money, rounded to cents from the exact decimal (never through a float). */
+export const formatUsd = (amount: string, language: Language = adminLanguage) =>
+  new Intl.NumberFormat(language === 'en' ? 'en-US' : 'es-CO', { style: 'currency', currency: 'USD' }).format(amount as `${number}`);

@@ -60,6 +60,7 @@ export class Notices implements OutboxHandler {
       case 'publication_published': return this.published(event);
       case 'session_expired': return this.sessionExpired(event);
       case 'alert': return this.alertEvent(event);
+      case 'strategy_changed': return this.learnedSlots(event);
       default: return;
     }
   }
@@ -231,6 +232,22 @@ export class Notices implements OutboxHandler {
       ? `channel_down:${event.data.channel}`
       : `alert:${event.data.kind}:${event.modelId ?? ''}:${event.accountId ?? ''}:${event.description.slice(0, 80)}`;
     await this.alert(key, body);
+  }
+
+  /** The weekly learned-slots suggestion: one message, never folded (a week apart), nothing applied from here. */
+  private async learnedSlots(event: EventOf<'strategy_changed'>) {
+    const chatId = this.adminChatId;
+    const data = event.data;
+    if (chatId === undefined || !('run' in data) || data.suggestions.length === 0) return;
+    const t = texts.learnedSlots;
+    const body = [
+      t.title,
+      t.intro,
+      ...data.suggestions.map((s) => t.model(esc(s.modelName), esc(s.suggested.join(', ')), esc(s.current.join(', ') || t.none), s.posts)),
+      data.more > 0 ? t.more(data.more) : undefined,
+      t.howTo,
+    ].filter(Boolean).join('\n');
+    await this.api.sendMessage(chatId, body, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
   }
 
   // ── Folding ───────────────────────────────────────────────────────────────────────────────

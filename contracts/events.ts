@@ -118,7 +118,8 @@ export interface EventPayloads {
   manual_adjustment:
     | { change: 'browser_profile'; username: string; browserProfile: BrowserProfile & { proxy: string | null } }
     | { change: 'telegram_link_code'; expiresAt: string };
-  strategy_changed: { change: string };
+  /** A change of strategy (`change` says which), or the weekly learned-slots suggestion for the admin chat. */
+  strategy_changed: { change: string } | LearnedSlotsSuggestion;
   /** A session file imported, or a login with credentials (`format: 'login'`). */
   session_linked:
     | { format: SessionFileFormat; username: string; cookieCount: number; fileName: string | null; warnings: string[] }
@@ -194,6 +195,20 @@ export interface EventPayloads {
   live_post_created: { streamId: string; accounts: number };
   /** The reach-drop check fired (the alert carries the figures). */
   reach_drop: { posts: number; medianViews: number };
+}
+
+/**
+ * The weekly suggestion of the `learned-slots-suggestion` Schedule (core/learned-slots.ts): per model whose learned
+ * top hours differ from her posting slots, both lists and the posts behind them; `run` is the workflow that made it
+ * (a retried activity records it once); `more` counts models with a suggestion beyond those listed. Never applied
+ * by itself: the admin applies it from the rules editor.
+ */
+export interface LearnedSlotsSuggestion {
+  change: 'learned_slots_suggested';
+  run: string;
+  metric: 'views' | 'clicks';
+  suggestions: { modelId: string; modelName: string; current: string[]; suggested: string[]; posts: number }[];
+  more: number;
 }
 
 /** Files (and for media, contents) a retention run deleted, and their bytes. */

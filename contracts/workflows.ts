@@ -182,6 +182,22 @@ export type MediaRetentionOutcome = MediaRetentionTotals & { now: string };
 
 export type MediaRetentionWorkflow = (input?: MediaRetentionInput) => Promise<MediaRetentionOutcome>;
 
+// ── Learned slots ───────────────────────────────────────────────────────────────────────────
+
+/** The weekly run of the `learned-slots-suggestion` Schedule. */
+export interface LearnedSlotsInput {
+  options?: Partial<LifecycleOptions>;
+}
+
+export interface LearnedSlotsOutcome {
+  /** Models with a suggestion (0: no message). */
+  suggested: number;
+  /** Whether this run recorded the suggestion event (false when there was none, or a retry found it recorded). */
+  recorded: boolean;
+}
+
+export type LearnedSlotsWorkflow = (input?: LearnedSlotsInput) => Promise<LearnedSlotsOutcome>;
+
 /** Workflow type names as registered by the worker (the exported function names in workflows/index.ts). */
 export const WorkflowTypes = {
   content: 'contentWorkflow',
@@ -190,6 +206,7 @@ export const WorkflowTypes = {
   sessionHealth: 'sessionHealthWorkflow',
   clickRetention: 'clickRetentionWorkflow',
   mediaRetention: 'mediaRetentionWorkflow',
+  learnedSlots: 'learnedSlotsWorkflow',
 } as const;
 
 // ── streamSourceWorkflow ────────────────────────────────────────────────────────────────────
@@ -202,6 +219,9 @@ export const WorkflowTypes = {
 export interface StreamSourceWorkflowInput {
   sourceId: string;
   statsDueAt?: string;
+  /** Sessions opened/closed from this time (the database's clock) are still to be acted on; set by `continueAsNew`. */
+  since?: string;
+  options?: Partial<LifecycleOptions>;
 }
 export type StreamSourceWorkflowResult = { status: 'revoked' | 'stopped' };
 export type StreamSourceWorkflow = (input: StreamSourceWorkflowInput) => Promise<StreamSourceWorkflowResult>;

@@ -17,7 +17,7 @@ const finalPublication = (failedBefore: Date) => sql`(p.status in ('published', 
   or (p.status = 'failed' and p.updated_at < ${failedBefore.toISOString()}::timestamptz))`;
 
 /**
- * Approved contents with at least one publication, every one of them final (`failedBefore`: a failed one counts only
+ * Approved contents (not the teaser of an enabled live-posting setting) with at least one publication, every one of them final (`failedBefore`: a failed one counts only
  * once nobody can be waiting to retry it), the last of them ended before `cutoff`. Keyset by id after `afterId`.
  */
 export async function publishedContentsBefore(
@@ -25,6 +25,8 @@ export async function publishedContentsBefore(
 ): Promise<RetainableContent[]> {
   return db.select({ id: contents.id, filePath: contents.filePath }).from(contents).where(and(
     sql`${contents.status} = 'approved'`,
+    // The clip an enabled live-posting setting reposts at every session stays (`reusable` ones are not `approved`).
+    sql`not exists (select 1 from models m where m.live_posting->>'contentId' = ${contents.id}::text and (m.live_posting->>'enabled')::boolean)`,
     opts.afterId ? gt(contents.id, opts.afterId) : undefined,
     sql`exists (select 1 from publications p where p.content_id = ${contents.id})`,
     sql`not exists (select 1 from publications p where p.content_id = ${contents.id} and not ${finalPublication(opts.failedBefore)})`,

@@ -27,7 +27,8 @@ export interface PublishingContext {
   /** The model's rules as they apply now (core/rules.ts modelRules: a `testing` model always waits for approval). */
   rules: DistributionRules;
   /**
-   * By content or model: the active accounts on active platforms the rules allow (where new content goes).
+   * By content or model: the active accounts on active platforms the rules allow (where new content goes); for a
+   * content with `targetAccountIds` (a repost, an "en vivo ahora" post) only those of them.
    * By account: that one account, whatever its status (a held publication can still be moved).
    */
   targets: PublishingTarget[];
@@ -44,6 +45,7 @@ export type PublishingScope = { contentId: string } | { modelId: string } | { ac
 export async function loadPublishingContext(db: Db, scope: PublishingScope): Promise<PublishingContext | undefined> {
   let model: Model | undefined;
   let rows: { account: PlatformAccount; platform: Platform }[];
+  let only: Set<string> | undefined;
   const accountsWithPlatform = db
     .select({ account: platformAccounts, platform: platforms })
     .from(platformAccounts)
@@ -54,8 +56,10 @@ export async function loadPublishingContext(db: Db, scope: PublishingScope): Pro
     [model] = await db.select().from(models).where(eq(models.id, rows[0]!.account.modelId));
   } else {
     if ('contentId' in scope) {
-      [model] = await db.select({ model: models }).from(contents).innerJoin(models, eq(models.id, contents.modelId))
-        .where(eq(contents.id, scope.contentId)).then((found) => found.map((r) => r.model));
+      const [found] = await db.select({ model: models, targetAccountIds: contents.targetAccountIds }).from(contents)
+        .innerJoin(models, eq(models.id, contents.modelId)).where(eq(contents.id, scope.contentId));
+      model = found?.model;
+      if (found?.targetAccountIds) only = new Set(found.targetAccountIds);
     } else {
       [model] = await db.select().from(models).where(eq(models.id, scope.modelId));
     }
@@ -66,7 +70,7 @@ export async function loadPublishingContext(db: Db, scope: PublishingScope): Pro
   // The model's status counts: a `testing` model's contents always wait for approval (core/rules.ts modelRules).
   const rules = modelRules(model);
   const targets = rows
-    .filter(({ platform }) => 'accountId' in scope || platformAllowed(rules, platform.name))
+    .filter(({ account, platform }) => 'accountId' in scope || (platformAllowed(rules, platform.name) && (!only || only.has(account.id))))
     .map(({ account, platform }) => ({ account, platform, capabilities: platformCapabilities(platform) }));
   const byName = new Map<string, PublishingPlatform>();
   for (const { platform, capabilities } of targets) if (!byName.has(platform.name)) byName.set(platform.name, { platform, capabilities });

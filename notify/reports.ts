@@ -100,6 +100,13 @@ export function reportEmail(
   ];
   const empty = summary.rows.length === 0;
   const shown = empty ? sections.slice(0, 1) : sections;
+  // The weekly report's earnings: exact decimals formatted as money (never through a float).
+  const usd = (amount: string) => new Intl.NumberFormat(words.locale, { style: 'currency', currency: 'USD' }).format(amount as `${number}`);
+  const e = summary.earnings;
+  const earningsLines = e ? [
+    r.earnings(usd(e.amountUsd), number.format(e.sessions)),
+    e.bestPlatform ? r.bestPlatform(e.bestPlatform.name, usd(e.bestPlatform.amountUsd), r.method[e.bestPlatform.method]) : r.noBestPlatform,
+  ] : [];
 
   const cell = 'padding:6px 10px;border-bottom:1px solid #e4e4e7;';
   const table = (s: (typeof sections)[number]) => [
@@ -115,6 +122,7 @@ export function reportEmail(
   const body = [
     `<p style="margin:0 0 8px;color:#52525b">${escapeHtml(range)}</p>`,
     ...shown.map(table),
+    ...earningsLines.map((line) => `<p style="margin:12px 0 0">${escapeHtml(line)}</p>`),
     empty ? `<p style="margin:16px 0">${escapeHtml(r.empty)}</p>` : '',
     `<p style="margin:16px 0;color:#71717a;font-size:12px">${escapeHtml(r.notes)}</p>`,
     `<p style="margin:16px 0">${linkHtml(r.open, `${options.dashboardUrl}/analytics`)}</p>`,
@@ -124,6 +132,7 @@ export function reportEmail(
   const text = [
     title, range, '',
     ...shown.flatMap((s) => [s.heading, ...s.rows.map((row) => (row.names.length ? `  ${row.names.join(' · ')}: ${figuresText(row.figures)}` : `  ${figuresText(row.figures)}`)), '']),
+    ...(earningsLines.length ? [...earningsLines, ''] : []),
     ...(empty ? [r.empty, ''] : []),
     r.notes, '', `${r.open}: ${options.dashboardUrl}/analytics`, '', '-- ', words.email.reportFooter,
   ].join('\n');
@@ -220,7 +229,7 @@ export class ReportSender {
       const name = `${this.prefix}${kind}`;
       const last = await acquireReportCursor(db, name, this.owner, leaseMs, period.ordinal);
       if (last === undefined || last >= period.ordinal) continue;
-      const summary = await summaryBetween(db, period.from, period.to);
+      const summary = await summaryBetween(db, period.from, period.to, { earnings: kind === 'weekly' });
       const email = reportEmail(period, summary, config);
       if (!(await this.sendWithRetries({ ...email, to: config.reports.to }))) continue;
       await advanceOutbox(db, name, this.owner, period.ordinal);

@@ -6,6 +6,7 @@ import { listModels } from '../db/models.js';
 import { stoppedPublications } from '../db/publications.js';
 import { accountsNotActive, pendingApprovalCount, periodReport, publicationCountsByStatus, type ReportRow } from '../db/reports.js';
 import { checkHealth, type Health } from './health.js';
+import { earningsSummary, type EarningsSummary } from './revenue.js';
 
 export interface StatusReport {
   publications: Record<PublicationStatus, number>;
@@ -42,6 +43,13 @@ export interface PeriodSummary {
   totals: Omit<ReportRow, 'platformName' | 'modelName'>;
   byPlatform: (Omit<ReportRow, 'modelName'>)[];
   byModel: (Omit<ReportRow, 'platformName'>)[];
+  /** Live-session earnings and the best platform by attributed revenue (services/revenue.ts), when asked for. */
+  earnings?: EarningsSummary;
+}
+
+export interface SummaryOptions {
+  /** Add the period's earnings and best platform (the weekly reports). */
+  earnings?: boolean;
 }
 
 function sum<K extends string>(rows: ReportRow[], keyOf: (r: ReportRow) => string, name: K) {
@@ -60,18 +68,19 @@ function sum<K extends string>(rows: ReportRow[], keyOf: (r: ReportRow) => strin
 }
 
 /** The last `days` days up to now: posts published, their latest views and likes, and tracking clicks, by platform and model. */
-export async function periodSummary(db: Db, days: number, now = new Date()): Promise<PeriodSummary> {
-  return summaryBetween(db, new Date(now.getTime() - days * 86_400_000), now);
+export async function periodSummary(db: Db, days: number, now = new Date(), opts: SummaryOptions = {}): Promise<PeriodSummary> {
+  return summaryBetween(db, new Date(now.getTime() - days * 86_400_000), now, opts);
 }
 
 /** The same figures over [from, to) (the report e-mails' whole local days), with the rows per platform and model. */
-export async function summaryBetween(db: Db, from: Date, to: Date): Promise<PeriodSummary & { rows: ReportRow[] }> {
-  const rows = await periodReport(db, from, to);
+export async function summaryBetween(db: Db, from: Date, to: Date, opts: SummaryOptions = {}): Promise<PeriodSummary & { rows: ReportRow[] }> {
+  const [rows, earnings] = await Promise.all([periodReport(db, from, to), opts.earnings ? earningsSummary(db, { from, to }) : undefined]);
   const totals = rows.reduce((t, r) => ({
     published: t.published + r.published, failed: t.failed + r.failed, views: t.views + r.views, likes: t.likes + r.likes, clicks: t.clicks + r.clicks,
   }), { published: 0, failed: 0, views: 0, likes: 0, clicks: 0 });
   return {
     from, to, totals, rows,
+    ...(earnings ? { earnings } : {}),
     byPlatform: sum(rows, (r) => r.platformName, 'platformName'),
     byModel: sum(rows, (r) => r.modelName, 'modelName'),
   };

@@ -70,8 +70,8 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   'services/': {
     why: 'commands and queries shared by api, bot and UI: the database plus the Temporal client, speaking contracts',
-    // maxmind, bowser, isbot: the click enrichment (services/clicks/enrich.ts).
-    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/client', 'uqr', 'maxmind', 'bowser', 'isbot', 'node:'],
+    // maxmind, bowser, isbot: the click enrichment (services/clicks/enrich.ts); csv-parse: the stream CSV import (services/stream-csv.ts).
+    imports: ['core/', 'contracts/', 'messages/', 'db/', 'crypto/', '@temporalio/client', 'uqr', 'maxmind', 'bowser', 'isbot', 'csv-parse', 'node:'],
     typeOnly: ['config.ts'],
   },
   'api/': {

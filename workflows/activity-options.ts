@@ -3,7 +3,7 @@
  * all from LifecycleOptions (which travel in workflow inputs, since workflows cannot read config).
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { ApiActivities, BrowserActivities, MediaActivities, PipelineActivities } from '../activities/index.js';
+import type { ApiActivities, BrowserActivities, MediaActivities, PipelineActivities, StreamActivities } from '../activities/index.js';
 import { defaultLifecycleOptions, type LifecycleOptions } from '../core/lifecycle.js';
 import { nonRetryablePublishErrors } from '../core/publish-errors.js';
 import { TaskQueues } from '../contracts/workflows.js';
@@ -76,6 +76,36 @@ export function maintenanceActivityOptions(options: LifecycleOptions): ActivityO
   };
 }
 
+/**
+ * The stream-source follower (activities/streams). No task queue: they run on the workflow's own (`pipeline` in
+ * production), so a deployment's follower and its activities stay together. `pollStreamEvents` long-polls for minutes,
+ * heartbeating, and is retried without limit (the site being down is not the source's end); a refused token is not.
+ */
+export function streamPollActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return {
+    startToCloseTimeout: '8 minutes',
+    heartbeatTimeout: options.heartbeatTimeoutMs,
+    // At most 15 s between attempts: a feed back after an outage (or a worker back after a crash) is read again soon,
+    // still far under the 2,000 requests a minute; a 429 waits the time the site names.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', nonRetryableErrorTypes: ['StreamSourceRevoked'] },
+  };
+}
+
+/** The follower's short steps (a Stats API reading, attribution, a live post): a few attempts, then the workflow goes on. */
+export function streamStepActivityOptions(options: LifecycleOptions): ActivityOptions {
+  return {
+    startToCloseTimeout: Math.max(options.dbActivityTimeoutMs, 60_000),
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 4, nonRetryableErrorTypes: ['NotFound'] },
+  };
+}
+
+export function streamActivitiesFor(options: LifecycleOptions) {
+  return {
+    poll: proxyActivities<Pick<StreamActivities, 'pollStreamEvents'>>(streamPollActivityOptions(options)),
+    steps: proxyActivities<Omit<StreamActivities, 'pollStreamEvents'>>(streamStepActivityOptions(options)),
+  };
+}
+
 /** Activity proxies for one workflow run, one per task queue. */
 export function activitiesFor(options: LifecycleOptions) {
   return {
@@ -86,6 +116,7 @@ export function activitiesFor(options: LifecycleOptions) {
     api: proxyActivities<ApiActivities>(apiActivityOptions(options)),
     maintenance: proxyActivities<Pick<PipelineActivities,
       'deleteExpiredClicks' | 'deletePublishedMedia' | 'deleteRejectedMedia' | 'deleteExpiredEvidence' | 'deleteOrphanedUploads' | 'recordMediaRetention'
+      | 'suggestLearnedSlots'
     >>(maintenanceActivityOptions(options)),
   };
 }

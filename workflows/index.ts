@@ -4,3 +4,5 @@ export { publicationWorkflow } from './publication.js';
 export { sessionCheckWorkflow, sessionHealthWorkflow } from './session.js';
 export { clickRetentionWorkflow } from './click-retention.js';
 export { mediaRetentionWorkflow } from './media-retention.js';
+export { learnedSlotsWorkflow } from './learned-slots.js';
+export { streamSourceWorkflow } from './stream-source.js';

@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { platformFit, platformSkipReason, variantPlan, type PlatformFit } from '../../core/platforms.js';
 import type { DistributionRules, MediaFacts } from '../../core/types.js';
@@ -14,7 +14,7 @@ import { inTransaction } from '../../db/client.js';
 import { findContent, findOriginalBySha256, INGEST_ACTOR, saveIngestResult, updateContent, withModelMediaLock } from '../../db/contents.js';
 import { recordEvent } from '../../db/events.js';
 import { publicationContext, updatePublication } from '../../db/publications.js';
-import { loadPublishingContext, platformCapabilities } from '../../db/publishing-context.js';
+import { loadPublishingContext, platformCapabilities, type PublishingContext } from '../../db/publishing-context.js';
 import type { Content } from '../../db/schema.js';
 import type { ActivityDeps } from '../deps.js';
 import { findTelegramUploadOf, markTelegramUploadDownloaded } from '../../db/telegram.js';
@@ -62,6 +62,29 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
       });
     });
     return { ok: false, reason };
+  }
+
+  /**
+   * Length/size: `unfit` (the reason the model reads) only when every platform the content may go to would skip it.
+   * Without any active account there is nothing to measure against, so nothing is refused.
+   */
+  function fitsOf(facts: MediaFacts, { rules, targets }: PublishingContext): { unfit?: string; platformFits: Record<string, PlatformFit> } {
+    const fits = targets.map(({ platform, capabilities: caps }) => ({ platform: platform.name, caps, fit: platformFit(facts, caps) }));
+    const platformFits = Object.fromEntries(fits.map((f) => [f.platform, f.fit]));
+    const skipped = (fit: PlatformFit) => fit === 'too_long' || fit === 'too_big';
+    if (fits.length === 0 || !fits.every((f) => skipped(f.fit))) return { platformFits };
+    const unfit = unfitMediaReason(
+      {
+        durationSeconds: facts.durationSeconds,
+        sizeBytes: facts.sizeBytes,
+        tooLong: fits.some((f) => f.fit === 'too_long'),
+        tooBig: fits.some((f) => f.fit === 'too_big'),
+        maxDurationSeconds: Math.max(...fits.map((f) => f.caps.maxDurationSeconds)),
+        maxSizeBytes: Math.max(...fits.map((f) => f.caps.maxSizeBytes)),
+      },
+      rules.language,
+    );
+    return { unfit, platformFits };
   }
 
   const storedPath = (content: Content) => join(config.mediaDir, content.id, `original${extname(content.filePath) || '.mp4'}`);
@@ -117,6 +140,52 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
     return finalPath;
   }
 
+  /**
+   * A repost (db/reposts.ts) starts with its origin's file path and facts. It gets its own file at
+   * media/<id>/original.<ext> — a hard link (no copy of the bytes; a copy where the filesystem cannot link) — so media
+   * retention deleting one content's video never takes the other's. The decode check, the hash and the duplicate
+   * check are skipped (same bytes as an origin that passed them); the probe, the thumbnail and the fit against the
+   * repost's own target accounts are done. Idempotent: the thumbnail path on the row says a previous attempt finished.
+   */
+  async function ingestRepost(content: Content, publishing: PublishingContext): Promise<IngestResult> {
+    const dir = join(config.mediaDir, content.id);
+    const filePath = storedPath(content);
+    if (content.filePath !== filePath) {
+      if (!existsSync(filePath)) {
+        if (!existsSync(content.filePath)) {
+          throw ApplicationFailure.nonRetryable(`video of content ${content.originContentId} (origin of repost ${content.id}) is missing`, 'NotFound');
+        }
+        await mkdir(dir, { recursive: true });
+        try {
+          await link(content.filePath, filePath);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
+          // Another filesystem (or one without hard links): a copy, renamed into place whole.
+          const partial = `${filePath}.partial`;
+          await copyFile(content.filePath, partial);
+          await rename(partial, filePath).catch(async (renameError: unknown) => {
+            await rm(partial, { force: true });
+            throw renameError;
+          });
+        }
+      }
+      await updateContent(db, content.id, { filePath });
+    }
+    const thumbnailPath = join(dir, 'thumbnail.jpg');
+    // ffprobe only reads the header; the costly full decode and hash are what a repost skips.
+    const facts = await probeVideo(filePath);
+    const sha256 = content.sha256 ?? await sha256File(filePath);
+    if (!existsSync(thumbnailPath)) await makeThumbnail(filePath, thumbnailPath, facts.durationSeconds);
+    const { unfit, platformFits } = fitsOf(facts, publishing);
+    if (unfit) return reject(content, unfit, { code: 'unfit_for_every_platform', facts, sha256, thumbnailPath, filePath });
+    if (content.thumbnailPath === thumbnailPath) return { ok: true };
+    await inTransaction(db, async (tx) => {
+      await saveIngestResult(tx, content.id, { filePath, sha256, facts, thumbnailPath });
+      await recordEvent(tx, 'content_ingested', { sha256, ...facts, platforms: platformFits }, { contentId: content.id, modelId: content.modelId });
+    });
+    return { ok: true };
+  }
+
   return {
     /**
      * Stores the upload under media/<contentId>/, probes it, makes a thumbnail, then either
@@ -133,7 +202,8 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
       }
       const publishing = await loadPublishingContext(db, { contentId });
       if (!publishing) throw ApplicationFailure.nonRetryable(`model ${content.modelId} not found`, 'NotFound');
-      const { rules, targets } = publishing;
+      const { rules } = publishing;
+      if (content.originContentId) return ingestRepost(content, publishing);
       const refused = await fetchFromTelegram(content, rules);
       if (refused) return refused;
       const filePath = await storeUpload(content);
@@ -150,25 +220,8 @@ export function createMediaActivities({ db, config, log }: ActivityDeps) {
       const thumbnailPath = join(config.mediaDir, contentId, 'thumbnail.jpg');
       await makeThumbnail(filePath, thumbnailPath, facts.durationSeconds);
 
-      // Length/size: rejected only when every platform the model may publish to would skip it.
-      // Without any active account there is nothing to measure against, so nothing is rejected.
-      const fits = targets.map(({ platform, capabilities: caps }) => ({ platform: platform.name, caps, fit: platformFit(facts, caps) }));
-      const skipped = (fit: PlatformFit) => fit === 'too_long' || fit === 'too_big';
-      if (fits.length > 0 && fits.every((f) => skipped(f.fit))) {
-        const reason = unfitMediaReason(
-          {
-            durationSeconds: facts.durationSeconds,
-            sizeBytes: facts.sizeBytes,
-            tooLong: fits.some((f) => f.fit === 'too_long'),
-            tooBig: fits.some((f) => f.fit === 'too_big'),
-            maxDurationSeconds: Math.max(...fits.map((f) => f.caps.maxDurationSeconds)),
-            maxSizeBytes: Math.max(...fits.map((f) => f.caps.maxSizeBytes)),
-          },
-          rules.language,
-        );
-        return reject(content, reason, { code: 'unfit_for_every_platform', facts, sha256, thumbnailPath, filePath });
-      }
-      const platformFits = Object.fromEntries(fits.map((f) => [f.platform, f.fit]));
+      const { unfit, platformFits } = fitsOf(facts, publishing);
+      if (unfit) return reject(content, unfit, { code: 'unfit_for_every_platform', facts, sha256, thumbnailPath, filePath });
 
       // Check-then-save under a per-model lock: of two identical uploads ingested at the same
       // moment, exactly one becomes the original. A repost (origin_content_id) repeats on purpose.

@@ -9,6 +9,7 @@ import { applyCaptionEdits, draftCaption, finalizeCaption, idempotencyMarker } f
 import { draftViolations } from '../../core/moderation.js';
 import { activeModerationRules } from '../../db/moderation-rules.js';
 import { platformSkipReason } from '../../core/platforms.js';
+import { placeLink } from '../../core/reposts.js';
 import { accountErrorStatus } from '../../core/publish-errors.js';
 import { driverKindOf, type DriverKind } from '../../contracts/drivers.js';
 import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
@@ -22,6 +23,7 @@ import type { EventKind, EventPayloads } from '../../contracts/events.js';
 import { findPublication, insertMetrics, insertPublications, publicationContext, publicationsOfContent, updatePublication } from '../../db/publications.js';
 import { loadPublishingContext, takenSlotsFor } from '../../db/publishing-context.js';
 import type { ActivityDeps } from '../deps.js';
+import { createReachDropCheck } from './reach-drop.js';
 
 export interface ScheduledPublication {
   publicationId: string;
@@ -32,7 +34,8 @@ export interface ScheduledPublication {
   scheduledTime: string;
 }
 
-export function createStoreActivities({ db, config }: ActivityDeps) {
+export function createStoreActivities({ db, config, log }: ActivityDeps) {
+  const reachDrop = createReachDropCheck({ db, config, log });
   async function mustContent(contentId: string) {
     const content = await findContent(db, contentId);
     if (!content) throw ApplicationFailure.nonRetryable(`content ${contentId} not found`, 'NotFound');
@@ -134,7 +137,11 @@ export function createStoreActivities({ db, config }: ActivityDeps) {
             ?? draftCaption({ modelName: model.name, context: content.context, language: rules.language, rules, platformName: platform.name }, caps);
           // The post's own link (/t/<code>/<ref>) attributes its clicks to it; the ref is the marker's id.
           const trackingLink = trackingUrl(config.http.publicUrl, account.trackingCode, trackingRefOf(id));
-          const { caption, tags } = finalizeCaption(draft, caps, { trackingUrl: trackingLink, marker, linkPlacement: rules.linkPlacement });
+          // `{link}` in the draft (a live or repost caption) puts the link there instead of where the rules place it.
+          const placed = placeLink(draft.caption, trackingLink);
+          const { caption, tags } = finalizeCaption({ caption: placed.caption, tags: draft.tags }, caps, {
+            trackingUrl: trackingLink, marker, linkPlacement: placed.linkInBody ? 'none' : rules.linkPlacement,
+          });
           rows.push({
             id, contentId, accountId: account.id, scheduledTime: slot, captionUsed: caption, tagsUsed: tags, trackingLink,
             idempotencyMarker: marker, workflowId: publicationWorkflowId(id), status: 'scheduled' as const,
@@ -277,6 +284,8 @@ export function createStoreActivities({ db, config }: ActivityDeps) {
         publicationId, source, views: metrics.views, likes: metrics.likes, comments: metrics.comments, shares: metrics.shares, reach: metrics.reach, saves: metrics.saves,
       });
       await publicationEvent(publicationId, 'metrics_read', { ...metrics, source });
+      // A reading 18–36 h after publishing may start a reach drop (activities/store/reach-drop.ts).
+      await reachDrop.afterReading(publicationId, metrics.views);
     },
   };
 }

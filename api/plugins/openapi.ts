@@ -38,8 +38,10 @@ const openapiPlugin: FastifyPluginAsync = async (app) => {
         { name: tags.calendar, description: 'Publications and free rule slots by time' },
         { name: tags.settings, description: 'The admin\'s own preferences' },
         { name: tags.analytics, description: 'Tracking-link clicks and per-publication results, from the rollups' },
+        { name: tags.revenue, description: 'Live-session earnings attributed to tracking links (last click and linear), and the funnel per platform' },
         { name: tags.tracking, description: 'Tracking links `/t/<code>[/<ref>]` (public): 302 to the stream, click recorded after' },
         { name: tags.metrics, description: 'Prometheus metrics (`GET /metrics`, bearer METRICS_TOKEN only)' },
+        { name: tags.streams, description: 'Live streams and earnings: stream sources per model, sessions, earnings lines, CSV import' },
       ],
       components: {
         securitySchemes: {

@@ -10,7 +10,11 @@ import { dashboardPublication } from './dashboard-publication.js';
 import { dashboardWatermark } from './dashboard-watermark.js';
 import { dashboardModeration } from './dashboard-moderation.js';
 import { dashboardStorage } from './dashboard-storage.js';
+import { dashboardStreams } from './dashboard-streams.js';
+import { dashboardReposts } from './dashboard-reposts.js';
+import { dashboardLearnedSlots } from './dashboard-learned-slots.js';
 import { dashboardAnalytics } from './dashboard-analytics.js';
+import { dashboardRevenue } from './dashboard-revenue.js';
 
 
 export const dashboard = {
@@ -25,6 +29,10 @@ export const dashboard = {
   ...dashboardModeration,
   ...dashboardAnalytics,
   ...dashboardStorage,
+  ...dashboardStreams,
+  ...dashboardRevenue,
+  ...dashboardReposts,
+  ...dashboardLearnedSlots,
   'brand': '100-Tráfico',
   'brand.tagline': 'Traffic dashboard',
   'nav.publications': 'Publications',

@@ -47,5 +47,13 @@ export const notices = {
     title: '⚠️ <b>Alert</b>',
     who: (model: string, shortId?: string) => `👤 ${model}${shortId ? ` · #${shortId}` : ''}`,
   },
+  learnedSlots: {
+    title: '📈 <b>This week\'s learned posting slots</b>',
+    intro: 'By the views at 24 h of their posts, these hours do better than the current ones:',
+    model: (model: string, suggested: string, current: string, posts: number) => `• <b>${model}</b>: ${suggested} (now: ${current}; ${posts} posts)`,
+    none: 'as soon as possible',
+    more: (n: number) => `… and ${n} more model${n === 1 ? '' : 's'}.`,
+    howTo: 'Nothing changes by itself: check the map and press "Apply" in Models → rules → Learned posting slots.',
+  },
   folded: (count: number, lastAt: string) => `🔁 <b>Repeated ${count} times</b> (the last at ${lastAt}).`,
 } satisfies Catalogue['notices'];

@@ -64,5 +64,9 @@ export const notify = {
     empty: 'No publications, failures or clicks in this period.',
     notes: 'Views and likes: the latest reading of each post published in the period. Clicks: by people (bots excluded) on the tracking links.',
     open: 'Open the dashboard',
+    earnings: (amount: string, sessions: string) => `Live-session earnings: ${amount} (${sessions} sessions)`,
+    bestPlatform: (name: string, amount: string, method: string) => `Best platform: ${name}, ${amount} attributed (${method})`,
+    noBestPlatform: 'Best platform: none with attributed earnings',
+    method: { last_click: 'last click', linear: 'linear' },
   },
 } satisfies Catalogue['notify'];

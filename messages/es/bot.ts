@@ -154,6 +154,11 @@ const admin = {
     byModel: '<b>Por modelo</b>',
     item: (name: string, row: string) => `• ${esc(name)}: ${row}`,
     empty: 'Sin publicaciones ni clics en este periodo.',
+    /** `/weekly`: live-session earnings (amounts come formatted) and the best platform by attributed revenue. */
+    earnings: (amount: string, sessions: string) => `💵 <b>Ingresos</b>: ${amount} · ${sessions} transmisiones`,
+    bestPlatform: (name: string, amount: string, method: string) => `🏆 Mejor plataforma: ${esc(name)} (${amount} atribuidos, ${method})`,
+    noBestPlatform: '🏆 Mejor plataforma: ninguna con ingresos atribuidos',
+    method: { last_click: 'último clic', linear: 'lineal' },
   },
 
   /** `/pause` and `/resume`. */

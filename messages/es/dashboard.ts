@@ -10,10 +10,14 @@ import { dashboardSecurity } from './dashboard-security.js';
 import { dashboardDesk } from './dashboard-desk.js';
 import { dashboardCalendar } from './dashboard-calendar.js';
 import { dashboardAnalytics } from './dashboard-analytics.js';
+import { dashboardRevenue } from './dashboard-revenue.js';
 import { dashboardPublication } from './dashboard-publication.js';
 import { dashboardWatermark } from './dashboard-watermark.js';
 import { dashboardModeration } from './dashboard-moderation.js';
 import { dashboardStorage } from './dashboard-storage.js';
+import { dashboardStreams } from './dashboard-streams.js';
+import { dashboardReposts } from './dashboard-reposts.js';
+import { dashboardLearnedSlots } from './dashboard-learned-slots.js';
 const base = {
   'brand': '100-Tráfico',
   'brand.tagline': 'Panel de tráfico',
@@ -171,6 +175,10 @@ export const dashboard = {
   ...base, ...dashboardModels, ...dashboardSetup, ...dashboardOverview, ...dashboardSecurity,
   ...dashboardDesk, ...dashboardCalendar, ...dashboardPublication, ...dashboardWatermark, ...dashboardModeration, ...dashboardAnalytics,
   ...dashboardStorage,
+  ...dashboardStreams,
+  ...dashboardRevenue,
+  ...dashboardReposts,
+  ...dashboardLearnedSlots,
 };
 
 /** Every key of the dashboard's vocabulary (the English dictionary must have them all). */

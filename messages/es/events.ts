@@ -62,7 +62,10 @@ export const events = {
   metrics_parse_failed: (p) => `no se pudo leer ${p.unreadable.join(', ')} en ${p.url}; se conservan los últimos valores buenos`,
   manual_adjustment: (p) =>
     p.change === 'browser_profile' ? `se cambió el perfil de navegador de @${p.username}` : `código de enlace de Telegram creado (válido hasta ${p.expiresAt})`,
-  strategy_changed: (p) => `estrategia cambiada: ${p.change}`,
+  strategy_changed: (p) =>
+    'run' in p
+      ? `horarios aprendidos sugeridos para ${p.suggestions.length + p.more} modelo${p.suggestions.length + p.more === 1 ? '' : 's'}: ${p.suggestions.map((x) => `${x.modelName} ${x.suggested.join(', ')}`).join('; ')}${p.more ? ` y ${p.more} más` : ''}`
+      : `estrategia cambiada: ${p.change}`,
   session_linked: (p) =>
     'cookieCount' in p
       ? `sesión importada para @${p.username} (${p.format}, ${p.cookieCount} cookies)`

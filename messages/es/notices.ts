@@ -52,6 +52,15 @@ export const notices = {
     title: '⚠️ <b>Alerta</b>',
     who: (model: string, shortId?: string) => `👤 ${model}${shortId ? ` · #${shortId}` : ''}`,
   },
+  /** La sugerencia semanal de horarios aprendidos (nunca se aplica sola). */
+  learnedSlots: {
+    title: '📈 <b>Horarios aprendidos de la semana</b>',
+    intro: 'Según las vistas a las 24 h de sus publicaciones, estas horas rinden más que las actuales:',
+    model: (model: string, suggested: string, current: string, posts: number) => `• <b>${model}</b>: ${suggested} (ahora: ${current}; ${posts} publicaciones)`,
+    none: 'lo antes posible',
+    more: (n: number) => `… y ${n} modelo${n === 1 ? '' : 's'} más.`,
+    howTo: 'Nada cambia solo: revisa el mapa y pulsa «Aplicar» en Modelos → reglas → Horarios aprendidos.',
+  },
   /** Añadido a una alerta repetida dentro del periodo de espera. */
   folded: (count: number, lastAt: string) => `🔁 <b>Se repitió ${count} veces</b> (la última a las ${lastAt}).`,
 };

@@ -70,5 +70,10 @@ export const notify = {
     empty: 'No hubo publicaciones, fallos ni clics en este periodo.',
     notes: 'Vistas y me gusta: la última lectura de cada post publicado en el periodo. Clics: de personas (sin bots) en los enlaces de seguimiento.',
     open: 'Abrir el dashboard',
+    /** Weekly report: live-session earnings (amounts come formatted) and the best platform by attributed revenue. */
+    earnings: (amount: string, sessions: string) => `Ingresos de las transmisiones: ${amount} (${sessions} transmisiones)`,
+    bestPlatform: (name: string, amount: string, method: string) => `Mejor plataforma: ${name}, ${amount} atribuidos (${method})`,
+    noBestPlatform: 'Mejor plataforma: ninguna con ingresos atribuidos',
+    method: { last_click: 'último clic', linear: 'lineal' },
   },
 };

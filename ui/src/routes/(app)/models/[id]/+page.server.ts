@@ -4,10 +4,15 @@ import { apiGet, apiSend } from '$lib/load';
 import type { ModelDetail, SlotsPreview, TelegramLinkCode } from '$contracts/api/models';
 import { modelStatuses } from '$core/rules';
 import { draftFromForm, draftProblems, patchFromDraft } from '$lib/components/models/rules';
+import type { AppliedLearnedSlots, LearnedSlots } from '$contracts/api/learned-slots';
+import { learnedSelection, learnedSlotsPath } from '$lib/components/models/learned-slots';
 
 /** The model, and the next slots of its saved rules (the preview without JS; the browser recomputes it live). */
 export const load: PageServerLoad = async ({ fetch, url, params }) => {
 	const id = encodeURIComponent(params.id);
+	// Learned slots (the heat map under the rules editor): platform and measure from the URL.
+	const learnedLoad = apiGet<LearnedSlots>(fetch, url, learnedSlotsPath(params.id, learnedSelection(url)));
+	learnedLoad.catch(() => undefined); // awaited below unless the model failed to load (its redirect wins)
 	const [model, preview] = await Promise.all([
 		apiGet<ModelDetail>(fetch, url, `/api/models/${id}`),
 		apiGet<SlotsPreview>(fetch, url, `/api/models/${id}/slots-preview?count=10`)
@@ -17,6 +22,7 @@ export const load: PageServerLoad = async ({ fetch, url, params }) => {
 		loadFailed: false as const,
 		model: model.data,
 		preview: preview.ok ? preview.data : null,
+		...(await learnedLoad.then((l) => (l.ok ? { learned: l.data, learnedError: undefined } : { learned: null, learnedError: l.message }))),
 		created: url.searchParams.has('created')
 	};
 };
@@ -74,6 +80,19 @@ export const actions: Actions = {
 		const sent = await apiSend<ModelDetail>(fetch, url, 'PATCH', `/api/models/${encodeURIComponent(params.id)}`, { sensitive }, { action: 'sensitive' });
 		if (!sent.ok) return sent.failure;
 		return { action: 'sensitive', ok: true, sensitive: sent.data.sensitive };
+	},
+
+	/** "Aplicar" on the learned slots: the top hours the admin confirmed become her slots (409 when the results moved). */
+	learnedSlots: async ({ request, fetch, url, params }) => {
+		const data = await request.formData();
+		const platform = text(data, 'platform');
+		const metric = text(data, 'metric') === 'clicks' ? 'clicks' : 'views';
+		const count = Number(text(data, 'count'));
+		const slots = data.getAll('slots').filter((v): v is string => typeof v === 'string');
+		const body = { ...(platform ? { platform } : {}), metric, ...(Number.isInteger(count) && count > 0 ? { count } : {}), slots };
+		const sent = await apiSend<AppliedLearnedSlots>(fetch, url, 'POST', `/api/models/${encodeURIComponent(params.id)}/learned-slots/apply`, body, { action: 'learnedSlots' });
+		if (!sent.ok) return sent.failure;
+		return { action: 'learnedSlots', ok: true, slots: sent.data.slots, changed: sent.data.changed };
 	},
 
 	telegram: async ({ fetch, url, params }) => {

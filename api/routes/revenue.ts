@@ -1,0 +1,100 @@
+/** Revenue: attributed earnings by grouping and method, and the funnel per platform (contracts/api/revenue.ts), JSON or CSV. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { errorReplies } from '../../contracts/api/common.js';
+import { FunnelQuery, FunnelReply, RevenueQuery, RevenueReply } from '../../contracts/api/revenue.js';
+import { analyticsMaxRangeDays } from '../../services/analytics.js';
+import { revenueFunnel, revenueReport, type RevenueFunnelResult, type RevenueReportResult } from '../../services/revenue.js';
+import { documentedOnly, tags } from '../route-docs.js';
+import { csvOf } from './analytics.js';
+
+function revenueView(r: RevenueReportResult): RevenueReply {
+  return { ...r, from: r.from.toISOString(), to: r.to.toISOString() };
+}
+
+function funnelView(f: RevenueFunnelResult): FunnelReply {
+  return { ...f, from: f.from.toISOString(), to: f.to.toISOString() };
+}
+
+/** `2024-05-01T10:00:00.000Z` → `2024-05-01T1000Z`: an instant a file name can carry. */
+const fileTime = (isoTime: string) => `${isoTime.slice(0, 13)}${isoTime.slice(14, 16)}Z`;
+
+function sendCsv(reply: FastifyReply, name: string, body: string) {
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}"`)
+    .header('cache-control', 'private, no-store')
+    .send(body);
+}
+
+const csvReply = (description: string, json: unknown) => ({
+  description,
+  content: { 'application/json': { schema: json }, 'text/csv': { schema: { type: 'string', description: 'the same rows, a header row first' } } },
+});
+
+const rangeRules = `\`from\`/\`to\` are taken to whole hours; \`to\` after \`from\` and at most ${analyticsMaxRangeDays} days later (else 400 naming \`to\`). `;
+
+export const revenueRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.requireAuth);
+  const { db } = app.deps;
+  // Plain rows: JSON.stringify is faster than the schema serializer trying each nullable branch (api/routes/calendar.ts).
+  const stringify = () => (data: unknown) => JSON.stringify(data);
+
+  app.get(
+    '/api/revenue',
+    {
+      schema: {
+        tags: [tags.revenue],
+        summary: 'Live-session earnings attributed to tracking links, by model, platform, account or publication, under one method',
+        description:
+          'The sessions that started in [from, to) (their earnings whole). `method`: `last_click` (each earnings line to the latest ' +
+          'reaching click before it; lines before the first one stay unattributed) or `linear` (each session shared by reaching clicks). ' +
+          'A click reaches a session while it is open or within ATTRIBUTION_WINDOW_MINUTES before it starts; bots never. ' +
+          'Amounts are decimal strings (USD, 4 decimals). `totals` has the sessions’ earnings, the attributed and unattributed parts ' +
+          '(by `method`), sessions not attributed yet, and lines outside any session. ' + rangeRules +
+          '`format=csv` answers the rows as CSV, the unattributed amount as its last row.',
+        querystring: RevenueQuery,
+        response: { 200: RevenueReply, ...errorReplies },
+      },
+      config: documentedOnly({ response: { 200: csvReply('the revenue rows (JSON), or as CSV with `format=csv`', RevenueReply) } }),
+      serializerCompiler: stringify,
+    },
+    async (request, reply) => {
+      const view = revenueView(await revenueReport(db, request.query));
+      if (request.query.format !== 'csv') return view;
+      const body = csvOf(['key', 'label', 'method', 'amountUsd', 'tokens', 'clicks', 'sessions'], [
+        ...view.rows.map((r) => [r.key, r.label, view.method, r.amountUsd, r.tokens, r.clicks, r.sessions]),
+        ['unattributed', null, view.method, view.totals.unattributed.amountUsd, view.totals.unattributed.tokens, null, null],
+      ]);
+      return sendCsv(reply, `revenue-${view.groupBy}-${view.method}-${fileTime(view.from)}-${fileTime(view.to)}.csv`, body);
+    },
+  );
+
+  app.get(
+    '/api/revenue/funnel',
+    {
+      schema: {
+        tags: [tags.revenue],
+        summary: 'Per platform: publications and views → tracking clicks → stream visits → attributed earnings (both methods)',
+        description:
+          'Views: the latest views of publications that went out in the period. Clicks: people’s tracking-link clicks in the period ' +
+          '(rollups; bots apart). Stream visits: clicks that reached a session started in the period. Earnings: attributed to the ' +
+          'platform’s links, by `last_click` and by `linear`; `unattributedUsd` is what no platform was credited with. ' + rangeRules +
+          '`format=csv` answers the rows as CSV.',
+        querystring: FunnelQuery,
+        response: { 200: FunnelReply, ...errorReplies },
+      },
+      config: documentedOnly({ response: { 200: csvReply('the funnel (JSON), or as CSV with `format=csv`', FunnelReply) } }),
+      serializerCompiler: stringify,
+    },
+    async (request, reply) => {
+      const view = funnelView(await revenueFunnel(db, request.query));
+      if (request.query.format !== 'csv') return view;
+      const body = csvOf(
+        ['platform', 'publications', 'views', 'clicks', 'uniqueClicks', 'streamVisits', 'amountUsdLastClick', 'amountUsdLinear'],
+        view.rows.map((r) => [r.platform, r.publications, r.views, r.clicks, r.uniqueClicks, r.streamVisits, r.amountUsd.last_click, r.amountUsd.linear]),
+      );
+      return sendCsv(reply, `funnel-${fileTime(view.from)}-${fileTime(view.to)}.csv`, body);
+    },
+  );
+};
