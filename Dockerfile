@@ -34,6 +34,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# glibc malloc: two arenas, and blocks of 32 KB and more mapped apart so they go back to the system when freed —
+# V8's compiler zones (PGlite's WebAssembly tier-up above all) otherwise stay resident as fragmentation
+# (~95 MB less idle RSS for the all-in-one; bench/README.md, issue 16).
 ENV NODE_ENV=production \
     DATA_DIR=/app/data \
     HOST=0.0.0.0 \
@@ -41,6 +44,7 @@ ENV NODE_ENV=production \
     CHROMIUM_PATH=/usr/bin/chromium \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=32768 \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # package.json carries "type": "module", which dist/*.js (ESM) needs.

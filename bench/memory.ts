@@ -6,6 +6,9 @@
  * videos go through the pipeline onto the demo platform (uploaded through the API) and BENCH_REDIRECTS tracking
  * redirects are served. RSS is the Node process's alone; Chromium is a separate process tree, reported apart (PSS).
  * Temporal's dev server is started here on free ports (a separate process, never counted).
+ * Every process runs the compiled JavaScript, as `npm start` and the image do (built first if stale: scripts/build-dist.ts),
+ * with the image's malloc settings (MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=32768); BENCH_RUNTIME=tsx runs the
+ * TypeScript sources under tsx instead, for comparison.
  *
  *   npm run bench:memory
  *   BENCH_IDLE_SECONDS=30 BENCH_PUBLISHES=5 npm run bench:memory
@@ -21,6 +24,7 @@ import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { platformAccounts } from '../db/schema.js';
 import { startDemoPlatform } from '../demo/server.js';
+import { ensureDist } from '../scripts/build-dist.js';
 import { seedDemo } from '../scripts/seed.js';
 import { findTemporalCli, repoRoot, startTemporalDevServer } from '../scripts/temporal.js';
 import { freePort } from '../test/helpers/ports.js';
@@ -31,6 +35,7 @@ const publishes = Number(process.env.BENCH_PUBLISHES ?? 3);
 const redirects = Number(process.env.BENCH_REDIRECTS ?? 2000);
 const adminUrl = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const targetIdleMb = 350;
+const underTsx = process.env.BENCH_RUNTIME === 'tsx';
 const execFileAsync = promisify(execFile);
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
@@ -58,7 +63,7 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 180_0
 }
 
 function startRole(name: string, args: string[], env: Record<string, string>, logDir: string, ready: { health?: string; message?: string }): Role {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, underTsx ? ['--import', 'tsx', ...args] : args, {
     cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(join(logDir, `${name}.log`));
@@ -144,6 +149,9 @@ async function hitRedirects(webUrl: string, code: string, count: number) {
 }
 
 async function main() {
+  // `file` is a source file (scripts/dev.ts, main.ts); compiled, it runs as dist/<file>.js.
+  if (!underTsx) ensureDist({ log: (line) => console.log(line) });
+  const entry = (file: string) => (underTsx ? file : join('dist', file.replace(/\.ts$/, '.js')));
   const dir = mkdtempSync(join(tmpdir(), 'trafico-bench-mem-'));
   // Distinct pictures: the pipeline rejects a video it has seen (perceptual duplicates), so no two uploads may match.
   const sources = ['testsrc2', 'smptebars', 'mandelbrot', 'rgbtestsrc', 'life=seed=7:ratio=0.3', 'cellauto=rule=110', 'testsrc', 'yuvtestsrc'];
@@ -161,7 +169,8 @@ async function main() {
     API_TOKEN: randomBytes(18).toString('base64url'), ADMIN_PASSWORD: 'bench-password', SESSION_SECRET: randomBytes(32).toString('base64url'),
     AUTH_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
-  const common = { ...secrets, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'info', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', TELEGRAM_BOT_TOKEN: '' };
+  const common = { ...secrets, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'info', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+    MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '32768', TELEGRAM_BOT_TOKEN: '' };
   const rows: string[][] = [['process', 'idle RSS', 'busy RSS (peak)', 'Chromium PSS (peak)', 'note']];
   const roles: Role[] = [];
   try {
@@ -169,7 +178,7 @@ async function main() {
     {
       const port = await freePort();
       const demoPort = await freePort();
-      const all = startRole('all', ['scripts/dev.ts'], { ...common, DATA_DIR: join(dir, 'all'), PORT: String(port), DEMO_PORT: String(demoPort), PUBLIC_URL: `http://127.0.0.1:${port}`, METRICS_PORT: '0' }, dir, { health: `http://127.0.0.1:${port}/healthz` });
+      const all = startRole('all', [entry('scripts/dev.ts')], { ...common, DATA_DIR: join(dir, 'all'), PORT: String(port), DEMO_PORT: String(demoPort), PUBLIC_URL: `http://127.0.0.1:${port}`, METRICS_PORT: '0' }, dir, { health: `http://127.0.0.1:${port}/healthz` });
       roles.push(all);
       await all.ready;
       await new Promise((r) => setTimeout(r, idleSeconds * 1000));
@@ -199,9 +208,9 @@ async function main() {
       const [account] = await db.db.select({ code: platformAccounts.trackingCode }).from(platformAccounts).limit(1);
       await db.close();
       const port = await freePort();
-      const web = startRole('web', ['main.ts', 'web'], { ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }, dir, { health: `http://127.0.0.1:${port}/healthz` });
-      const worker = startRole('worker', ['main.ts', 'worker'], { ...env, METRICS_PORT: String(await freePort()) }, dir, { message: 'workers running' });
-      const bot = startRole('bot', ['main.ts', 'bot'], { ...env, METRICS_PORT: String(await freePort()) }, dir, { message: 'TELEGRAM_BOT_TOKEN is not set' });
+      const web = startRole('web', [entry('main.ts'), 'web'], { ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }, dir, { health: `http://127.0.0.1:${port}/healthz` });
+      const worker = startRole('worker', [entry('main.ts'), 'worker'], { ...env, METRICS_PORT: String(await freePort()) }, dir, { message: 'workers running' });
+      const bot = startRole('bot', [entry('main.ts'), 'bot'], { ...env, METRICS_PORT: String(await freePort()) }, dir, { message: 'TELEGRAM_BOT_TOKEN is not set' });
       roles.push(web, worker, bot);
       await Promise.all([web.ready, worker.ready, bot.ready]);
       await new Promise((r) => setTimeout(r, idleSeconds * 1000));
@@ -227,6 +236,7 @@ async function main() {
     await temporal.stop();
   }
   console.log(`\nIdle after ${idleSeconds} s quiet (median of 5 samples); busy = peak while ${publishes} videos were published on the demo platform.`);
+  console.log(`${underTsx ? 'TypeScript sources under tsx' : 'Compiled dist/ under node'}, MALLOC_ARENA_MAX=${common.MALLOC_ARENA_MAX} MALLOC_MMAP_THRESHOLD_=${common.MALLOC_MMAP_THRESHOLD_}.`);
   console.log(`Node RSS only; Chromium (started on the first browser job, closed after BROWSER_IDLE_CLOSE_SECONDS) apart as PSS.\n`);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));

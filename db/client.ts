@@ -2,8 +2,11 @@
  * Database factory: PostgreSQL when a URL is given, otherwise an embedded PGlite under the data dir.
  * Both run the same drizzle-kit migrations from db/migrations at open.
  */
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { openAccountLocks, type AccountLocks } from './locks.js';
@@ -28,12 +31,37 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** Account locks held at once, one connection each (BROWSER_SLOTS); opened only when used. */
   lockConnections?: number;
+  /** PGlite: create a new database here rather than in a child process (pglite-init.ts itself). */
+  initInThisProcess?: boolean;
 }
 
 /** Seconds to establish a connection before the query fails (postgres.js waits 30 by default). */
 const connectTimeoutSeconds = 10;
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+/** PostgreSQL's start-up options for PGlite (also used by pglite-init.ts through openDatabase). */
+const pgliteStartParams = (defaults: string[]) => [
+  ...defaults,
+  // shared_buffers 16 MB instead of 128: lives in the WASM heap, so it is resident memory of this process
+  // (~120 MB less idle RSS); the OS page cache still holds the data files.
+  '-c', 'shared_buffers=16MB',
+];
+
+/**
+ * A new PGlite database is created (initdb + migrations) by pglite-init in a child process: the ~700 MB initdb
+ * allocates on the way never enter the long-running process (pglite-init.ts says why). The .ts under tsx/vitest,
+ * the compiled .js under dist/.
+ */
+async function initPgliteInChild(dir: string): Promise<void> {
+  const script = fileURLToPath(new URL(`./pglite-init.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+  try {
+    await promisify(execFile)(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, dir], { maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`creating the PGlite database in ${dir} failed: ${stderr?.trim() || (error as Error).message}`);
+  }
+}
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
@@ -65,12 +93,11 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DbHandle>
   }
   if (!opts.pgliteDir) throw new Error('openDatabase needs databaseUrl or pgliteDir');
   mkdirSync(opts.pgliteDir, { recursive: true });
+  if (!opts.initInThisProcess && !existsSync(join(opts.pgliteDir, 'PG_VERSION'))) await initPgliteInChild(opts.pgliteDir);
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  // shared_buffers 16 MB instead of 128: lives in the WASM heap, so it is resident memory of this process
-  // (~120 MB less idle RSS); the OS page cache still holds the data files.
-  const client = new PGlite(opts.pgliteDir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
+  const client = new PGlite(opts.pgliteDir, { startParams: pgliteStartParams(PGlite.defaultStartParams) });
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };

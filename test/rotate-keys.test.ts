@@ -76,6 +76,10 @@ describe('rotate-keys', () => {
       ['platform_accounts.auth_data', 3, 2, 0, [{ id: ids.stray, reason: 'unknown_key' }]],
       ['platform_accounts.proxy_encrypted', 1, 1, 0, []],
       ['publications.driver_progress', 1, 1, 0, []],
+      // Stream sources' tokens and cursor rotate the same way (none stored in this database).
+      ['stream_sources.events_token_encrypted', 0, 0, 0, []],
+      ['stream_sources.stats_token_encrypted', 0, 0, 0, []],
+      ['stream_sources.events_next_url_encrypted', 0, 0, 0, []],
     ]);
 
     const v1 = await account(ids.v1);
@@ -94,13 +98,16 @@ describe('rotate-keys', () => {
       ['platform_accounts.auth_data', 3, [ids.stray]],
       ['platform_accounts.proxy_encrypted', 1, []],
       ['publications.driver_progress', 1, []],
+      ['stream_sources.events_token_encrypted', 0, []],
+      ['stream_sources.stats_token_encrypted', 0, []],
+      ['stream_sources.events_next_url_encrypted', 0, []],
     ]);
   });
 
   it('is idempotent: a second run re-encrypts nothing', async () => {
     const before = (await account(ids.v1)).authData;
     const again = await rotateSecrets(handle.db, rotating);
-    expect(again.map((r) => [r.rotated, r.alreadyCurrent])).toEqual([[0, 2], [0, 1], [0, 1]]);
+    expect(again.map((r) => [r.rotated, r.alreadyCurrent])).toEqual([[0, 2], [0, 1], [0, 1], [0, 0], [0, 0], [0, 0]]);
     expect((await account(ids.v1)).authData).toBe(before);
   });
 
