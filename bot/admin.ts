@@ -67,13 +67,25 @@ function statusText(report: Awaited<ReturnType<typeof statusReport>>): string {
   return lines.join('\n');
 }
 
-function summaryText(title: string, s: PeriodSummary): string {
+/** Rows per list in /daily and /weekly, and characters per name: 2 × 10 rows of at most ~140 characters stay well
+ * inside one Telegram message with the totals and the earnings lines. */
+const summaryListRows = 10;
+const summaryNameChars = 48;
+
+export function summaryText(title: string, s: PeriodSummary): string {
   const t = words.summary;
   const row = (r: { published: number; views: number; likes: number; clicks: number }) =>
     t.row({ published: formatCount(r.published), views: formatCount(r.views), likes: formatCount(r.likes), clicks: formatCount(r.clicks) });
+  // A studio's every platform and model would pass Telegram's 4,096 characters (the whole message is then refused):
+  // the top rows by views, names clipped, and how many more the dashboard has.
+  const top = <R extends { published: number; views: number }>(rows: R[], nameOf: (r: R) => string) => {
+    const ranked = [...rows].sort((a, b) => b.views - a.views || b.published - a.published || nameOf(a).localeCompare(nameOf(b)));
+    const shown = ranked.slice(0, summaryListRows).map((r) => t.item(clip(nameOf(r), summaryNameChars), row(r)));
+    return ranked.length > summaryListRows ? [...shown, t.more(formatCount(ranked.length - summaryListRows))] : shown;
+  };
   const lines = [t.title(title), row(s.totals)];
-  if (s.byPlatform.length) lines.push('', t.byPlatform, ...s.byPlatform.map((r) => t.item(r.platformName, row(r))));
-  if (s.byModel.length) lines.push('', t.byModel, ...s.byModel.map((r) => t.item(r.modelName, row(r))));
+  if (s.byPlatform.length) lines.push('', t.byPlatform, ...top(s.byPlatform, (r) => r.platformName));
+  if (s.byModel.length) lines.push('', t.byModel, ...top(s.byModel, (r) => r.modelName));
   if (!s.byPlatform.length) lines.push('', t.empty);
   if (s.earnings) {
     const e = s.earnings;

@@ -33,17 +33,22 @@ async function adminCookie(): Promise<string> {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password: stack.adminPassword, next: '/accounts' }),
+    body: new URLSearchParams({ password: stack.adminPassword, next: demoPath }),
   });
   expect(response.status).toBe(303);
   return response.headers.getSetCookie()[0]!.split(';')[0]!;
 }
 
+/**
+ * The page shows 50 accounts at a time and the shared test database holds many: every visit filters on the demo
+ * account's username, the way an admin finds one account.
+ */
+const demoPath = `/accounts?q=${demoUsername}`;
 const demoRow = (): Locator => page.locator(`tbody[data-username="${demoUsername}"]`);
 const notice = (action: string): Locator => demoRow().locator(`[data-testid="account-notice"][data-action="${action}"]`);
 
 async function accountFromApi() {
-  const response = await fetch(`${stack.url}/api/accounts`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+  const response = await fetch(`${stack.url}/api/accounts?q=${demoUsername}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
   const body = (await response.json()) as { items: Array<Record<string, unknown> & { username: string }> };
   return body.items.find((a) => a.username === demoUsername)!;
 }
@@ -58,7 +63,7 @@ describe('dashboard accounts page', () => {
 
   it('renders the seeded demo account on the server, in Spanish by default and in English on request', async () => {
     const cookie = await adminCookie();
-    const response = await fetch(`${stack.url}/accounts`, { headers: { cookie } });
+    const response = await fetch(`${stack.url}${demoPath}`, { headers: { cookie } });
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toMatch(/<h1[^>]*>Cuentas<\/h1>/);
@@ -71,7 +76,7 @@ describe('dashboard accounts page', () => {
     expect(html).toContain('Vincular sesión');
     expect(html).toContain('Iniciar sesión con contraseña');
 
-    const english = await (await fetch(`${stack.url}/accounts?lang=en`, { headers: { cookie } })).text();
+    const english = await (await fetch(`${stack.url}${demoPath}&lang=en`, { headers: { cookie } })).text();
     expect(english).toMatch(/<h1[^>]*>Accounts<\/h1>/);
     expect(english).toMatch(/data-value="active"[^>]*>Active</);
     expect(english).toContain('Check session');
@@ -81,10 +86,10 @@ describe('dashboard accounts page', () => {
     context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     page = await context.newPage();
     // The real login form, then back to the page it was asked for.
-    await page.goto(`${stack.url}/accounts`);
-    await page.waitForURL(/\/login\?next=%2Faccounts/);
+    await page.goto(`${stack.url}${demoPath}`);
+    await page.waitForURL(/\/login\?next=%2Faccounts%3Fq%3D/);
     await page.locator('#password').fill(stack.adminPassword);
-    await Promise.all([page.waitForURL(`${stack.url}/accounts`), page.locator('#login-submit').click()]);
+    await Promise.all([page.waitForURL(`${stack.url}${demoPath}`), page.locator('#login-submit').click()]);
     expect(await page.locator('nav a[aria-current="page"]').textContent()).toContain('Cuentas');
 
     await demoRow().getByTestId('check-session').click(); // waits for hydration (disabled until then)

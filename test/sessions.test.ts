@@ -139,7 +139,8 @@ describe('session linking', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/proxy/);
 
-    const listing = await fetch(`${stack.url}/api/accounts`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+    // Filtered on the demo account: the shared test database holds more accounts than one page.
+    const listing = await fetch(`${stack.url}/api/accounts?q=${demoUsername}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
     const text = await listing.text();
     expect(text).not.toContain('hidden-pass');
     const { items } = JSON.parse(text) as { items: { id: string; sessionSaved: boolean; browserProfile: { proxy: string } }[] };

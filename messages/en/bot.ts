@@ -142,6 +142,7 @@ const admin = {
     byModel: '<b>By model</b>',
     item: (name: string, row: string) => `• ${esc(name)}: ${row}`,
     empty: 'No publications or clicks in this period.',
+    more: (n: string) => `… and ${n} more in the dashboard`,
     earnings: (amount: string, sessions: string) => `💵 <b>Earnings</b>: ${amount} · ${sessions} live sessions`,
     bestPlatform: (name: string, amount: string, method: string) => `🏆 Best platform: ${esc(name)} (${amount} attributed, ${method})`,
     noBestPlatform: '🏆 Best platform: none with attributed earnings',

@@ -154,6 +154,8 @@ const admin = {
     byModel: '<b>Por modelo</b>',
     item: (name: string, row: string) => `• ${esc(name)}: ${row}`,
     empty: 'Sin publicaciones ni clics en este periodo.',
+    /** Closes a list cut to its top rows (a studio's whole list would pass Telegram's 4,096 characters). */
+    more: (n: string) => `… y ${n} más en el panel`,
     /** `/weekly`: live-session earnings (amounts come formatted) and the best platform by attributed revenue. */
     earnings: (amount: string, sessions: string) => `💵 <b>Ingresos</b>: ${amount} · ${sessions} transmisiones`,
     bestPlatform: (name: string, amount: string, method: string) => `🏆 Mejor plataforma: ${esc(name)} (${amount} atribuidos, ${method})`,
