@@ -65,15 +65,20 @@ export function openAccountLocks(databaseUrl: string, opts: AccountLockOptions):
       }
       let locked = false;
       try {
-        const remaining = Math.max(1, Math.round(deadline - Date.now()));
-        await conn`select set_config('lock_timeout', ${String(remaining)}, false)`;
-        try {
-          // The same key as the former transaction-scoped lock, so old and new workers exclude each other.
-          await conn`select pg_advisory_lock(hashtext('browser-account'), hashtext(${accountId}))`;
-          locked = true;
-        } catch (error) {
-          if ((error as { code?: string }).code === '55P03') throw new AccountLockTimeout(accountId, timeoutMs);
-          throw error;
+        // The same key as the former transaction-scoped lock, so old and new workers exclude each other.
+        // A free lock (the usual case: one account's jobs already queue in process) is one round trip.
+        const [tried] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext('browser-account'), hashtext(${accountId})) as locked`;
+        locked = tried?.locked === true;
+        if (!locked) {
+          const remaining = Math.max(1, Math.round(deadline - Date.now()));
+          await conn`select set_config('lock_timeout', ${String(remaining)}, false)`;
+          try {
+            await conn`select pg_advisory_lock(hashtext('browser-account'), hashtext(${accountId}))`;
+            locked = true;
+          } catch (error) {
+            if ((error as { code?: string }).code === '55P03') throw new AccountLockTimeout(accountId, timeoutMs);
+            throw error;
+          }
         }
         return await fn();
       } finally {

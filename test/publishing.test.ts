@@ -365,14 +365,30 @@ describe('sessions and locks', () => {
     expect(account!.authData).toBe(imported);
   });
 
-  it('a job saves the session it ends with when nothing changed meanwhile', async () => {
+  it('a job saves the session it ends with when the platform changed it and nothing else did meanwhile', async () => {
+    const stored = async () => (await layer.db.db.select().from(platformAccounts).where(eq(platformAccounts.id, layer.seeded.accountId)))[0]!.authData;
+    // The same cookies and storage at the end as at the start: nothing to write (a write would re-encrypt with a fresh IV).
     await layer.runtime.withAccount(layer.seeded.accountId, async ({ page, platform }) => {
       await page.goto(new URL('/posts', platform.technicalConfig.baseUrl).toString());
     });
-    const [account] = await layer.db.db.select().from(platformAccounts).where(eq(platformAccounts.id, layer.seeded.accountId));
-    expect(account!.authData).not.toBe(goodSession); // re-encrypted with a fresh IV
-    const saved = decryptJson<{ cookies: unknown[] }>(layer.config.keyring, secretBindings.accountAuthData(layer.seeded.accountId), account!.authData!);
-    expect(saved.cookies.length).toBeGreaterThan(0);
+    expect(await stored()).toBe(goodSession);
+
+    // A platform that rotates a cookie and keeps a token in web storage: both saved.
+    const rotated = `rotated-${randomUUID()}`;
+    await layer.runtime.withAccount(layer.seeded.accountId, async ({ page, context, platform }) => {
+      const baseUrl = platform.technicalConfig.baseUrl;
+      await page.goto(new URL('/posts', baseUrl).toString());
+      await context.addCookies([{ name: 'demo_rotated', value: rotated, url: baseUrl }]);
+      await page.evaluate(`localStorage.setItem('token', '${rotated}')`);
+    });
+    const authData = await stored();
+    expect(authData).not.toBe(goodSession);
+    const saved = decryptJson<{ cookies: { name: string; value: string }[]; origins: { localStorage: { name: string; value: string }[] }[] }>(
+      layer.config.keyring, secretBindings.accountAuthData(layer.seeded.accountId), authData!,
+    );
+    expect(saved.cookies).toContainEqual(expect.objectContaining({ name: 'demo_rotated', value: rotated }));
+    expect(saved.cookies.some((c) => c.name === 'demo_session'), 'the session cookie kept').toBe(true);
+    expect(saved.origins.flatMap((o) => o.localStorage)).toContainEqual({ name: 'token', value: rotated });
   });
 
   it('checkSession: logged_in with the saved session, logged_out on the expired redirect, challenge on a captcha', async () => {

@@ -259,11 +259,11 @@ export class BrowserRuntime {
             return undefined;
           });
           const typed = withEvidence(error, evidence?.dir);
-          if (!sessionLostErrors.has(typed.type)) await this.saveBack(setup, context, options);
+          if (!sessionLostErrors.has(typed.type)) await this.saveBack(setup, context, options, storageState);
           throw typed;
         }
         if (options.evidenceDir) await discardTrace(context);
-        await this.saveBack(setup, context, options);
+        await this.saveBack(setup, context, options, storageState);
         return result;
       } finally {
         await context.close().catch(() => undefined);
@@ -288,10 +288,13 @@ export class BrowserRuntime {
     return options;
   }
 
-  private async saveBack({ account }: AccountContext, context: BrowserContext, options: JobOptions) {
+  /** Stores the context's session if it changed during the job (a platform that rotates cookies keeps us logged in). */
+  private async saveBack({ account }: AccountContext, context: BrowserContext, options: JobOptions, loaded: StorageState) {
     if (options.storageState) return; // a login job stores its session itself, once it has proven it
     const state = await context.storageState().catch(() => undefined);
     if (!state) return;
+    // The same cookies and storage as loaded: writing them back would change nothing but cost a round trip.
+    if (account.sessionSaved && sameSession(state, loaded)) return;
     const saved = await saveSessionIfUnchanged(this.opts.db, account.id, account.authData, encryptJson(this.opts.keyring, secretBindings.accountAuthData(account.id), state));
     if (!saved) this.opts.log.info({ accountId: account.id }, 'session changed during the job; kept the newer one');
   }
@@ -321,6 +324,20 @@ export class BrowserRuntime {
     await this.closing;
     await this.closeBrowser();
   }
+}
+
+/** Two sessions hold the same cookies (every field) and web storage, order aside; expiries compared to the second. */
+export function sameSession(a: StorageState, b: StorageState): boolean {
+  const cookies = (state: StorageState) =>
+    state.cookies
+      .map((c) => JSON.stringify(Object.entries({ ...c, expires: Math.round(c.expires) }).sort(([x], [y]) => (x < y ? -1 : 1))))
+      .sort();
+  const origins = (state: StorageState) =>
+    state.origins
+      .map((o) => JSON.stringify([o.origin, o.localStorage.map((item) => [item.name, item.value]).sort()]))
+      .sort();
+  const same = (x: string[], y: string[]) => x.length === y.length && x.every((value, i) => value === y[i]);
+  return same(cookies(a), cookies(b)) && same(origins(a), origins(b));
 }
 
 /** `http://user:pass@host:port` → Playwright's proxy settings (credentials kept out of the server URL). */

@@ -117,10 +117,17 @@ describe('captureEvidence', () => {
 
     const entries = unzipSync(files.get('trace.zip')!);
     expect(Object.keys(entries)).toEqual(expect.arrayContaining(['trace.trace', 'trace.network']));
-    expect(Object.keys(entries).some((n) => n.endsWith('.jpeg')), 'screencast frames kept').toBe(true);
+    // Actions with their DOM snapshots, network and console; no screencast frames (evidence.ts traceOptions: they cost
+    // every publication, and the failure's own screenshot is kept apart).
+    expect(Object.keys(entries).some((n) => n.endsWith('.jpeg')), 'no screencast frames').toBe(false);
     for (const name of ['trace.trace', 'trace.network']) {
       for (const line of strFromU8(entries[name]!).split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
     }
+    const events = strFromU8(entries['trace.trace']!).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; method?: string });
+    expect(events.some((e) => e.type === 'screencast-frame'), 'no screencast events').toBe(false);
+    expect(events.some((e) => e.type === 'frame-snapshot'), 'DOM snapshots').toBe(true);
+    expect(events.some((e) => e.type === 'before' && e.method === 'click'), 'the failing click is in the action log').toBe(true);
+    expect(events.some((e) => e.type === 'before' && e.method === 'goto'), 'so is the navigation before it').toBe(true);
     const network = strFromU8(entries['trace.network']!);
     expect(network).toContain('"name":"Cookie","value":"[redacted]"');
     expect(network).toContain(`"value":"${REDACTED}"`);

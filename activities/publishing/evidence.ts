@@ -1,7 +1,8 @@
 /**
- * Evidence of a failed browser job (issue 4, item 2): a Playwright trace, a full-page screenshot,
- * the page HTML and an info.json with URL and error, written to
- * `<evidenceDir>/<publication>/<attempt>/` under the names in contracts/evidence.ts.
+ * Evidence of a failed browser job (issue 4, item 2): a Playwright trace (actions with DOM
+ * snapshots, network, console; no screencast), a full-page screenshot, the page HTML and an
+ * info.json with URL and error, written to `<evidenceDir>/<publication>/<attempt>/` under the
+ * names in contracts/evidence.ts.
  *
  * This is the Playwright side: it gathers every secret value the browser knows (cookies,
  * local/session storage, hidden inputs, CSRF metas, password fields, caller-supplied extras) and
@@ -72,7 +73,13 @@ export async function sweepEvidenceTemp(root: string, olderThanMs = 30 * 60_000)
   return removed;
 }
 
-const traceOptions = { screenshots: true, snapshots: true, sources: false } as const;
+/**
+ * What the trace records: every action (its call, timing, log and error) with the DOM before and after it, the
+ * network and the console (all of it scrubbed before it is kept). No screencast: its frames were the largest cost
+ * tracing put on every publication, success or not (issue 16, bench/README.md), and a failure's own full-page
+ * screenshot is taken apart, below. DOM snapshots stay: Playwright records the network only with them.
+ */
+const traceOptions = { screenshots: false, snapshots: true, sources: false } as const;
 
 export async function startTrace(context: BrowserContext): Promise<void> {
   await context.tracing.start(traceOptions);

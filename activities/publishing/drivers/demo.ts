@@ -21,11 +21,22 @@ function retryAfterMs(response: Response | null | undefined): number | undefined
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
+/** Every marker of a page that cannot be used, whatever we were doing on it. */
+const problemMarkers = [L.captcha, L.dailyLimit, L.errorPage];
+
 /**
- * Turns what the page now shows into a typed error, or returns when it is an ordinary page. `where`
- * says what we were doing, for the message an admin reads.
+ * Whether the page shows all of `wanted` and none of `unwanted`, in one round trip to the browser (one
+ * selector on the document). The usual page passes in one look where checking each marker on its own
+ * cost a round trip (and a traced action) apiece; a page that does not pass is then read one check at a
+ * time, so every unusual page still gets its own typed outcome.
  */
-async function assertUsable(ctx: DriverContext, where: string, response?: Response | null) {
+async function pageIs(ctx: DriverContext, wanted: string[], unwanted: string[]): Promise<boolean> {
+  const selector = `html${wanted.map((s) => `:has(${s})`).join('')}${unwanted.length ? `:not(:has(${unwanted.join(', ')}))` : ''}`;
+  return (await ctx.page.locator(selector).count()) === 1;
+}
+
+/** What the HTTP answer and the URL alone say (no round trip to the page). */
+function assertAnswer(ctx: DriverContext, where: string, response?: Response | null) {
   const status = response?.status() ?? 0;
   if (status === 429) {
     const wait = retryAfterMs(response);
@@ -33,6 +44,15 @@ async function assertUsable(ctx: DriverContext, where: string, response?: Respon
   }
   if (status >= 500) throw new PublishError('Retryable', `the platform failed on ${where} (HTTP ${status})`);
   if (onLoginPage(ctx.page.url())) throw sessionExpired(`the platform asked to log in again on ${where}`);
+}
+
+/**
+ * Turns what the page now shows into a typed error, or returns when it is an ordinary page. `where`
+ * says what we were doing, for the message an admin reads.
+ */
+async function assertUsable(ctx: DriverContext, where: string, response?: Response | null) {
+  assertAnswer(ctx, where, response);
+  if (await pageIs(ctx, [], problemMarkers)) return;
   if (await present(ctx, L.captcha)) throw new PublishError('Challenge', `the platform shows a captcha on ${where}; a person must solve it`);
   if (await present(ctx, L.dailyLimit)) throw new PublishError('DailyLimit', `the platform's daily upload limit was reached (${where})`);
   const errorPage = ctx.page.locator(L.errorPage);
@@ -43,8 +63,11 @@ async function assertUsable(ctx: DriverContext, where: string, response?: Respon
   }
 }
 
+const goto = (ctx: DriverContext, path: string) =>
+  ctx.page.goto(new URL(path, ctx.baseUrl).toString(), { timeout: ctx.timeoutMs, waitUntil: 'domcontentloaded' });
+
 async function open(ctx: DriverContext, path: string, where: string) {
-  const response = await ctx.page.goto(new URL(path, ctx.baseUrl).toString(), { timeout: ctx.timeoutMs, waitUntil: 'domcontentloaded' });
+  const response = await goto(ctx, path);
   await assertUsable(ctx, where, response);
   return response;
 }
@@ -121,10 +144,17 @@ export const demoDriver: PlatformDriver = {
   },
 
   async publish(ctx, post) {
-    await open(ctx, demoPaths.upload, 'the upload page');
-    await requireLoggedIn(ctx, 'the upload page');
-    await dismissOverlays(ctx);
-    const layout = await uploadLayout(ctx);
+    const opened = await goto(ctx, demoPaths.upload);
+    assertAnswer(ctx, 'the upload page', opened);
+    // The usual upload page (logged in, the classic layout, no promo, nothing wrong) in one look.
+    const classic = L.uploadLayouts[0]!;
+    let layout = classic;
+    if (!(await pageIs(ctx, [L.loggedInMarker, classic.root], [L.overlay, ...problemMarkers]))) {
+      await assertUsable(ctx, 'the upload page', opened);
+      await requireLoggedIn(ctx, 'the upload page');
+      await dismissOverlays(ctx);
+      layout = await uploadLayout(ctx);
+    }
     await ctx.step('uploading');
     await ctx.page.locator(layout.file).setInputFiles(post.videoPath, { timeout: ctx.timeoutMs });
     await ctx.page.locator(layout.caption).fill(post.caption, { timeout: ctx.timeoutMs });
@@ -133,10 +163,12 @@ export const demoDriver: PlatformDriver = {
     const submitted = ctx.page
       .waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest(), { timeout: ctx.timeoutMs })
       .catch(() => null);
+    let postId: string | null;
     try {
       // Inside the try: a click that starts a navigation waits for it, and a held upload never commits.
       await ctx.page.locator(layout.submit).click({ timeout: ctx.timeoutMs });
-      await ctx.page.locator(afterSubmitMarkers).first().waitFor({ timeout: ctx.timeoutMs });
+      // Waits for whichever page came back and reads it in the same round trip: only a post carries data-post-id.
+      postId = await ctx.page.locator(afterSubmitMarkers).first().getAttribute('data-post-id', { timeout: ctx.timeoutMs });
     } catch (error) {
       // The click went through but no page came back: the post may or may not exist.
       await ctx.step('unconfirmed');
@@ -145,13 +177,18 @@ export const demoDriver: PlatformDriver = {
       throw new PublishError('Retryable', `no answer within ${Math.round(ctx.timeoutMs / 1000)} s after submitting: ${(error as Error).message.split('\n')[0]}`);
     }
     const response = await submitted;
-    if (!(await present(ctx, L.post))) await assertUsable(ctx, 'the upload', response);
+    // Not a post first in the page: the post may still be there further down; if not, say what the page shows instead.
+    if (postId === null && !(await present(ctx, L.post))) await assertUsable(ctx, 'the upload', response);
     return postRef(ctx.page.url());
   },
 
   async findByMarker(ctx, marker) {
-    await open(ctx, demoPaths.myPosts, 'the own-posts list');
-    await requireLoggedIn(ctx, 'the own-posts list');
+    const response = await goto(ctx, demoPaths.myPosts);
+    assertAnswer(ctx, 'the own-posts list', response);
+    if (!(await pageIs(ctx, [L.loggedInMarker], problemMarkers))) {
+      await assertUsable(ctx, 'the own-posts list', response);
+      await requireLoggedIn(ctx, 'the own-posts list');
+    }
     const links = ctx.page.locator(L.postLinks);
     const hrefs = await links.evaluateAll((els) => els.slice(0, 20).map((el) => [el.getAttribute('href') ?? '', el.textContent ?? ''] as const));
     const found = hrefs.find(([, excerpt]) => excerpt.includes(marker));
