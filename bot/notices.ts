@@ -60,7 +60,7 @@ export class Notices implements OutboxHandler {
       case 'publication_published': return this.published(event);
       case 'session_expired': return this.sessionExpired(event);
       case 'alert': return this.alertEvent(event);
-      case 'strategy_changed': return this.learnedSlots(event);
+      case 'learned_slots_suggested': return this.learnedSlots(event);
       default: return;
     }
   }
@@ -235,10 +235,10 @@ export class Notices implements OutboxHandler {
   }
 
   /** The weekly learned-slots suggestion: one message, never folded (a week apart), nothing applied from here. */
-  private async learnedSlots(event: EventOf<'strategy_changed'>) {
+  private async learnedSlots(event: EventOf<'learned_slots_suggested'>) {
     const chatId = this.adminChatId;
     const data = event.data;
-    if (chatId === undefined || !('run' in data) || data.suggestions.length === 0) return;
+    if (chatId === undefined || data.suggestions.length === 0) return;
     const t = texts.learnedSlots;
     const body = [
       t.title,

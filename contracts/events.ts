@@ -28,7 +28,7 @@ export const eventKinds = [
   'alert_acknowledged', 'api_token_created', 'api_token_revoked', 'admin_session_revoked', 'admin_password_changed',
   'moderation_rule_changed', 'media_retention',
   'stream_source_created', 'stream_source_deleted', 'stream_started', 'stream_ended', 'earnings_imported',
-  'content_reposted', 'live_post_created', 'reach_drop',
+  'content_reposted', 'live_post_created', 'reach_drop', 'learned_slots_suggested',
 ] as const satisfies readonly (keyof EventPayloads)[];
 export type EventKind = (typeof eventKinds)[number];
 
@@ -118,8 +118,8 @@ export interface EventPayloads {
   manual_adjustment:
     | { change: 'browser_profile'; username: string; browserProfile: BrowserProfile & { proxy: string | null } }
     | { change: 'telegram_link_code'; expiresAt: string };
-  /** A change of strategy (`change` says which), or the weekly learned-slots suggestion for the admin chat. */
-  strategy_changed: { change: string } | LearnedSlotsSuggestion;
+  /** A change of strategy (`change` says which). */
+  strategy_changed: { change: string };
   /** A session file imported, or a login with credentials (`format: 'login'`). */
   session_linked:
     | { format: SessionFileFormat; username: string; cookieCount: number; fileName: string | null; warnings: string[] }
@@ -195,6 +195,8 @@ export interface EventPayloads {
   live_post_created: { streamId: string; accounts: number };
   /** The reach-drop check fired (the alert carries the figures). */
   reach_drop: { posts: number; medianViews: number };
+  /** The weekly learned-slots suggestion for the admin chat (nothing applied: the admin applies it in the rules editor). */
+  learned_slots_suggested: LearnedSlotsSuggestion;
 }
 
 /**
@@ -204,7 +206,6 @@ export interface EventPayloads {
  * by itself: the admin applies it from the rules editor.
  */
 export interface LearnedSlotsSuggestion {
-  change: 'learned_slots_suggested';
   run: string;
   metric: 'views' | 'clicks';
   suggestions: { modelId: string; modelName: string; current: string[]; suggested: string[]; posts: number }[];

@@ -102,7 +102,7 @@ export async function modelsForSuggestion(db: Db): Promise<{ id: string; name: s
 /** Whether a weekly suggestion of this run was recorded already (a retried activity sends it once). */
 export async function suggestionRecorded(db: Db, run: string): Promise<boolean> {
   const rows = await db.select({ id: systemEvents.id }).from(systemEvents)
-    .where(and(eq(systemEvents.type, 'strategy_changed'), sql`${systemEvents.data}->>'run' = ${run}`)).limit(1);
+    .where(and(eq(systemEvents.type, 'learned_slots_suggested'), sql`${systemEvents.data}->>'run' = ${run}`)).limit(1);
   return rows.length > 0;
 }
 

@@ -490,6 +490,8 @@ export const revenueAttribution = pgTable(
   (t) => [
     index('revenue_attribution_stream_idx').on(t.streamId),
     index('revenue_attribution_method_started_idx').on(t.method, t.streamStartedAt),
+    // A model's revenue page: its rows of one method in a period, without reading the studio's.
+    index('revenue_attribution_method_model_started_idx').on(t.method, t.modelId, t.streamStartedAt),
   ],
 );
 

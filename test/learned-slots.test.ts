@@ -158,7 +158,7 @@ describe('GET /api/models/:id/learned-slots', () => {
 });
 
 const suggestionEvents = (runId: string) =>
-  db().select().from(systemEvents).where(and(eq(systemEvents.type, 'strategy_changed'), sql`${systemEvents.data}->>'run' = ${runId}`)).orderBy(asc(systemEvents.id));
+  db().select().from(systemEvents).where(and(eq(systemEvents.type, 'learned_slots_suggested'), sql`${systemEvents.data}->>'run' = ${runId}`)).orderBy(asc(systemEvents.id));
 
 describe('the weekly suggestion', () => {
   it('records one suggestion per run, which the bot sends to the admin chat once', async () => {

@@ -1,7 +1,7 @@
 /**
  * The weekly learned-slots suggestion (the `learned-slots-suggestion` Schedule): for every model that is not paused,
  * the top hours of her views at 24 h (all her platforms together, under her spacing and daily cap) against her
- * posting slots; the models where they differ become one `strategy_changed` event the bot turns into one message for
+ * posting slots; the models where they differ become one `learned_slots_suggested` event the bot turns into one message for
  * the admin chat (bot/notices.ts). Nothing is applied. A retried activity finds its run's event and records nothing.
  */
 import type { LearnedSlotsSuggestion } from '../../contracts/events.js';
@@ -47,8 +47,8 @@ export function createLearnedSlotsActivities({ db }: Pick<ActivityDeps, 'db'>) {
           suggestions.push({ modelId: model.id, modelName: model.name, current: rules.slots, suggested, posts: plan.posts.views });
         }
         if (suggestions.length === 0) return { suggested: 0, recorded: false };
-        await recordEvent(db, 'strategy_changed', {
-          change: 'learned_slots_suggested', run: input.run, metric: 'views',
+        await recordEvent(db, 'learned_slots_suggested', {
+          run: input.run, metric: 'views',
           suggestions: suggestions.slice(0, SUGGESTION_MAX_LISTED), more: Math.max(0, suggestions.length - SUGGESTION_MAX_LISTED),
         });
         return { suggested: suggestions.length, recorded: true };

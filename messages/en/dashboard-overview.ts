@@ -114,6 +114,7 @@ export const dashboardOverview = {
   'events.kind.metrics_parse_failed': 'Unreadable metrics',
   'events.kind.manual_adjustment': 'Manual adjustment',
   'events.kind.strategy_changed': 'Strategy changed',
+  'events.kind.learned_slots_suggested': 'Learned slots suggested',
   'events.kind.session_linked': 'Session linked',
   'events.kind.session_expired': 'Session expired',
   'events.kind.account_paused': 'Account paused',

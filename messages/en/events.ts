@@ -56,10 +56,7 @@ export const events = {
   metrics_parse_failed: (p) => `could not read ${p.unreadable.join(', ')} on ${p.url}; kept the last good values`,
   manual_adjustment: (p) =>
     p.change === 'browser_profile' ? `browser profile of @${p.username} changed` : `Telegram link code created (valid until ${p.expiresAt})`,
-  strategy_changed: (p) =>
-    'run' in p
-      ? `learned posting slots suggested for ${p.suggestions.length + p.more} model${p.suggestions.length + p.more === 1 ? '' : 's'}: ${p.suggestions.map((x) => `${x.modelName} ${x.suggested.join(', ')}`).join('; ')}${p.more ? ` and ${p.more} more` : ''}`
-      : `strategy changed: ${p.change}`,
+  strategy_changed: (p) => `strategy changed: ${p.change}`,
   session_linked: (p) =>
     'cookieCount' in p
       ? `session imported for @${p.username} (${p.format}, ${p.cookieCount} cookies)`
@@ -133,4 +130,6 @@ export const events = {
   content_reposted: (p) => p.live ? `"live now" post created on ${p.accounts} account(s)` : `content reposted on ${p.accounts} account(s)`,
   live_post_created: (p) => `live-aware posting fired on ${p.accounts} account(s)`,
   reach_drop: (p) => `reach drop over the last ${p.posts} posts (median ${p.medianViews} views at 24 h)`,
+  learned_slots_suggested: (p) =>
+    `learned posting slots suggested for ${p.suggestions.length + p.more} model${p.suggestions.length + p.more === 1 ? '' : 's'}: ${p.suggestions.map((x) => `${x.modelName} ${x.suggested.join(', ')}`).join('; ')}${p.more ? ` and ${p.more} more` : ''}`,
 } satisfies EventDescriptions;

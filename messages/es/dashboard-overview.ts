@@ -112,6 +112,7 @@ export const dashboardOverview = {
   'events.kind.metrics_parse_failed': 'Métricas ilegibles',
   'events.kind.manual_adjustment': 'Ajuste manual',
   'events.kind.strategy_changed': 'Estrategia cambiada',
+  'events.kind.learned_slots_suggested': 'Horarios aprendidos sugeridos',
   'events.kind.session_linked': 'Sesión vinculada',
   'events.kind.session_expired': 'Sesión caducada',
   'events.kind.account_paused': 'Cuenta pausada',

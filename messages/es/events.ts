@@ -62,10 +62,7 @@ export const events = {
   metrics_parse_failed: (p) => `no se pudo leer ${p.unreadable.join(', ')} en ${p.url}; se conservan los últimos valores buenos`,
   manual_adjustment: (p) =>
     p.change === 'browser_profile' ? `se cambió el perfil de navegador de @${p.username}` : `código de enlace de Telegram creado (válido hasta ${p.expiresAt})`,
-  strategy_changed: (p) =>
-    'run' in p
-      ? `horarios aprendidos sugeridos para ${p.suggestions.length + p.more} modelo${p.suggestions.length + p.more === 1 ? '' : 's'}: ${p.suggestions.map((x) => `${x.modelName} ${x.suggested.join(', ')}`).join('; ')}${p.more ? ` y ${p.more} más` : ''}`
-      : `estrategia cambiada: ${p.change}`,
+  strategy_changed: (p) => `estrategia cambiada: ${p.change}`,
   session_linked: (p) =>
     'cookieCount' in p
       ? `sesión importada para @${p.username} (${p.format}, ${p.cookieCount} cookies)`
@@ -146,4 +143,6 @@ export const events = {
   content_reposted: (p) => p.live ? `Publicación "en vivo ahora" creada en ${p.accounts} cuenta(s)` : `Contenido republicado en ${p.accounts} cuenta(s)`,
   live_post_created: (p) => `Publicación en vivo disparada en ${p.accounts} cuenta(s)`,
   reach_drop: (p) => `Caída de alcance en las últimas ${p.posts} publicaciones (mediana ${p.medianViews} vistas a las 24 h)`,
+  learned_slots_suggested: (p) =>
+    `horarios aprendidos sugeridos para ${p.suggestions.length + p.more} modelo${p.suggestions.length + p.more === 1 ? '' : 's'}: ${p.suggestions.map((x) => `${x.modelName} ${x.suggested.join(', ')}`).join('; ')}${p.more ? ` y ${p.more} más` : ''}`,
 } satisfies EventDescriptions;

@@ -1,0 +1,2 @@
+ALTER TYPE "public"."event_type" ADD VALUE 'learned_slots_suggested';--> statement-breakpoint
+CREATE INDEX "revenue_attribution_method_model_started_idx" ON "revenue_attribution" USING btree ("method","model_id","stream_started_at");
