@@ -13,6 +13,30 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets('authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig')).toBe('authorization: Bearer [redacted]');
   });
 
+  it('drops the token in a Chaturbate Events API path on any host, keeps the username; the Stats API token by its query', () => {
+    const token = 'Xn2G0U3cLtBeDhqZKBSkzhhS';
+    expect(scrubSecrets(`GET https://eventsapi.chaturbate.com/events/lola_cam/${token}/?timeout=30 failed`))
+      .toBe('GET https://eventsapi.chaturbate.com/events/lola_cam/[redacted]/?timeout=30 failed');
+    // The nextUrl the API answers, on a configured root with a port and a path prefix, URL-encoded characters included.
+    expect(scrubSecrets(`{"nextUrl":"http://127.0.0.1:4123/cb/events/ana.b/${token}%2B1/?i=1625274862454-0&timeout=10"}`))
+      .toBe('{"nextUrl":"http://127.0.0.1:4123/cb/events/ana.b/[redacted]/?i=1625274862454-0&timeout=10"}');
+    // Without a trailing slash, a path alone (a request line), twice in one text, and idempotent.
+    expect(scrubSecrets(`cause: GET /events/lola/${token} → 503; next https://h.example/events/lola/${token}#x`))
+      .toBe('cause: GET /events/lola/[redacted] → 503; next https://h.example/events/lola/[redacted]#x');
+    const once = scrubSecrets(`https://x/events/lola/${token}/`);
+    expect(scrubSecrets(once)).toBe(once);
+    // A log line carrying it under an ordinary key (the logger walks every line with redactDeep).
+    expect(redactDeep({ source: { nextUrl: `https://x/events/lola/${token}/?i=2` } })).toEqual({ source: { nextUrl: 'https://x/events/lola/[redacted]/?i=2' } });
+    expect(scrubSecrets(`https://chaturbate.com/statsapi/?username=lola&token=${token}`)).toBe('https://chaturbate.com/statsapi/?username=lola&token=[redacted]');
+  });
+
+  it('leaves paths without a token alone: event lists, one id after /events/, tracking links (public codes)', () => {
+    for (const text of [
+      'GET /api/events?kind=alert&before=120', 'https://api.github.com/repos/o/r/events', 'https://www.googleapis.com/calendar/v3/calendars/c/events/abc123',
+      'https://trafico.example/t/ab12cd/x7', 'https://trafico.example/events', 'see /Events/Foo/Bar in the docs',
+    ]) expect(scrubSecrets(text), text).toBe(text);
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'Instagram /me: HTTP 400 error_code=190 (the token expired); see https://developers.facebook.com/docs?locale=es_ES';
     expect(scrubSecrets(text)).toBe(text);

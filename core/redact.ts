@@ -22,12 +22,22 @@ const userinfo = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
 /** Telegram bot tokens (`123456:AA…`), in a Bot API path or on their own. */
 const telegramToken = /\b(bot)?\d{5,}:[A-Za-z0-9_-]{30,}/g;
 const bearer = /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/g;
+/**
+ * A token in a URL *path*: Chaturbate's Events API `…/events/<username>/<token>/`, and the `nextUrl` it answers
+ * (same shape). Any host and prefix, as its root is configurable; the username stays readable. Case-sensitive, and
+ * two segments must follow `/events/`, so event lists (`/api/events?…`) and one-id paths (`…/events/<id>`) are kept.
+ */
+const eventsPathToken = /(\/events\/[^/\s?#"'<>]+\/)[^/\s?#"'<>]+/g;
 
-/** The text with URL credentials, sensitive query values, bot tokens and bearer tokens replaced by `[redacted]`. */
+/**
+ * The text with URL credentials, sensitive query values, Events API path tokens, bot tokens and bearer tokens replaced
+ * by `[redacted]`.
+ */
 export function scrubSecrets(text: string): string {
   if (text.length === 0) return text;
   return text
     .replace(userinfo, `$1${redacted}@`)
+    .replace(eventsPathToken, `$1${redacted}`)
     .replace(sensitiveParam, `$1${redacted}`)
     .replace(telegramToken, (_m, bot: string | undefined) => `${bot ?? ''}${redacted}`)
     .replace(bearer, `Bearer ${redacted}`);

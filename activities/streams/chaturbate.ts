@@ -1,21 +1,21 @@
 /**
  * Chaturbate's broadcaster APIs over HTTP, as documented (test/fakes/chaturbate-server.ts lists the pages): the Events
  * API long poll (`<root>/events/<username>/<token>/?timeout=N`, then each answer's `nextUrl`) and the Stats API
- * (`<root>?username=…&token=…`). The Events API token sits in the URL *path*, where the shared scrubber (core/redact.ts)
- * cannot see it: every message leaving this file names no URL, and is scrubbed of the source's own secrets too.
+ * (`<root>?username=…&token=…`). The shared scrubber (core/redact.ts) knows both shapes; still, every message leaving
+ * this file names no URL, and is scrubbed of the source's own secrets verbatim too (a token quoted outside a URL).
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { redacted, scrubSecrets } from '../../core/redact.js';
 import type { ChaturbateEvent } from '../../db/stream-events.js';
 
-/** The text with these secrets (raw and URL-encoded), any Events API path token and the usual secrets redacted. */
+/** The text with these secrets (raw and URL-encoded) and the usual ones (Events API path tokens included) redacted. */
 export function scrubStreamSecrets(text: string, secrets: readonly (string | null)[]): string {
   let out = text;
   for (const secret of secrets) {
     if (!secret) continue;
     for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(redacted);
   }
-  return scrubSecrets(out.replace(/(\/events\/[^/\s"'?#]+\/)[^/\s"'?#]+/g, `$1${redacted}`));
+  return scrubSecrets(out);
 }
 
 export function initialEventsUrl(root: string, username: string, token: string): string {
