@@ -1,6 +1,6 @@
 /**
  * The revenue pages' requests with a year of live sessions and earnings for 50 models: p50/p95 of every request of the
- * revenue page (GET /api/revenue for each grouping and method, GET /api/revenue/funnel) over 30 days — with and
+ * revenue page (GET /api/revenue for each grouping — the chart's days too — and method, GET /api/revenue/funnel) over 30 days — with and
  * without a model filter — and over the whole year, through the real HTTP API (the web role of bench/web-app.ts on
  * PostgreSQL).
  *
@@ -210,7 +210,7 @@ async function main() {
     };
     for (const model of [false, true]) {
       const filter = model ? `&modelId=${modelId}` : '';
-      for (const groupBy of ['model', 'platform', 'account', 'publication']) {
+      for (const groupBy of ['model', 'platform', 'account', 'publication', 'day']) {
         for (const method of ['last_click', 'linear']) {
           await measure(`revenue ${groupBy} ${method}${model ? ' +model' : ''}`,
             `/api/revenue?from=${iso(month.from)}&to=${iso(month.to)}&groupBy=${groupBy}&method=${method}&limit=20${filter}`, month, model);

@@ -122,6 +122,47 @@ export async function revenueByGroup(db: Db, grouping: RevenueGrouping, method: 
   }));
 }
 
+export interface RevenueDayRows {
+  /** Per UTC day (`YYYY-MM-DD`) of session start: the sessions and their earnings. */
+  sessions: { day: string; sessions: number; amountUsd: string; tokens: string }[];
+  /** Per UTC day of session start: what `method` attributed, the reaching clicks and the sessions credited to a link. */
+  attributed: { day: string; amountUsd: string; tokens: string; clicks: number; sessions: number }[];
+}
+
+/** The UTC calendar day of an instant as `YYYY-MM-DD`, whatever the connection's TimeZone. */
+const utcDay = (column: typeof streams.startedAt | typeof ra.streamStartedAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`;
+
+/**
+ * The period's earnings per UTC day of session start: the sessions' totals (`streams`, its start BRIN) and what one
+ * method attributed (`revenue_attribution_method_started_idx`). Only days with sessions; the caller fills the rest.
+ */
+export async function revenueByDay(db: Db, method: AttributionMethod, scope: RevenueScope): Promise<RevenueDayRows> {
+  const sessionDay = utcDay(streams.startedAt);
+  const attributedDay = utcDay(ra.streamStartedAt);
+  const [sessions, attributed] = await Promise.all([
+    db.select({
+      day: sessionDay,
+      sessions: sql<number>`count(*)::int`.mapWith(Number),
+      amountUsd: sumText(sql`${streams.amountUsd}`),
+      tokens: sumText(sql`${streams.tokens}`),
+    })
+      .from(streams)
+      .where(and(gte(streams.startedAt, scope.from), lt(streams.startedAt, scope.to), scope.modelId ? eq(streams.modelId, scope.modelId) : undefined))
+      .groupBy(sessionDay),
+    db.select({
+      day: attributedDay,
+      amountUsd: sumText(sql`${ra.amountUsd}`),
+      tokens: sumText(sql`${ra.tokens}`),
+      clicks: sumInt(sql`${ra.clicks}`),
+      sessions: sql<number>`count(distinct ${ra.streamId})::int`.mapWith(Number),
+    })
+      .from(ra)
+      .where(attributionWhere(scope, [method]))
+      .groupBy(attributedDay),
+  ]);
+  return { sessions, attributed };
+}
+
 export interface RevenueTotalsRow {
   sessions: number;
   amountUsd: string;

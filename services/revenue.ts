@@ -1,20 +1,22 @@
 /**
  * Revenue (contracts/api/revenue.ts): what the live sessions earned and which links sent the people who paid, by
- * model, platform, account or publication, under a stated attribution method; the funnel per platform; the
- * weekly report's earnings and best platform. Reads db/revenue.ts (attribution rows, session totals, rollups).
+ * model, platform, account or publication (or per UTC day, attributed against total), under a stated attribution
+ * method; the funnel per platform; the weekly report's earnings and best platform. Reads db/revenue.ts (attribution
+ * rows, session totals, rollups).
  *
  * Ranges follow the analytics API (services/analytics.ts `analyticsRange`: whole hours, at most 400 days, 400 naming
  * the field), so the funnel's clicks read whole rollup buckets.
  */
 import { fromUnits, subtractDecimals, toUnits } from '../core/attribution.js';
 import type { AttributionMethod } from '../core/streams.js';
-import type { RevenueGrouping } from '../contracts/api/revenue.js';
+import type { RevenueGrouping, RevenueOwnerGrouping } from '../contracts/api/revenue.js';
 import type { Db } from '../db/client.js';
 import { rollupPieces } from '../db/analytics.js';
-import { funnelParts, revenueByGroup, revenueTotals, type RevenueScope } from '../db/revenue.js';
+import { funnelParts, revenueByDay, revenueByGroup, revenueTotals, type RevenueScope } from '../db/revenue.js';
 import { accountLabel, analyticsRange, publicationLabel, type AnalyticsRangeInput } from './analytics.js';
 
 const defaultRows = 100;
+const DAY_MS = 86_400_000;
 
 /** A numeric sum as PostgreSQL prints it → always 4 decimals ("0" → "0.0000"). */
 const dec = (value: string) => fromUnits(toUnits(value));
@@ -35,6 +37,9 @@ export interface RevenueRowResult {
   tokens: string;
   clicks: number;
   sessions: number;
+  /** `day` only: the day's sessions and their earnings, and the part `method` credited no link with. */
+  total?: { sessions: number; amountUsd: string; tokens: string };
+  unattributed?: { amountUsd: string; tokens: string };
 }
 
 /** GET /api/revenue: one grouping's rows under one method, with the period's totals (attributed, unattributed, apart). */
@@ -42,19 +47,14 @@ export async function revenueReport(db: Db, query: RevenueQueryInput, now = new 
   const { from, to } = analyticsRange(query, now);
   const method = query.method ?? 'last_click';
   const scope: RevenueScope = { from, to, modelId: query.modelId };
+  const groupBy = query.groupBy;
   const [rows, totals] = await Promise.all([
-    revenueByGroup(db, query.groupBy, method, scope, query.limit ?? defaultRows),
+    groupBy === 'day' ? dayRows(db, method, scope) : ownerRows(db, groupBy, method, scope, query.limit ?? defaultRows),
     revenueTotals(db, scope),
   ]);
   const attributed = totals.attributed[method];
   return {
-    from, to, groupBy: query.groupBy, method,
-    rows: rows.map((r): RevenueRowResult => ({
-      key: r.key,
-      label: labelOf(query.groupBy, r),
-      accountId: query.groupBy === 'publication' ? r.accountId : null,
-      amountUsd: dec(r.amountUsd), tokens: dec(r.tokens), clicks: r.clicks, sessions: r.sessions,
-    })),
+    from, to, groupBy, method, rows,
     totals: {
       sessions: totals.sessions,
       amountUsd: dec(totals.amountUsd),
@@ -69,7 +69,41 @@ export async function revenueReport(db: Db, query: RevenueQueryInput, now = new 
 
 export type RevenueReportResult = Awaited<ReturnType<typeof revenueReport>>;
 
-function labelOf(groupBy: RevenueGrouping, r: Awaited<ReturnType<typeof revenueByGroup>>[number]): string | null {
+async function ownerRows(db: Db, groupBy: RevenueOwnerGrouping, method: AttributionMethod, scope: RevenueScope, limit: number): Promise<RevenueRowResult[]> {
+  return (await revenueByGroup(db, groupBy, method, scope, limit)).map((r) => ({
+    key: r.key,
+    label: labelOf(groupBy, r),
+    accountId: groupBy === 'publication' ? r.accountId : null,
+    amountUsd: dec(r.amountUsd), tokens: dec(r.tokens), clicks: r.clicks, sessions: r.sessions,
+  }));
+}
+
+/**
+ * Every UTC day of [from, to) by session start (a partial first/last day keyed by its day's start, as the clicks
+ * API's `day` buckets), zeros included, oldest first: what `method` attributed, the day's total and the rest.
+ */
+async function dayRows(db: Db, method: AttributionMethod, scope: RevenueScope): Promise<RevenueRowResult[]> {
+  const { sessions, attributed } = await revenueByDay(db, method, scope);
+  const sessionsOf = new Map(sessions.map((s) => [s.day, s]));
+  const attributedOf = new Map(attributed.map((a) => [a.day, a]));
+  const rows: RevenueRowResult[] = [];
+  for (let at = Math.floor(scope.from.getTime() / DAY_MS) * DAY_MS; at < scope.to.getTime(); at += DAY_MS) {
+    const key = new Date(at).toISOString();
+    const day = key.slice(0, 10);
+    const s = sessionsOf.get(day);
+    const a = attributedOf.get(day);
+    const total = { sessions: s?.sessions ?? 0, amountUsd: dec(s?.amountUsd ?? '0'), tokens: dec(s?.tokens ?? '0') };
+    const amountUsd = dec(a?.amountUsd ?? '0');
+    const tokens = dec(a?.tokens ?? '0');
+    rows.push({
+      key, label: day, accountId: null, amountUsd, tokens, clicks: a?.clicks ?? 0, sessions: a?.sessions ?? 0,
+      total, unattributed: { amountUsd: subtractDecimals(total.amountUsd, amountUsd), tokens: subtractDecimals(total.tokens, tokens) },
+    });
+  }
+  return rows;
+}
+
+function labelOf(groupBy: RevenueOwnerGrouping, r: Awaited<ReturnType<typeof revenueByGroup>>[number]): string | null {
   switch (groupBy) {
     case 'model': return r.modelName;
     case 'platform': return r.platformName;

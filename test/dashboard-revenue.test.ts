@@ -11,8 +11,8 @@
  * S3, 20 days ago: a click on a1's own link 10 min before it starts (within the 30-minute window), a line of 1.00.
  *
  * Then: 24 h shows S1's figures with the method beside them; the method toggle changes the attributed figure and says
- * which method; 7 d and 30 d add S2 and S3; the funnel shows the platform's clicks, visits and both methods; a CSV
- * download holds the rows; English when asked.
+ * which method; 7 d and 30 d add S2 and S3; the chart draws each session's UTC day, total against attributed; the
+ * funnel shows the platform's clicks, visits and both methods; a CSV download holds the rows; English when asked.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -106,6 +106,19 @@ async function clickAndWait(testid: string, url: RegExp) {
   await Promise.all([page.waitForURL(url), page.getByTestId(testid).click()]);
 }
 
+/** The chart's accessible table (what the canvas draws): UTC day → [total, attributed] in cents. */
+async function chartRows(): Promise<{ day: string; total: number; attributed: number }[]> {
+  return page.getByTestId('revenue-chart-table').locator('tbody tr').evaluateAll((rows) =>
+    rows.map((row) => {
+      const cells = [...row.querySelectorAll('th, td')].map((c) => c.textContent?.trim() ?? '');
+      // "3,50 US$" → 350: money always has two decimals.
+      const cents = (text: string | undefined) => Number((text ?? '').replace(/\D/g, '') || 0);
+      return { day: cells[0]!, total: cents(cells[1]), attributed: cents(cells[2]) };
+    }));
+}
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
 const tableRow = (groupBy: string, key: string) => page.locator(`[data-testid="revenue-table-${groupBy}"] [data-testid="revenue-row"][data-key="${key}"]`);
 
 describe('dashboard revenue', () => {
@@ -164,6 +177,46 @@ describe('dashboard revenue', () => {
     if (process.env.REVENUE_SCREENSHOTS) await page.screenshot({ path: '/tmp/h3/revenue.png', fullPage: true });
   });
 
+  it('draws earnings per UTC day from the seeded sessions, total against attributed, with the method beside it', async () => {
+    const wrap = page.getByTestId('revenue-chart-wrap');
+    expect(await wrap.getAttribute('data-zone')).toBe('UTC');
+    expect(await wrap.getAttribute('data-method')).toBe('last_click');
+    expect(await page.getByTestId('revenue-section-day-method').textContent()).toContain('método: Último clic');
+    const chart = page.getByTestId('revenue-chart');
+    // 30 d: 30 whole UTC days, empty ones included.
+    expect(await chart.getAttribute('data-points')).toBe('30');
+    expect(await chart.getAttribute('data-series')).toBe('2');
+    await expect.poll(() => chart.getAttribute('data-drawn')).toBe('true');
+    expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
+    expect(await chart.locator('.u-legend').textContent()).toMatch(/Total de las transmisiones[\s\S]*Atribuido \(Último clic\)/);
+
+    const rows = await chartRows();
+    expect(rows).toHaveLength(30);
+    // S1 3.50 (0.50 before the first click), S2 5.00, S3 1.00, each on its session's UTC day.
+    expect(rows.find((r) => r.day === utcDay(s1))).toMatchObject({ total: 350, attributed: 300 });
+    expect(rows.find((r) => r.day === utcDay(s2))).toMatchObject({ total: 500, attributed: 500 });
+    expect(rows.find((r) => r.day === utcDay(s3))).toMatchObject({ total: 100, attributed: 100 });
+    expect(rows.reduce((n, r) => n + r.total, 0)).toBe(950);
+    expect(rows.reduce((n, r) => n + r.attributed, 0)).toBe(900);
+
+    // The chart's CSV is the API's per-day answer: S1's day with its attributed, unattributed and total parts.
+    const link = page.getByTestId('revenue-section-day-csv');
+    expect(await link.getAttribute('href')).toContain('groupBy=day');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toMatch(/^revenue-day-last_click-.+\.csv$/);
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(lines).toHaveLength(31);
+    expect(lines).toContain(`${utcDay(s1)}T00:00:00.000Z,${utcDay(s1)},last_click,3.0000,60.0000,3,1,0.5000,10.0000,3.5000,70.0000,1`);
+
+    // Linear shares S1 whole: the attributed line meets the total; the legend names the method.
+    await clickAndWait('revenue-method-linear', /method=linear/);
+    await expect.poll(() => wrap.getAttribute('data-method')).toBe('linear');
+    await expect.poll(async () => (await chartRows()).find((r) => r.day === utcDay(s1))?.attributed).toBe(350);
+    await expect.poll(() => chart.locator('.u-legend').textContent()).toContain('Atribuido (Lineal)');
+    await clickAndWait('revenue-method-last_click', /method=last_click/);
+    await expectFigures({ attributed: '9.0000' });
+  });
+
   it('downloads a table as CSV with the rows and the method', async () => {
     const link = page.getByTestId('revenue-section-platform-csv');
     const href = (await link.getAttribute('href'))!;
@@ -190,6 +243,7 @@ describe('dashboard revenue', () => {
     await page.goto(`${stack.url}/revenue?period=30d&method=linear&modelId=${model.id}&lang=en`);
     expect(await page.locator('h1').textContent()).toBe('Revenue');
     expect(await page.getByTestId('revenue-figure-attributed-method').textContent()).toContain('method: Linear');
+    expect(await page.getByTestId('revenue-chart').getAttribute('aria-label')).toBe('Earnings per day in UTC: the live sessions’ total and what the Linear method attributed');
     await page.goto(`${stack.url}/revenue?lang=es`);
   });
 

@@ -2,8 +2,8 @@
  * Attribution and the revenue API on the whole stack (PostgreSQL, Temporal, workers). Sessions, earnings lines and
  * clicks are seeded on this file's own models, platforms and accounts (clicks through the recorder's own batch insert,
  * which keeps the rollups); `attributeStream` computes each session; then GET /api/revenue and /api/revenue/funnel
- * answer the hand-computed figures below for both methods, as JSON and CSV, and refuse bad input with a 400 naming
- * the field. The database is shared with other test files: every exact figure is narrowed to this file's models or
+ * answer the hand-computed figures below for both methods, as JSON and CSV (also per UTC day of session start), and
+ * refuse bad input with a 400 naming the field. The database is shared with other test files: every exact figure is narrowed to this file's models or
  * read from its own platforms' rows.
  *
  * The seeded day D (UTC), window 30 minutes. Links: L1 = a1's post p1, L2 = a1's own link, L3 = a2's post p2 (model A),
@@ -255,6 +255,66 @@ describe('GET /api/revenue', () => {
     expect(lines[2]).toBe('unattributed,,last_click,1.0000,20.0000,,');
   });
 
+  it('by day, last click: every UTC day of the range, the attributed part, the day’s total and the rest', async () => {
+    const a = await revenue({ groupBy: 'day', method: 'last_click', modelId: modelA.id });
+    expect(a).toMatchObject({ groupBy: 'day', method: 'last_click' });
+    expect(a.rows).toEqual([
+      // D: S1 7.25 (145 tk), all of it credited (L1 5.50 + L3 1.75); 4 reaching clicks.
+      {
+        key: iso(at(0, '00:00')), label: iso(at(0, '00:00')).slice(0, 10), accountId: null, amountUsd: '7.2500', tokens: '145.0000', clicks: 4, sessions: 1,
+        total: { sessions: 1, amountUsd: '7.2500', tokens: '145.0000' }, unattributed: { amountUsd: '0.0000', tokens: '0.0000' },
+      },
+      // D+1: S3 12.34 (no click, no tokens) and S4 1.00 (10 tk, to L3; 3 reaching clicks). The line outside any session is not a day's.
+      {
+        key: iso(at(1, '00:00')), label: iso(at(1, '00:00')).slice(0, 10), accountId: null, amountUsd: '1.0000', tokens: '10.0000', clicks: 3, sessions: 1,
+        total: { sessions: 2, amountUsd: '13.3400', tokens: '10.0000' }, unattributed: { amountUsd: '12.3400', tokens: '0.0000' },
+      },
+    ]);
+    // The days add up to the period's totals.
+    expect(a.totals).toMatchObject({ sessions: 3, amountUsd: '20.5900', attributed: { amountUsd: '8.2500' }, unattributed: { amountUsd: '12.3400' } });
+
+    const b = await revenue({ groupBy: 'day', method: 'last_click', modelId: modelB.id });
+    // D: no session of model B, a row of zeros. D+1: S2 3.05 (61 tk), last click 2.05 (41 tk), the line before any click apart.
+    expect(b.rows.map((r) => [r.label, r.amountUsd, r.tokens, r.clicks, r.sessions, r.total, r.unattributed])).toEqual([
+      [iso(at(0, '00:00')).slice(0, 10), '0.0000', '0.0000', 0, 0, { sessions: 0, amountUsd: '0.0000', tokens: '0.0000' }, { amountUsd: '0.0000', tokens: '0.0000' }],
+      [iso(at(1, '00:00')).slice(0, 10), '2.0500', '41.0000', 2, 1, { sessions: 1, amountUsd: '3.0500', tokens: '61.0000' }, { amountUsd: '1.0000', tokens: '20.0000' }],
+    ]);
+  });
+
+  it('by day, linear: the method moves the attributed part, never the total', async () => {
+    const b = await revenue({ groupBy: 'day', method: 'linear', modelId: modelB.id });
+    expect(b.rows[1]).toMatchObject({
+      amountUsd: '3.0500', tokens: '61.0000', clicks: 2, sessions: 1,
+      total: { sessions: 1, amountUsd: '3.0500', tokens: '61.0000' }, unattributed: { amountUsd: '0.0000', tokens: '0.0000' },
+    });
+  });
+
+  it('by day: partial days at the edges keyed by their UTC day’s start, empty days as zeros, `limit` ignored', async () => {
+    // D 21:00 → D+2 06:00: S1 (D 20:00) is out; D (partial), D+1 and D+2 (partial) all listed.
+    const { status, body } = await api(`/api/revenue?${new URLSearchParams({
+      from: iso(at(0, '21:00')), to: iso(at(2, '06:00')), groupBy: 'day', method: 'linear', modelId: modelA.id, limit: '1',
+    })}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const rows = (body as RevenueReply).rows;
+    expect(rows.map((r) => r.key)).toEqual([iso(at(0, '00:00')), iso(at(1, '00:00')), iso(at(2, '00:00'))]);
+    expect(rows.map((r) => [r.amountUsd, r.total?.amountUsd, r.total?.sessions])).toEqual([
+      ['0.0000', '0.0000', 0], ['1.0000', '13.3400', 2], ['0.0000', '0.0000', 0],
+    ]);
+  });
+
+  it('by day as CSV: one line per day with the attributed, unattributed and total amounts', async () => {
+    const { status, headers, body } = await api(`/api/revenue?${new URLSearchParams({ from: iso(range.from), to: iso(range.to), groupBy: 'day', method: 'last_click', modelId: modelB.id, format: 'csv' })}`);
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toContain('text/csv');
+    expect(headers.get('content-disposition')).toMatch(/^attachment; filename="revenue-day-last_click-.+\.csv"$/);
+    const lines = (body as string).trim().split('\r\n');
+    expect(lines).toEqual([
+      'key,label,method,amountUsd,tokens,clicks,sessions,unattributedUsd,unattributedTokens,totalUsd,totalTokens,totalSessions',
+      `${iso(at(0, '00:00'))},${iso(at(0, '00:00')).slice(0, 10)},last_click,0.0000,0.0000,0,0,0.0000,0.0000,0.0000,0.0000,0`,
+      `${iso(at(1, '00:00'))},${iso(at(1, '00:00')).slice(0, 10)},last_click,2.0500,41.0000,2,1,1.0000,20.0000,3.0500,61.0000,1`,
+    ]);
+  });
+
   it('refuses bad input with a 400 naming the field', async () => {
     const bad = async (path: string, field: string) => {
       const { status, body } = await api(path);
@@ -263,6 +323,8 @@ describe('GET /api/revenue', () => {
     };
     const t = iso(range.to);
     await bad('/api/revenue?groupBy=country', 'groupBy');
+    await bad('/api/revenue?groupBy=week', 'groupBy');
+    await bad(`/api/revenue?groupBy=day&from=${t}&to=${t}`, 'to');
     await bad('/api/revenue', 'groupBy');
     await bad('/api/revenue?groupBy=model&method=first_click', 'method');
     await bad('/api/revenue?groupBy=model&modelId=nope', 'modelId');
@@ -316,5 +378,9 @@ describe('GET /api/revenue/funnel', () => {
     const { body } = await api('/api/openapi.json');
     expect(body.paths['/api/revenue'].get.tags).toEqual(['revenue']);
     expect(body.paths['/api/revenue/funnel'].get.tags).toEqual(['revenue']);
+    // The day grouping is documented with its zone.
+    const groupBy = body.paths['/api/revenue'].get.parameters.find((p: { name: string }) => p.name === 'groupBy');
+    expect(groupBy.schema.enum).toContain('day');
+    expect(body.paths['/api/revenue'].get.description).toContain('calendar day of session start in UTC');
   });
 });

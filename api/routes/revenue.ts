@@ -1,4 +1,4 @@
-/** Revenue: attributed earnings by grouping and method, and the funnel per platform (contracts/api/revenue.ts), JSON or CSV. */
+/** Revenue: attributed earnings by grouping (or per UTC day) and method, and the funnel per platform (contracts/api/revenue.ts), JSON or CSV. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { errorReplies } from '../../contracts/api/common.js';
@@ -45,14 +45,17 @@ export const revenueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: [tags.revenue],
-        summary: 'Live-session earnings attributed to tracking links, by model, platform, account or publication, under one method',
+        summary: 'Live-session earnings attributed to tracking links, by model, platform, account or publication, or per UTC day (attributed vs total), under one method',
         description:
           'The sessions that started in [from, to) (their earnings whole). `method`: `last_click` (each earnings line to the latest ' +
           'reaching click before it; lines before the first one stay unattributed) or `linear` (each session shared by reaching clicks). ' +
           'A click reaches a session while it is open or within ATTRIBUTION_WINDOW_MINUTES before it starts; bots never. ' +
           'Amounts are decimal strings (USD, 4 decimals). `totals` has the sessions’ earnings, the attributed and unattributed parts ' +
           '(by `method`), sessions not attributed yet, and lines outside any session. ' + rangeRules +
-          '`format=csv` answers the rows as CSV, the unattributed amount as its last row.',
+          '`groupBy=day`: one row per calendar day of session start in UTC (as `/api/analytics/clicks` days: no zone parameter; ' +
+          'a partial first/last day keyed by its day’s start), every day of the range oldest first, zeros included, `limit` ignored; ' +
+          'each row has the attributed amount by `method`, the day’s `total` and its `unattributed` part. ' +
+          '`format=csv` answers the rows as CSV, the unattributed amount as its last row (`day`: per day, in its own columns).',
         querystring: RevenueQuery,
         response: { 200: RevenueReply, ...errorReplies },
       },
@@ -62,10 +65,16 @@ export const revenueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const view = revenueView(await revenueReport(db, request.query));
       if (request.query.format !== 'csv') return view;
-      const body = csvOf(['key', 'label', 'method', 'amountUsd', 'tokens', 'clicks', 'sessions'], [
-        ...view.rows.map((r) => [r.key, r.label, view.method, r.amountUsd, r.tokens, r.clicks, r.sessions]),
-        ['unattributed', null, view.method, view.totals.unattributed.amountUsd, view.totals.unattributed.tokens, null, null],
-      ]);
+      const header = ['key', 'label', 'method', 'amountUsd', 'tokens', 'clicks', 'sessions'];
+      const body = view.groupBy === 'day'
+        ? csvOf([...header, 'unattributedUsd', 'unattributedTokens', 'totalUsd', 'totalTokens', 'totalSessions'], view.rows.map((r) => [
+          r.key, r.label, view.method, r.amountUsd, r.tokens, r.clicks, r.sessions,
+          r.unattributed?.amountUsd ?? null, r.unattributed?.tokens ?? null, r.total?.amountUsd ?? null, r.total?.tokens ?? null, r.total?.sessions ?? null,
+        ]))
+        : csvOf(header, [
+          ...view.rows.map((r) => [r.key, r.label, view.method, r.amountUsd, r.tokens, r.clicks, r.sessions]),
+          ['unattributed', null, view.method, view.totals.unattributed.amountUsd, view.totals.unattributed.tokens, null, null],
+        ]);
       return sendCsv(reply, `revenue-${view.groupBy}-${view.method}-${fileTime(view.from)}-${fileTime(view.to)}.csv`, body);
     },
   );

@@ -12,7 +12,11 @@ import { attributionMethods } from '../../core/streams.js';
 import { IsoTime, Nullable, StringEnum, Uuid } from './common.js';
 
 export { attributionMethods };
-export const revenueGroupings = ['model', 'platform', 'account', 'publication'] as const;
+/** Groupings by who brought the money: rows largest first, at most `limit`. */
+export const revenueOwnerGroupings = ['model', 'platform', 'account', 'publication'] as const;
+export type RevenueOwnerGrouping = (typeof revenueOwnerGroupings)[number];
+/** The owners, and `day`: every UTC calendar day of session start in the range, oldest first (the chart's series). */
+export const revenueGroupings = [...revenueOwnerGroupings, 'day'] as const;
 export type RevenueGrouping = (typeof revenueGroupings)[number];
 
 const Decimal = (description: string) => Type.String({ pattern: '^-?\\d+\\.\\d{4}$', description });
@@ -26,26 +30,33 @@ const range = {
 /** GET /api/revenue query. */
 export const RevenueQuery = Type.Object({
   ...range,
-  groupBy: StringEnum(revenueGroupings),
+  groupBy: StringEnum(revenueGroupings, { description: '`day`: one row per UTC day of session start, zeros included' }),
   method: Type.Optional(StringEnum(attributionMethods, { description: 'default `last_click`' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'rows, largest amount first; default 100' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'rows, largest amount first (not for `day`); default 100' })),
   format: Type.Optional(StringEnum(['json', 'csv'] as const, { description: '`csv` answers text/csv with the same rows, the unattributed last' })),
 }, { additionalProperties: false });
 export type RevenueQuery = Static<typeof RevenueQuery>;
 
+const Amounts = Type.Object({ amountUsd: Decimal('USD'), tokens: Decimal('tokens') });
+
 export const RevenueRow = Type.Object({
-  key: Nullable(Type.String({ description: 'model / account / publication id, or platform name; null = the account’s own link (publication grouping)' })),
-  label: Nullable(Type.String({ description: 'a readable name' })),
+  key: Nullable(Type.String({
+    description: 'model / account / publication id, or platform name; null = the account’s own link (publication grouping); ' +
+      '`day`: the ISO instant the UTC day starts',
+  })),
+  label: Nullable(Type.String({ description: 'a readable name (`day`: `YYYY-MM-DD`)' })),
   /** The account of a publication row (publication grouping), to tell an account link from a post. */
   accountId: Nullable(Type.String()),
   amountUsd: Decimal('earnings attributed to this group by `method`'),
   tokens: Decimal('tokens attributed (linear shares may be fractions)'),
   clicks: Type.Integer({ description: 'people’s clicks of this group that reached a session (the same by both methods)' }),
-  sessions: Type.Integer({ description: 'sessions this group’s clicks reached' }),
+  sessions: Type.Integer({ description: 'sessions this group’s clicks reached (`day`: that day’s sessions some link was credited in)' }),
+  /** `day` only: every session that started that day and its earnings (attributed or not). */
+  total: Type.Optional(Type.Object({ sessions: Type.Integer(), amountUsd: Decimal('USD'), tokens: Decimal('tokens') })),
+  /** `day` only: of that total, what no link was credited with by `method` (pending sessions included). */
+  unattributed: Type.Optional(Amounts),
 });
 export type RevenueRow = Static<typeof RevenueRow>;
-
-const Amounts = Type.Object({ amountUsd: Decimal('USD'), tokens: Decimal('tokens') });
 
 export const RevenueTotals = Type.Object({
   /** Sessions that started in the period and their earnings. */
@@ -68,7 +79,7 @@ export const RevenueReply = Type.Object({
   to: IsoTime,
   groupBy: StringEnum(revenueGroupings),
   method: StringEnum(attributionMethods),
-  /** Largest amount first (then clicks). */
+  /** Largest amount first (then clicks); `day`: every UTC day of the range, oldest first, zeros included. */
   rows: Type.Array(RevenueRow),
   totals: RevenueTotals,
 });

@@ -34,6 +34,15 @@ export const dashboardRevenue = {
   'revenue.figure.outside.note': '{lines} earnings lines without a session: never attributed',
   'revenue.figure.pending': '{n} sessions not computed yet (open, or with new earnings): they count as unattributed until then.',
 
+  'revenue.chart.title': 'Earnings per day',
+  'revenue.chart.total': 'Live sessions’ total',
+  'revenue.chart.attributed': 'Attributed ({method})',
+  'revenue.chart.day': 'Day',
+  'revenue.chart.label': 'Earnings per day in UTC: the live sessions’ total and what the {method} method attributed',
+  'revenue.chart.note':
+    'One point per calendar day in UTC, the day each session started. Green: what the chosen method credited to links; grey: everything the sessions earned.',
+  'revenue.chart.empty': 'No live sessions in this period.',
+
   'revenue.funnel.title': 'Funnel by platform',
   'revenue.funnel.caption': 'Views → clicks → stream visits → earnings, by platform',
   'revenue.funnel.col.platform': 'Platform',

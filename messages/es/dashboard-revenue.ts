@@ -32,6 +32,15 @@ export const dashboardRevenue = {
   'revenue.figure.outside.note': '{lines} líneas de ingresos sin sesión: no se atribuyen',
   'revenue.figure.pending': '{n} transmisiones aún sin calcular (abiertas o con ingresos nuevos): cuentan como sin atribuir hasta entonces.',
 
+  'revenue.chart.title': 'Ingresos por día',
+  'revenue.chart.total': 'Total de las transmisiones',
+  'revenue.chart.attributed': 'Atribuido ({method})',
+  'revenue.chart.day': 'Día',
+  'revenue.chart.label': 'Ingresos por día en UTC: total de las transmisiones y lo atribuido por el método {method}',
+  'revenue.chart.note':
+    'Un punto por día natural en UTC, el del inicio de cada transmisión. Verde: lo atribuido a enlaces por el método elegido; gris: todo lo que ganaron las transmisiones.',
+  'revenue.chart.empty': 'Sin transmisiones en este periodo.',
+
   'revenue.funnel.title': 'Embudo por plataforma',
   'revenue.funnel.caption': 'Vistas → clics → visitas a la transmisión → ingresos, por plataforma',
   'revenue.funnel.col.platform': 'Plataforma',

@@ -1,7 +1,7 @@
 // The revenue page's pure rules: the view in the URL (period like the analytics page, attribution method, model), the
 // API paths of every part, and how decimal amounts read. No SvelteKit imports: loads, components and tests share it.
 import type { AttributionMethod } from '$core/streams';
-import type { RevenueGrouping } from '$contracts/api/revenue';
+import type { RevenueGrouping, RevenueOwnerGrouping } from '$contracts/api/revenue';
 import { pickPeriod, rangeOf as analyticsRangeOf, type AnalyticsRange, type Period } from '$lib/components/analytics/analytics';
 
 export const methods = ['last_click', 'linear'] as const satisfies readonly AttributionMethod[];
@@ -10,7 +10,7 @@ export const DEFAULT_METHOD: AttributionMethod = 'last_click';
 export const DEFAULT_PERIOD: Period = '30d';
 
 /** The tables of the page, in order (each one `groupBy` of GET /api/revenue). */
-export const groupings = ['model', 'platform', 'account', 'publication'] as const satisfies readonly RevenueGrouping[];
+export const groupings = ['model', 'platform', 'account', 'publication'] as const satisfies readonly RevenueOwnerGrouping[];
 
 export interface RevenueView {
 	period: Period;

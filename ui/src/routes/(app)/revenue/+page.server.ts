@@ -1,5 +1,5 @@
 import type { PageServerLoad } from './$types';
-import type { FunnelReply, RevenueGrouping, RevenueReply } from '$contracts/api/revenue';
+import type { FunnelReply, RevenueOwnerGrouping, RevenueReply } from '$contracts/api/revenue';
 import { adminZone } from '$lib/admin-zone';
 import { apiGet, type Loaded } from '$lib/load';
 import { loadFilterOptions } from '$lib/filter-options';
@@ -12,7 +12,8 @@ const csvRows = '1000';
 
 // The revenue page: the URL is the view (period, method, model), the admin's zone reads custom ranges and writes
 // times, and every figure comes from the revenue API (attribution rows, session totals, rollups): one call per table
-// under the chosen method (each also carries the period's totals) and one for the funnel (both methods).
+// under the chosen method (each also carries the period's totals), one for the chart (per UTC day, same method) and one
+// for the funnel (both methods).
 export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	const view = readView(url.searchParams);
 	const zone = await adminZone(fetch, cookies);
@@ -23,19 +24,22 @@ export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	const range = rangeOf(view, zone, Date.now());
 	const revenue = async () => {
 		if ('error' in range) return null;
-		const [funnel, ...tables] = await Promise.all([
+		const [funnel, series, ...tables] = await Promise.all([
 			apiGet<FunnelReply>(fetch, url, funnelPath(view, range)),
+			apiGet<RevenueReply>(fetch, url, revenuePath(view, range, 'day')),
 			...groupings.map((groupBy) => apiGet<RevenueReply>(fetch, url, revenuePath(view, range, groupBy, { limit: String(tableLimit) })))
 		]);
 		// The downloads are the API's own CSV answers for the same query (the session cookie authorises the GET).
 		const csv = {
 			funnel: funnelPath(view, range, { format: 'csv' }),
-			tables: Object.fromEntries(groupings.map((groupBy) => [groupBy, revenuePath(view, range, groupBy, { limit: csvRows, format: 'csv' })])) as Record<RevenueGrouping, string>
+			series: revenuePath(view, range, 'day', { format: 'csv' }),
+			tables: Object.fromEntries(groupings.map((groupBy) => [groupBy, revenuePath(view, range, groupBy, { limit: csvRows, format: 'csv' })])) as Record<RevenueOwnerGrouping, string>
 		};
 		return {
 			csv,
 			funnel,
-			tables: Object.fromEntries(groupings.map((groupBy, i) => [groupBy, tables[i]!])) as Record<RevenueGrouping, Loaded<RevenueReply>>
+			series,
+			tables: Object.fromEntries(groupings.map((groupBy, i) => [groupBy, tables[i]!])) as Record<RevenueOwnerGrouping, Loaded<RevenueReply>>
 		};
 	};
 	const [{ modelOptions }, data] = await Promise.all([options, revenue()]);
