@@ -77,9 +77,10 @@ export function summaryText(title: string, s: PeriodSummary): string {
   const row = (r: { published: number; views: number; likes: number; clicks: number }) =>
     t.row({ published: formatCount(r.published), views: formatCount(r.views), likes: formatCount(r.likes), clicks: formatCount(r.clicks) });
   // A studio's every platform and model would pass Telegram's 4,096 characters (the whole message is then refused):
-  // the top rows by views, names clipped, and how many more the dashboard has.
+  // the top rows — by clicks, the traffic the product exists for, then views, then posts — names clipped, and how
+  // many more the dashboard has.
   const top = <R extends { published: number; views: number; likes: number; clicks: number }>(rows: R[], nameOf: (r: R) => string) => {
-    const ranked = [...rows].sort((a, b) => b.views - a.views || b.published - a.published || nameOf(a).localeCompare(nameOf(b)));
+    const ranked = [...rows].sort((a, b) => b.clicks - a.clicks || b.views - a.views || b.published - a.published || nameOf(a).localeCompare(nameOf(b)));
     const shown = ranked.slice(0, summaryListRows).map((r) => t.item(clip(nameOf(r), summaryNameChars), row(r)));
     return ranked.length > summaryListRows ? [...shown, t.more(formatCount(ranked.length - summaryListRows))] : shown;
   };

@@ -20,7 +20,7 @@ describe('summaryText', () => {
     expect(text).not.toContain('más en el panel');
   });
 
-  it('keeps a large studio inside one message: the top rows by views, how many more, and the earnings', () => {
+  it('keeps a large studio inside one message: the top rows by clicks, how many more, and the earnings', () => {
     const text = summaryText('Resumen', summary(400, 200));
     expect(text.length).toBeLessThanOrEqual(4_096);
     expect(text).toContain('plataforma_399');
