@@ -136,6 +136,10 @@ const Env = z.object({
   MEDIA_RETENTION_PUBLISHED_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(30)),
   MEDIA_RETENTION_REJECTED_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(14)),
   EVIDENCE_RETENTION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(30)),
+  // Playwright trace of a publish attempt: from the second attempt on (Playwright's own `on-first-retry`), on every
+  // attempt, or never. Tracing costs ~10 % of publishing throughput (bench/README.md); screenshot, HTML and error are
+  // kept on every failure either way.
+  EVIDENCE_TRACE: z.preprocess(emptyAsUnset, z.enum(['retries', 'always', 'off']).default('retries')),
   INCOMING_ORPHAN_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(3650).default(1)),
   // Below this much free disk in DATA_DIR uploads get 507 (and the bot asks to send again later).
   MIN_FREE_DISK_MB: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(1e9).default(1024)),
@@ -176,10 +180,14 @@ function httpTimeouts(e: z.infer<typeof Env>) {
   return { requestTimeoutMs, headersTimeoutMs, idleTimeoutMs: Math.round(e.HTTP_IDLE_TIMEOUT_SECONDS * 1000) };
 }
 
+export type EvidenceTraceMode = 'retries' | 'always' | 'off';
+
 export interface AppConfig {
   dataDir: string;
   mediaDir: string;
   evidenceDir: string;
+  /** EVIDENCE_TRACE: which publish attempts record a Playwright trace for their failure evidence. */
+  evidenceTrace: EvidenceTraceMode;
   databaseUrl?: string;
   /** DATABASE_POOL_MAX, or 10 + BROWSER_SLOTS. */
   databasePoolMax: number;
@@ -521,6 +529,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     mediaDir: join(dataDir, 'media'),
     evidenceDir: join(dataDir, 'evidence'),
+    evidenceTrace: e.EVIDENCE_TRACE,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX ?? 10 + e.BROWSER_SLOTS,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, uiUrl: e.TEMPORAL_UI_URL },

@@ -27,7 +27,9 @@ let layer: BrowserLayer;
 let goodSession: string;
 
 beforeAll(async () => {
-  layer = await startBrowserLayer({ waitTimeoutMs: 5000 });
+  // Every attempt traced, so each failure below can be checked for its whole evidence (the default traces from the
+  // second attempt on: its own test below).
+  layer = await startBrowserLayer({ waitTimeoutMs: 5000, evidenceTrace: 'always' });
   const [account] = await layer.db.db.select().from(platformAccounts).where(eq(platformAccounts.id, layer.seeded.accountId));
   goodSession = account!.authData!;
 });
@@ -107,6 +109,30 @@ describe('publishing faults', () => {
     expect(await postsWithMarker(layer, marker)).toHaveLength(0);
     expect((await publish(publicationId, 2)).ok).toBe(true);
     expect(await postsWithMarker(layer, marker)).toHaveLength(1);
+  });
+
+  it('EVIDENCE_TRACE=retries (the default): a first attempt keeps screenshot, HTML and error, the retry a trace too', async () => {
+    layer.config.evidenceTrace = 'retries';
+    try {
+      const { publicationId, marker } = await newPublication(layer);
+      await armFault(layer, 'http_500');
+      expect(failureOf(await publish(publicationId)).type).toBe('Retryable');
+      const first = evidenceDir(publicationId, 1);
+      expect(readdirSync(first).sort()).toEqual(['info.json', 'page.html', 'screenshot.png']);
+      const info = JSON.parse(readFileSync(join(first, 'info.json'), 'utf8')) as Record<string, unknown>;
+      expect(info).toMatchObject({ traced: false, files: ['screenshot.png', 'page.html', 'info.json'] });
+      expect(info.problems).toBeUndefined();
+
+      await armFault(layer, 'http_500');
+      expect(failureOf(await publish(publicationId, 2)).type).toBe('Retryable');
+      await expectEvidence(publicationId, 2, 'Retryable');
+      expect(JSON.parse(readFileSync(join(evidenceDir(publicationId, 2), 'info.json'), 'utf8'))).not.toHaveProperty('traced');
+
+      expect((await publish(publicationId, 3)).ok).toBe(true);
+      expect(await postsWithMarker(layer, marker)).toHaveLength(1);
+    } finally {
+      layer.config.evidenceTrace = 'always';
+    }
   });
 
   it('rate_limited: retryable and obeys Retry-After; nothing posted', async () => {

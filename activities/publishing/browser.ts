@@ -67,6 +67,8 @@ export interface BrowserJob extends AccountContext {
 export interface JobOptions {
   /** Where to store the trace, screenshot and HTML if the job fails; none = no evidence kept. */
   evidenceDir?: string;
+  /** Record a Playwright trace for that evidence (default true; false keeps screenshot, HTML and error only). */
+  trace?: boolean;
   /** Start from this storageState instead of the saved one (a credentials login starts empty). */
   storageState?: StorageState;
 }
@@ -242,8 +244,9 @@ export class BrowserRuntime {
       const context = await browser.newContext({ ...this.contextOptions(setup), storageState });
       context.setDefaultTimeout(this.opts.waitTimeoutMs);
       context.setDefaultNavigationTimeout(this.opts.waitTimeoutMs);
+      const tracing = options.evidenceDir !== undefined && options.trace !== false;
       try {
-        if (options.evidenceDir) {
+        if (tracing) {
           // A sweep by another worker on the same volume may have taken the folder of a long-idle browser.
           if (this.tracesDir) await mkdir(this.tracesDir, { recursive: true, mode: 0o700 });
           await startTrace(context);
@@ -254,7 +257,7 @@ export class BrowserRuntime {
           result = await fn({ ...setup, context, page });
         } catch (error) {
           if (!options.evidenceDir) throw error;
-          const evidence = await captureEvidence({ context, page, dir: options.evidenceDir, error: error as Error, tempDir: this.opts.evidenceTempDir }).catch((captureError: Error) => {
+          const evidence = await captureEvidence({ context, page, dir: options.evidenceDir, error: error as Error, tempDir: this.opts.evidenceTempDir, traced: tracing }).catch((captureError: Error) => {
             this.opts.log.warn({ err: captureError.message }, 'could not capture failure evidence');
             return undefined;
           });
@@ -262,7 +265,7 @@ export class BrowserRuntime {
           if (!sessionLostErrors.has(typed.type)) await this.saveBack(setup, context, options, storageState);
           throw typed;
         }
-        if (options.evidenceDir) await discardTrace(context);
+        if (tracing) await discardTrace(context);
         await this.saveBack(setup, context, options, storageState);
         return result;
       } finally {

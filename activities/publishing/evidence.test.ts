@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoPlatform, type DemoPlatform } from '../../demo/server.js';
 import { DEMO_PASSWORD, DEMO_USERNAME, fakeMp4Bytes, json, request } from '../../demo/test-client.js';
-import { captureEvidence, discardTrace, startTrace } from './evidence.js';
+import { captureEvidence, discardTrace, startTrace, traceAttempt } from './evidence.js';
 import { REDACTED } from './redaction.js';
 
 let demo: DemoPlatform;
@@ -236,5 +236,11 @@ describe('captureEvidence', () => {
     await startTrace(context); // tracing really stopped: it can start again
     await discardTrace(context);
     await context.close();
+  });
+
+  it('traceAttempt: EVIDENCE_TRACE retries traces from the second attempt, always every one, off none', () => {
+    expect([1, 2, 5].map((n) => traceAttempt('retries', n))).toEqual([false, true, true]);
+    expect([1, 2].map((n) => traceAttempt('always', n))).toEqual([true, true]);
+    expect([1, 2].map((n) => traceAttempt('off', n))).toEqual([false, false]);
   });
 });

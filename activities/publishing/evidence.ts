@@ -50,6 +50,13 @@ export interface CaptureEvidenceOptions {
   /** Where the private directory of the raw trace is made (default: the OS temp dir). */
   tempDir?: string;
   traceLimits?: Partial<TraceLimits>;
+  /** Whether a trace was started for this job (default true); without one there is no trace.zip, and info.json says so. */
+  traced?: boolean;
+}
+
+/** Whether this publish attempt (1 = the first) records a trace: EVIDENCE_TRACE in config.ts. */
+export function traceAttempt(mode: 'retries' | 'always' | 'off', attempt: number): boolean {
+  return mode === 'always' || (mode === 'retries' && attempt > 1);
 }
 
 /** Prefix of the private directories raw traces live in; sweepEvidenceTemp looks for it. */
@@ -145,7 +152,8 @@ export async function captureEvidence(opts: CaptureEvidenceOptions): Promise<Evi
   // The raw trace holds every secret in clear text: it is written into a private directory that goes
   // away when capture ends — or whenever a late stop finally writes it.
   const tempRoot = opts.tempDir ?? tmpdir();
-  const rawDir = await mkdir(tempRoot, { recursive: true, mode: 0o700 })
+  const traced = opts.traced !== false;
+  const rawDir = !traced ? undefined : await mkdir(tempRoot, { recursive: true, mode: 0o700 })
     .then(() => mkdtemp(join(tempRoot, EVIDENCE_TEMP_PREFIX)))
     .catch((e: Error) => {
       problems.trace = `no temporary directory: ${oneLine(e.message)}`;
@@ -213,6 +221,8 @@ export async function captureEvidence(opts: CaptureEvidenceOptions): Promise<Evi
     },
     at: new Date().toISOString(),
     files,
+    // No trace was recorded for this attempt (EVIDENCE_TRACE): not a failure to capture one.
+    ...(traced ? {} : { traced: false }),
     // What the scrub left out of trace.zip: upload payloads and oversized entries, by name and size.
     ...(scrubReport?.dropped.length ? { traceDropped: scrubReport.dropped } : {}),
     ...(scrubReport?.droppedLines ? { traceDroppedEvents: scrubReport.droppedLines } : {}),

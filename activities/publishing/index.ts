@@ -9,6 +9,7 @@ import type { BrowserJob } from './browser.js';
 import { driverFor } from './drivers/index.js';
 import type { DriverContext, PostRef, PublishStepName, SessionState } from './drivers/types.js';
 import { PublishError } from './errors.js';
+import { traceAttempt } from './evidence.js';
 import { scrubSecrets } from '../../core/redact.js';
 
 /** Turns any thrown error into a Temporal failure whose type says whether retrying helps. */
@@ -98,7 +99,7 @@ export function createPublishingActivities(deps: ActivityDeps) {
             tags: publication.tagsUsed ?? [],
             marker: publication.idempotencyMarker,
           });
-        }, { evidenceDir });
+        }, { evidenceDir, trace: traceAttempt(config.evidenceTrace, attempt) });
       } catch (error) {
         stopTimer?.('failure');
         const failure = toFailure(error);

@@ -39,7 +39,7 @@ export interface BrowserLayer {
   close(): Promise<void>;
 }
 
-export async function startBrowserLayer(opts: { waitTimeoutMs?: number } = {}): Promise<BrowserLayer> {
+export async function startBrowserLayer(opts: { waitTimeoutMs?: number; evidenceTrace?: 'retries' | 'always' | 'off' } = {}): Promise<BrowserLayer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trafico-browser-'));
   // The site's clock only moves when a test says so, so every counter it shows is exact.
   let siteNow = Date.now();
@@ -52,6 +52,7 @@ export async function startBrowserLayer(opts: { waitTimeoutMs?: number } = {}): 
     BROWSER_LOCK_TIMEOUT_SECONDS: '60',
     BROWSER_SLOTS: '2',
     LOG_LEVEL: 'silent',
+    ...(opts.evidenceTrace ? { EVIDENCE_TRACE: opts.evidenceTrace } : {}),
   });
   const db = await openDatabase({ databaseUrl: config.databaseUrl });
   const seeded = await seedDemo(db.db, config, demo.url);
