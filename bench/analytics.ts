@@ -30,7 +30,7 @@ import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { rebuildClickRollups, rebuildStudioRollups } from '../db/clicks.js';
-import type { Db } from '../db/client.js';
+import { sessionSettings, type Db } from '../db/client.js';
 import * as schema from '../db/schema.js';
 import { clickAnalytics, publicationAnalytics } from '../services/analytics.js';
 import { ms, time, warmup, withBenchWebApp } from './web-app.js';
@@ -346,7 +346,8 @@ async function main() {
     // Why a request misses: its statements, captured from the same service call, under EXPLAIN ANALYZE.
     const missed = results.filter((r) => r.api.p95 > 150 && r.replay);
     if (missed.length > 0) {
-      const explainSql = postgres(app.config.databaseUrl!, { max: 1, onnotice: () => undefined });
+      // The app's connection settings (db/client.ts), so the plans are the ones its requests ran.
+      const explainSql = postgres(app.config.databaseUrl!, { max: 1, onnotice: () => undefined, connection: sessionSettings });
       const plans: string[] = [];
       console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of the ${missed.length} requests over the target (execution time per statement):`);
       for (const row of missed) {

@@ -359,3 +359,14 @@ describe('rollups', () => {
     expect(rows.map((r) => r.publicationId)).toEqual([null]);
   });
 });
+
+describe('the app’s database connections', () => {
+  it('run without JIT and without parallel workers, on every pooled connection (db/client.ts sessionSettings)', async () => {
+    // Several statements at once, so the pool opens more than one connection and each is checked.
+    const settings = await Promise.all(Array.from({ length: 4 }, () => direct.db.execute(sql`
+      select current_setting('jit') as jit, current_setting('max_parallel_workers_per_gather') as workers, pg_backend_pid() as pid, pg_sleep(0.05)`)));
+    const rows = settings.map((result) => (result as unknown as { jit: string; workers: string; pid: number }[])[0]!);
+    expect(new Set(rows.map((r) => r.pid)).size).toBeGreaterThan(1);
+    for (const row of rows) expect({ jit: row.jit, workers: row.workers }).toEqual({ jit: 'off', workers: '0' });
+  });
+});

@@ -15,3 +15,17 @@ export async function adminZone(fetch: typeof globalThis.fetch, cookies: Cookies
 	}
 	return pickZone(cookies.get(ZONE_COOKIE)) ?? DEFAULT_ZONE;
 }
+
+/**
+ * The admin's zone with where it came from, for pages that store the browser's zone when none is saved: `browser`
+ * when it is the cookie's (or the default), `preference` when it is the one saved in Ajustes; `cookieZone` is what
+ * the browser last reported (null before it has).
+ */
+export async function adminZoneWithSource(
+	fetch: typeof globalThis.fetch,
+	cookies: Cookies
+): Promise<{ zone: string; zoneSource: 'browser' | 'preference'; cookieZone: string | null }> {
+	const zone = await adminZone(fetch, cookies);
+	const cookieZone = pickZone(cookies.get(ZONE_COOKIE));
+	return { zone, zoneSource: zone === (cookieZone ?? DEFAULT_ZONE) ? 'browser' : 'preference', cookieZone };
+}

@@ -6,8 +6,7 @@ import { isSessionHealth } from '$lib/accounts';
 import { isAccountStatus, type Account, type AccountsResponse } from '$lib/types';
 import type { AccountDeleteResult, AccountUpdate, SessionCheckResult, TrackingLinkIssued } from '$contracts/api/accounts';
 import type { PlatformList } from '$contracts/api/platforms';
-import { DEFAULT_ZONE, ZONE_COOKIE, pickZone } from '$lib/components/overview/zone';
-import { adminZone } from '$lib/admin-zone';
+import { adminZone, adminZoneWithSource } from '$lib/admin-zone';
 import {
 	apiSettingsFromForm,
 	connectFlash,
@@ -59,14 +58,13 @@ export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	};
 	const cursor = params.get('cursor') ?? '';
 
-	const [platforms, models, zone] = await Promise.all([
+	const [platforms, models, zoneOf] = await Promise.all([
 		apiGet<PlatformList>(fetch, url, '/api/platforms?limit=200'),
 		apiGet<ModelPage>(fetch, url, '/api/models?limit=20'),
-		adminZone(fetch, cookies)
+		adminZoneWithSource(fetch, cookies)
 	]);
 	// Quota reset times are said in the admin's zone; without a saved one the page stores the browser's (cookie).
-	const cookieZone = pickZone(cookies.get(ZONE_COOKIE));
-	const zoneSource = zone === (cookieZone ?? DEFAULT_ZONE) ? ('browser' as const) : ('preference' as const);
+	const { zone, zoneSource, cookieZone } = zoneOf;
 
 	let modelNotFound = false;
 	if (filters.model && !filters.modelId) {
@@ -133,7 +131,8 @@ export const actions: Actions = {
 		const id = text(data, 'id');
 		const driver = text(data, 'driver');
 		const values = { action: 'credentials', id, ...credentialValues(driver, data) };
-		const zone = pickZone(cookies.get(ZONE_COOKIE)) ?? DEFAULT_ZONE;
+		// Read in the zone the page shows times in (her saved one first), not only the browser's.
+		const zone = await adminZone(fetch, cookies);
 		const { body, problems } = credentialsFromForm(driver, data, zone);
 		const named = Object.entries(problems);
 		if (named.length > 0) {

@@ -1,9 +1,9 @@
 import type { PageServerLoad } from './$types';
 import type { ClicksReply, PublicationsAnalyticsReply } from '$contracts/api/analytics';
-import { adminZone } from '$lib/admin-zone';
+import { adminZoneWithSource } from '$lib/admin-zone';
 import { apiGet, type Loaded } from '$lib/load';
 import { loadFilterOptions } from '$lib/filter-options';
-import { DEFAULT_ZONE, ZONE_COOKIE, pickZone, toLocalInput } from '$lib/components/overview/zone';
+import { toLocalInput } from '$lib/components/overview/zone';
 import {
 	breakdowns,
 	clicksPath,
@@ -25,9 +25,7 @@ const csvPublicationRows = '500';
 // the chart with the totals and the previous period, one per breakdown table, one for the top publications.
 export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	const view = readView(url.searchParams);
-	const zone = await adminZone(fetch, cookies);
-	const cookieZone = pickZone(cookies.get(ZONE_COOKIE));
-	const zoneSource = zone === (cookieZone ?? DEFAULT_ZONE) ? ('browser' as const) : ('preference' as const);
+	const { zone, zoneSource, cookieZone } = await adminZoneWithSource(fetch, cookies);
 
 	const options = loadFilterOptions(fetch, url, view.modelId);
 

@@ -1,9 +1,9 @@
 import type { PageServerLoad } from './$types';
 import type { FunnelReply, RevenueOwnerGrouping, RevenueReply } from '$contracts/api/revenue';
-import { adminZone } from '$lib/admin-zone';
+import { adminZoneWithSource } from '$lib/admin-zone';
 import { apiGet, type Loaded } from '$lib/load';
 import { loadFilterOptions } from '$lib/filter-options';
-import { DEFAULT_ZONE, ZONE_COOKIE, pickZone, toLocalInput } from '$lib/components/overview/zone';
+import { toLocalInput } from '$lib/components/overview/zone';
 import { funnelPath, groupings, rangeOf, readView, revenuePath } from '$lib/components/revenue/revenue';
 
 /** Rows each table shows; its CSV download carries up to the API's maximum. */
@@ -16,9 +16,7 @@ const csvRows = '1000';
 // for the funnel (both methods).
 export const load: PageServerLoad = async ({ fetch, url, cookies }) => {
 	const view = readView(url.searchParams);
-	const zone = await adminZone(fetch, cookies);
-	const cookieZone = pickZone(cookies.get(ZONE_COOKIE));
-	const zoneSource = zone === (cookieZone ?? DEFAULT_ZONE) ? ('browser' as const) : ('preference' as const);
+	const { zone, zoneSource, cookieZone } = await adminZoneWithSource(fetch, cookies);
 	const options = loadFilterOptions(fetch, url, view.modelId);
 
 	const range = rangeOf(view, zone, Date.now());
