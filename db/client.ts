@@ -66,9 +66,10 @@ async function initPgliteInChild(dir: string): Promise<void> {
 /**
  * Settings of every pooled connection. Our queries are short and index-driven (the dashboard's reads, the click
  * flush, the workers' steps), so neither of PostgreSQL's tools for long scans pays: JIT compiling costs more than it
- * saves, and parallel workers cost more to start than they save (bench/analytics.ts, 10 M clicks, 30 days: the
- * clicks by account 55 → 9 ms, by publication 250 → 100 ms p50 without them), while taking the second core from the
- * tracking redirects. Exported so benchmarks explain plans under the same settings.
+ * saves, and parallel workers cost more to start than they save (bench/analytics.ts's data, 10 M clicks, 30 days:
+ * clicks by account 55 → 9 ms, by publication 247 → 99 ms p50 without them; bench/README.md), while taking the second
+ * core from the tracking redirects. The rare long jobs (rollup repair, retention) run in one process too.
+ * Exported so benchmarks explain plans under the same settings.
  */
 export const sessionSettings = { jit: 'off', max_parallel_workers_per_gather: '0' } as const;
 
