@@ -287,6 +287,18 @@ describe('dashboard analytics', () => {
   });
 
   it('narrows to one model with the filter', async () => {
+    // The filter bar and the period picker wear the shared form sheet (ui/src/lib/styles/form-controls.css): a
+    // panel, and fields drawn by it rather than the browser's defaults.
+    type Style = { display: string; borderTopStyle: string; borderTopLeftRadius: string };
+    // Read in the page: a computed style does not cross to Node as it is.
+    const styleOf = (testid: string) => page.getByTestId(testid).evaluate((el) => {
+      const { display, borderTopStyle, borderTopLeftRadius } = (globalThis as unknown as { getComputedStyle(e: unknown): Style }).getComputedStyle(el);
+      return { display, borderTopStyle, borderTopLeftRadius };
+    });
+    const [bar, select, customInput] = await Promise.all(['analytics-filters', 'analytics-filter-model', 'analytics-custom-from'].map(styleOf));
+    const looks = { bar: [bar!.display, bar!.borderTopStyle], radii: [select!.borderTopLeftRadius, customInput!.borderTopLeftRadius] };
+    expect(looks).toEqual({ bar: ['flex', 'solid'], radii: ['6px', '6px'] });
+
     await page.getByTestId('analytics-filter-model').selectOption(modelB.id);
     await clickAndWait('analytics-filter-apply', new RegExp(`modelId=${modelB.id}`));
     expect(page.url()).toContain('period=7d');
