@@ -15,7 +15,7 @@ import { driverKindOf, type DriverKind } from '../../contracts/drivers.js';
 import { nextFreeSlot, validateSchedulingRules } from '../../core/scheduling.js';
 import { publicationWorkflowId, type Actor, type ApproveInput, type RejectInput } from '../../contracts/workflows.js';
 import { isPosted, type PostMetrics, type PostedStatus, type PublicationStatus } from '../../core/types.js';
-import type { Db } from '../../db/client.js';
+import { inTransaction, type Db } from '../../db/client.js';
 import { lockAccounts, setAccountStatusMoving } from '../../db/accounts.js';
 import { findContent, updateContent } from '../../db/contents.js';
 import { describeEvent, recordEvent } from '../../db/events.js';
@@ -50,9 +50,11 @@ export function createStoreActivities({ db, config, log }: ActivityDeps) {
   }
   type PublicationContext = Awaited<ReturnType<typeof mustPublication>>;
   /** An event linked to the publication, its content, model and account (pass the context when it is already loaded). */
-  async function publicationEvent<K extends EventKind>(target: string | PublicationContext, kind: K, payload: EventPayloads[K], by: { actor?: string } = {}) {
+  async function publicationEvent<K extends EventKind>(
+    target: string | PublicationContext, kind: K, payload: EventPayloads[K], by: { actor?: string; into?: Db } = {},
+  ) {
     const ctx = typeof target === 'string' ? await mustPublication(target) : target;
-    await recordEvent(db, kind, payload, { ...by, publicationId: ctx.publication.id, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id });
+    await recordEvent(by.into ?? db, kind, payload, { actor: by.actor, publicationId: ctx.publication.id, contentId: ctx.content.id, modelId: ctx.model.id, accountId: ctx.account.id });
   }
 
   return {
@@ -231,31 +233,36 @@ export function createStoreActivities({ db, config, log }: ActivityDeps) {
       const ctx = await mustPublication(publicationId);
       const { publication, account, platform } = ctx;
       const error = `${failure.type}: ${failure.message}`;
+      // Each outcome's status and its events land in one transaction: whoever reads the new status (the dashboard,
+      // the bot's notices, a test) finds its alert beside it, and a crash in between leaves neither.
       if (failure.type === 'QuotaExhausted') {
         // A quota, not the post or the account: held (never failed) until it frees; the account stays active.
         const resumeAfterMs = Math.max(60_000, failure.retryAfterMs ?? 3_600_000);
         const until = new Date(Date.now() + resumeAfterMs).toISOString();
-        await updatePublication(db, publicationId, { status: 'held', lastError: error });
-        await publicationEvent(ctx, 'publication_held', { cause: 'quota', platform: platform.name, until, message: failure.message });
+        await inTransaction(db, async (into) => {
+          await updatePublication(into, publicationId, { status: 'held', lastError: error });
+          await publicationEvent(ctx, 'publication_held', { cause: 'quota', platform: platform.name, until, message: failure.message }, { into });
+        });
         return { status: 'held', resumeAfterMs };
       }
-      // The account first: once the publication reads failed, its account already says why.
-      const accountStatus = accountErrorStatus[failure.type];
-      if (accountStatus && account.status === 'active') {
-        const held = await setAccountStatusMoving(db, account.id, accountStatus, { from: 'scheduled', to: 'held' });
-        const paused = { username: account.username, held: held.map((h) => h.id), errorType: failure.type };
-        if (accountStatus === 'session_expired') await publicationEvent(ctx, 'session_expired', paused);
-        else await publicationEvent(ctx, 'account_paused', paused);
-        await publicationEvent(ctx, 'alert', {
-          kind: 'account_paused', errorType: failure.type, message: failure.message, username: account.username,
-          status: accountStatus === 'session_expired' ? 'session_expired' : 'paused',
-        });
-      }
       const status: PublicationStatus = failure.type === 'Unconfirmed' || publication.publishStep === 'unconfirmed' ? 'unconfirmed' : 'failed';
-      await updatePublication(db, publicationId, { status, lastError: error });
-      const why = { errorType: failure.type, message: failure.message };
-      await publicationEvent(ctx, status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', why);
-      await publicationEvent(ctx, 'alert', { kind: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', ...why });
+      await inTransaction(db, async (into) => {
+        // The account first: once the publication reads failed, its account already says why.
+        const accountStatus = accountErrorStatus[failure.type];
+        if (accountStatus && account.status === 'active') {
+          const held = await setAccountStatusMoving(into, account.id, accountStatus, { from: 'scheduled', to: 'held' });
+          const paused = { username: account.username, held: held.map((h) => h.id), errorType: failure.type };
+          await publicationEvent(ctx, accountStatus === 'session_expired' ? 'session_expired' : 'account_paused', paused, { into });
+          await publicationEvent(ctx, 'alert', {
+            kind: 'account_paused', errorType: failure.type, message: failure.message, username: account.username,
+            status: accountStatus === 'session_expired' ? 'session_expired' : 'paused',
+          }, { into });
+        }
+        await updatePublication(into, publicationId, { status, lastError: error });
+        const why = { errorType: failure.type, message: failure.message };
+        await publicationEvent(ctx, status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', why, { into });
+        await publicationEvent(ctx, 'alert', { kind: status === 'unconfirmed' ? 'publication_unconfirmed' : 'publication_failed', ...why }, { into });
+      });
       return { status };
     },
 
