@@ -122,35 +122,42 @@ export async function revenueByGroup(db: Db, grouping: RevenueGrouping, method: 
   }));
 }
 
-export interface RevenueDayRows {
-  /** Per UTC day (`YYYY-MM-DD`) of session start: the sessions and their earnings. */
-  sessions: { day: string; sessions: number; amountUsd: string; tokens: string }[];
-  /** Per UTC day of session start: what `method` attributed, the reaching clicks and the sessions credited to a link. */
-  attributed: { day: string; amountUsd: string; tokens: string; clicks: number; sessions: number }[];
+/** The time buckets of the revenue series: UTC hours or UTC calendar days of session start. */
+export type RevenueBucket = 'hour' | 'day';
+
+export interface RevenueBucketRows {
+  /** Per bucket of session start (`YYYY-MM-DD`, or `YYYY-MM-DDTHH` for hours, in UTC): the sessions and their earnings. */
+  sessions: { bucket: string; sessions: number; amountUsd: string; tokens: string }[];
+  /** Per bucket of session start: what `method` attributed, the reaching clicks and the sessions credited to a link. */
+  attributed: { bucket: string; amountUsd: string; tokens: string; clicks: number; sessions: number }[];
 }
 
-/** The UTC calendar day of an instant as `YYYY-MM-DD`, whatever the connection's TimeZone. */
-const utcDay = (column: typeof streams.startedAt | typeof ra.streamStartedAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`;
+const bucketFormat: Record<RevenueBucket, string> = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24' };
+
+/** The UTC bucket of an instant as text (see `bucketFormat`), whatever the connection's TimeZone. */
+const utcBucket = (column: typeof streams.startedAt | typeof ra.streamStartedAt, unit: RevenueBucket) =>
+  sql<string>`to_char(${column} at time zone 'UTC', ${sql.raw(`'${bucketFormat[unit]}'`)})`;
 
 /**
- * The period's earnings per UTC day of session start: the sessions' totals (`streams`, its start BRIN) and what one
- * method attributed (`revenue_attribution_method_started_idx`). Only days with sessions; the caller fills the rest.
+ * The period's earnings per UTC hour or day of session start: the sessions' totals (`streams`, its start BRIN) and
+ * what one method attributed (`revenue_attribution_method_started_idx`). Only buckets with sessions; the caller
+ * fills the rest.
  */
-export async function revenueByDay(db: Db, method: AttributionMethod, scope: RevenueScope): Promise<RevenueDayRows> {
-  const sessionDay = utcDay(streams.startedAt);
-  const attributedDay = utcDay(ra.streamStartedAt);
+export async function revenueByBucket(db: Db, method: AttributionMethod, scope: RevenueScope, unit: RevenueBucket): Promise<RevenueBucketRows> {
+  const sessionBucket = utcBucket(streams.startedAt, unit);
+  const attributedBucket = utcBucket(ra.streamStartedAt, unit);
   const [sessions, attributed] = await Promise.all([
     db.select({
-      day: sessionDay,
+      bucket: sessionBucket,
       sessions: sql<number>`count(*)::int`.mapWith(Number),
       amountUsd: sumText(sql`${streams.amountUsd}`),
       tokens: sumText(sql`${streams.tokens}`),
     })
       .from(streams)
       .where(and(gte(streams.startedAt, scope.from), lt(streams.startedAt, scope.to), scope.modelId ? eq(streams.modelId, scope.modelId) : undefined))
-      .groupBy(sessionDay),
+      .groupBy(sessionBucket),
     db.select({
-      day: attributedDay,
+      bucket: attributedBucket,
       amountUsd: sumText(sql`${ra.amountUsd}`),
       tokens: sumText(sql`${ra.tokens}`),
       clicks: sumInt(sql`${ra.clicks}`),
@@ -158,7 +165,7 @@ export async function revenueByDay(db: Db, method: AttributionMethod, scope: Rev
     })
       .from(ra)
       .where(attributionWhere(scope, [method]))
-      .groupBy(attributedDay),
+      .groupBy(attributedBucket),
   ]);
   return { sessions, attributed };
 }

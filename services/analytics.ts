@@ -102,14 +102,21 @@ function bucketRows(range: { from: Date; to: Date }, unit: 'hour' | 'day', rows:
   return [...buckets.values()];
 }
 
+/**
+ * `groupBy=hour` takes at most `hourlyMaxRangeDays` (else 400 naming `groupBy`), judged on the span asked for:
+ * rounding to whole hours must not turn 31 days into a refusal.
+ */
+export function checkHourlySpan(groupBy: string, requestedMs: number): void {
+  if (groupBy === 'hour' && requestedMs > hourlyMaxRangeDays * DAY_MS) {
+    throw invalid('groupBy', `hour needs a range of at most ${hourlyMaxRangeDays} days (use day)`, 'range_too_long');
+  }
+}
+
 /** GET /api/analytics/clicks: the rows of one grouping, the range's totals and the previous period's. */
 export async function clickAnalytics(db: Db, query: ClicksQueryInput, now = new Date()) {
   const { requestedMs, ...range } = analyticsRange(query, now);
   const span = range.to.getTime() - range.from.getTime();
-  // Judged on the span asked for: rounding to whole hours must not turn 31 days into a refusal.
-  if (query.groupBy === 'hour' && requestedMs > hourlyMaxRangeDays * DAY_MS) {
-    throw invalid('groupBy', `hour needs a range of at most ${hourlyMaxRangeDays} days (use day)`, 'range_too_long');
-  }
+  checkHourlySpan(query.groupBy, requestedMs);
   const bots = query.bots ?? 'exclude';
   const scope: ClickScope = { modelId: query.modelId, accountId: query.accountId, platform: query.platform };
   const limit = query.limit ?? defaultClickRows;

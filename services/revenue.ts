@@ -1,6 +1,6 @@
 /**
  * Revenue (contracts/api/revenue.ts): what the live sessions earned and which links sent the people who paid, by
- * model, platform, account or publication (or per UTC day, attributed against total), under a stated attribution
+ * model, platform, account or publication (or per UTC hour or day, attributed against total), under a stated attribution
  * method; the funnel per platform; the weekly report's earnings and best platform. Reads db/revenue.ts (attribution
  * rows, session totals, rollups).
  *
@@ -12,11 +12,12 @@ import type { AttributionMethod } from '../core/streams.js';
 import type { RevenueGrouping, RevenueOwnerGrouping } from '../contracts/api/revenue.js';
 import type { Db } from '../db/client.js';
 import { rollupPieces } from '../db/analytics.js';
-import { funnelParts, revenueByDay, revenueByGroup, revenueTotals, type RevenueScope } from '../db/revenue.js';
-import { accountLabel, analyticsRange, publicationLabel, type AnalyticsRangeInput } from './analytics.js';
+import { funnelParts, revenueByBucket, revenueByGroup, revenueTotals, type RevenueBucket, type RevenueScope } from '../db/revenue.js';
+import { accountLabel, analyticsRange, checkHourlySpan, publicationLabel, type AnalyticsRangeInput } from './analytics.js';
 
 const defaultRows = 100;
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** A numeric sum as PostgreSQL prints it → always 4 decimals ("0" → "0.0000"). */
 const dec = (value: string) => fromUnits(toUnits(value));
@@ -37,19 +38,20 @@ export interface RevenueRowResult {
   tokens: string;
   clicks: number;
   sessions: number;
-  /** `day` only: the day's sessions and their earnings, and the part `method` credited no link with. */
+  /** `hour` / `day` only: the bucket's sessions and their earnings, and the part `method` credited no link with. */
   total?: { sessions: number; amountUsd: string; tokens: string };
   unattributed?: { amountUsd: string; tokens: string };
 }
 
 /** GET /api/revenue: one grouping's rows under one method, with the period's totals (attributed, unattributed, apart). */
 export async function revenueReport(db: Db, query: RevenueQueryInput, now = new Date()) {
-  const { from, to } = analyticsRange(query, now);
+  const { from, to, requestedMs } = analyticsRange(query, now);
+  const groupBy = query.groupBy;
+  checkHourlySpan(groupBy, requestedMs);
   const method = query.method ?? 'last_click';
   const scope: RevenueScope = { from, to, modelId: query.modelId };
-  const groupBy = query.groupBy;
   const [rows, totals] = await Promise.all([
-    groupBy === 'day' ? dayRows(db, method, scope) : ownerRows(db, groupBy, method, scope, query.limit ?? defaultRows),
+    groupBy === 'hour' || groupBy === 'day' ? bucketRows(db, method, scope, groupBy) : ownerRows(db, groupBy, method, scope, query.limit ?? defaultRows),
     revenueTotals(db, scope),
   ]);
   const attributed = totals.attributed[method];
@@ -79,24 +81,28 @@ async function ownerRows(db: Db, groupBy: RevenueOwnerGrouping, method: Attribut
 }
 
 /**
- * Every UTC day of [from, to) by session start (a partial first/last day keyed by its day's start, as the clicks
- * API's `day` buckets), zeros included, oldest first: what `method` attributed, the day's total and the rest.
+ * Every UTC hour or day of [from, to) by session start (a partial first/last day keyed by its day's start, as the
+ * clicks API's buckets), zeros included, oldest first: what `method` attributed, the bucket's total and the rest.
+ * Labels: `YYYY-MM-DD` for a day, `YYYY-MM-DDTHH:00Z` for an hour.
  */
-async function dayRows(db: Db, method: AttributionMethod, scope: RevenueScope): Promise<RevenueRowResult[]> {
-  const { sessions, attributed } = await revenueByDay(db, method, scope);
-  const sessionsOf = new Map(sessions.map((s) => [s.day, s]));
-  const attributedOf = new Map(attributed.map((a) => [a.day, a]));
+async function bucketRows(db: Db, method: AttributionMethod, scope: RevenueScope, unit: RevenueBucket): Promise<RevenueRowResult[]> {
+  const { sessions, attributed } = await revenueByBucket(db, method, scope, unit);
+  const sessionsOf = new Map(sessions.map((s) => [s.bucket, s]));
+  const attributedOf = new Map(attributed.map((a) => [a.bucket, a]));
+  const size = unit === 'hour' ? HOUR_MS : DAY_MS;
+  // The database's bucket text is this prefix of the bucket start's ISO form.
+  const prefix = unit === 'hour' ? 13 : 10;
   const rows: RevenueRowResult[] = [];
-  for (let at = Math.floor(scope.from.getTime() / DAY_MS) * DAY_MS; at < scope.to.getTime(); at += DAY_MS) {
+  for (let at = Math.floor(scope.from.getTime() / size) * size; at < scope.to.getTime(); at += size) {
     const key = new Date(at).toISOString();
-    const day = key.slice(0, 10);
-    const s = sessionsOf.get(day);
-    const a = attributedOf.get(day);
+    const bucket = key.slice(0, prefix);
+    const s = sessionsOf.get(bucket);
+    const a = attributedOf.get(bucket);
     const total = { sessions: s?.sessions ?? 0, amountUsd: dec(s?.amountUsd ?? '0'), tokens: dec(s?.tokens ?? '0') };
     const amountUsd = dec(a?.amountUsd ?? '0');
     const tokens = dec(a?.tokens ?? '0');
     rows.push({
-      key, label: day, accountId: null, amountUsd, tokens, clicks: a?.clicks ?? 0, sessions: a?.sessions ?? 0,
+      key, label: unit === 'hour' ? `${key.slice(0, 16)}Z` : bucket, accountId: null, amountUsd, tokens, clicks: a?.clicks ?? 0, sessions: a?.sessions ?? 0,
       total, unattributed: { amountUsd: subtractDecimals(total.amountUsd, amountUsd), tokens: subtractDecimals(total.tokens, tokens) },
     });
   }

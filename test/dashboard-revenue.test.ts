@@ -106,7 +106,7 @@ async function clickAndWait(testid: string, url: RegExp) {
   await Promise.all([page.waitForURL(url), page.getByTestId(testid).click()]);
 }
 
-/** The chart's accessible table (what the canvas draws): UTC day → [total, attributed] in cents. */
+/** The chart's accessible table (what the canvas draws): its time (UTC day, or hour in the zone) → [total, attributed] in cents. */
 async function chartRows(): Promise<{ day: string; total: number; attributed: number }[]> {
   return page.getByTestId('revenue-chart-table').locator('tbody tr').evaluateAll((rows) =>
     rows.map((row) => {
@@ -137,6 +137,18 @@ describe('dashboard revenue', () => {
     expect(await tableRow('model', model.id).getAttribute('data-clicks')).toBe('3');
     expect(await page.getByTestId('revenue-table-platform').locator('thead').textContent()).toContain('Ingresos (Último clic)');
     expect(await page.getByTestId('revenue-section-publication-method').textContent()).toContain('Último clic');
+
+    // 24 h charts by the hour in the admin's zone: 24 points, S1 in the one hour it started.
+    const wrap = page.getByTestId('revenue-chart-wrap');
+    expect(await wrap.getAttribute('data-bucket')).toBe('hour');
+    expect(await wrap.getAttribute('data-zone')).toBe(zone);
+    expect(await page.getByTestId('revenue-section-day').locator('h2').textContent()).toContain('Ingresos por hora');
+    const chart = page.getByTestId('revenue-chart');
+    expect(await chart.getAttribute('data-points')).toBe('24');
+    await expect.poll(() => chart.getAttribute('data-drawn')).toBe('true');
+    const hours = await chartRows();
+    expect(hours.filter((r) => r.total > 0).map((r) => [r.total, r.attributed])).toEqual([[350, 300]]);
+    expect(await page.getByTestId('revenue-section-day-csv').getAttribute('href')).toContain('groupBy=hour');
   });
 
   it('shows the funnel per platform with both methods', async () => {
@@ -179,6 +191,7 @@ describe('dashboard revenue', () => {
 
   it('draws earnings per UTC day from the seeded sessions, total against attributed, with the method beside it', async () => {
     const wrap = page.getByTestId('revenue-chart-wrap');
+    expect(await wrap.getAttribute('data-bucket')).toBe('day');
     expect(await wrap.getAttribute('data-zone')).toBe('UTC');
     expect(await wrap.getAttribute('data-method')).toBe('last_click');
     expect(await page.getByTestId('revenue-section-day-method').textContent()).toContain('método: Último clic');

@@ -2,7 +2,7 @@
  * Attribution and the revenue API on the whole stack (PostgreSQL, Temporal, workers). Sessions, earnings lines and
  * clicks are seeded on this file's own models, platforms and accounts (clicks through the recorder's own batch insert,
  * which keeps the rollups); `attributeStream` computes each session; then GET /api/revenue and /api/revenue/funnel
- * answer the hand-computed figures below for both methods, as JSON and CSV (also per UTC day of session start), and
+ * answer the hand-computed figures below for both methods, as JSON and CSV (also per UTC hour and day of session start), and
  * refuse bad input with a 400 naming the field. The database is shared with other test files: every exact figure is narrowed to this file's models or
  * read from its own platforms' rows.
  *
@@ -302,6 +302,35 @@ describe('GET /api/revenue', () => {
     ]);
   });
 
+  it('by hour: every UTC hour of the range, each session in the hour it started, summing to the days', async () => {
+    const a = await revenue({ groupBy: 'hour', method: 'last_click', modelId: modelA.id });
+    expect(a.groupBy).toBe('hour');
+    expect(a.rows).toHaveLength(48);
+    expect(a.rows.map((r) => r.key)).toEqual(Array.from({ length: 48 }, (_, h) => iso(new Date(D + h * HOUR))));
+    expect(a.rows[0]!.label).toBe(`${iso(at(0, '00:00')).slice(0, 16)}Z`);
+    // S1 at D 20:00; S3 at D+1 15:00 (nothing attributed); S4 at D+1 20:00. Every other hour is zeros.
+    const nonZero = a.rows.filter((r) => r.total!.sessions > 0).map((r) => [r.key, r.amountUsd, r.clicks, r.total!.amountUsd, r.unattributed!.amountUsd]);
+    expect(nonZero).toEqual([
+      [iso(at(0, '20:00')), '7.2500', 4, '7.2500', '0.0000'],
+      [iso(at(1, '15:00')), '0.0000', 0, '12.3400', '12.3400'],
+      [iso(at(1, '20:00')), '1.0000', 3, '1.0000', '0.0000'],
+    ]);
+    const days = await revenue({ groupBy: 'day', method: 'last_click', modelId: modelA.id });
+    for (const [i, day] of days.rows.entries()) {
+      const hours = a.rows.slice(i * 24, (i + 1) * 24);
+      expect(hours.reduce((n, r) => n + r.total!.sessions, 0)).toBe(day.total!.sessions);
+      expect(hours.reduce((n, r) => n + r.clicks, 0)).toBe(day.clicks);
+    }
+    // A CSV per hour, in the day grouping's columns.
+    const csv = await api(`/api/revenue?${new URLSearchParams({ from: iso(at(1, '14:00')), to: iso(at(1, '16:00')), groupBy: 'hour', method: 'last_click', modelId: modelA.id, format: 'csv' })}`);
+    expect(csv.status).toBe(200);
+    expect((csv.body as string).trim().split('\r\n')).toEqual([
+      'key,label,method,amountUsd,tokens,clicks,sessions,unattributedUsd,unattributedTokens,totalUsd,totalTokens,totalSessions',
+      `${iso(at(1, '14:00'))},${iso(at(1, '14:00')).slice(0, 16)}Z,last_click,0.0000,0.0000,0,0,0.0000,0.0000,0.0000,0.0000,0`,
+      `${iso(at(1, '15:00'))},${iso(at(1, '15:00')).slice(0, 16)}Z,last_click,0.0000,0.0000,0,0,12.3400,0.0000,12.3400,0.0000,1`,
+    ]);
+  });
+
   it('by day as CSV: one line per day with the attributed, unattributed and total amounts', async () => {
     const { status, headers, body } = await api(`/api/revenue?${new URLSearchParams({ from: iso(range.from), to: iso(range.to), groupBy: 'day', method: 'last_click', modelId: modelB.id, format: 'csv' })}`);
     expect(status).toBe(200);
@@ -325,6 +354,8 @@ describe('GET /api/revenue', () => {
     await bad('/api/revenue?groupBy=country', 'groupBy');
     await bad('/api/revenue?groupBy=week', 'groupBy');
     await bad(`/api/revenue?groupBy=day&from=${t}&to=${t}`, 'to');
+    // Hours for a month at most, as the clicks API.
+    await bad(`/api/revenue?groupBy=hour&from=${iso(new Date(range.to.getTime() - 32 * DAY))}&to=${t}`, 'groupBy');
     await bad('/api/revenue', 'groupBy');
     await bad('/api/revenue?groupBy=model&method=first_click', 'method');
     await bad('/api/revenue?groupBy=model&modelId=nope', 'modelId');
@@ -378,9 +409,9 @@ describe('GET /api/revenue/funnel', () => {
     const { body } = await api('/api/openapi.json');
     expect(body.paths['/api/revenue'].get.tags).toEqual(['revenue']);
     expect(body.paths['/api/revenue/funnel'].get.tags).toEqual(['revenue']);
-    // The day grouping is documented with its zone.
+    // The day and hour groupings are documented with their zone.
     const groupBy = body.paths['/api/revenue'].get.parameters.find((p: { name: string }) => p.name === 'groupBy');
-    expect(groupBy.schema.enum).toContain('day');
-    expect(body.paths['/api/revenue'].get.description).toContain('calendar day of session start in UTC');
+    expect(groupBy.schema.enum).toEqual(expect.arrayContaining(['day', 'hour']));
+    expect(body.paths['/api/revenue'].get.description).toContain('calendar day / hour of session start in UTC');
   });
 });

@@ -1,6 +1,5 @@
 /** Traffic analytics: clicks grouped one way, per-publication results (contracts/api/analytics.ts), as JSON or CSV. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import {
   ClicksQuery, ClicksReply, PublicationsAnalyticsQuery, PublicationsAnalyticsReply, type PublicationResult,
 } from '../../contracts/api/analytics.js';
@@ -9,6 +8,7 @@ import {
   analyticsMaxRangeDays, clickAnalytics, hourlyMaxRangeDays, publicationAnalytics,
   type ClickAnalyticsResult, type PublicationAnalyticsResult,
 } from '../../services/analytics.js';
+import { csvOf, csvOrJsonReply, fileTime, sendCsv } from '../csv.js';
 import { documentedOnly, tags } from '../route-docs.js';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -34,40 +34,6 @@ function publicationsView(p: PublicationAnalyticsResult): PublicationsAnalyticsR
   };
 }
 
-type Cell = string | number | null;
-
-/**
- * One CSV cell (RFC 4180): quoted when it holds a quote, comma or line break. A text cell a spreadsheet would read
- * as a formula (starting with = + - @, tab or carriage return) gets a leading apostrophe first, so an exported
- * referrer or name can never run in the admin's spreadsheet.
- */
-export function csvCell(value: Cell): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-export function csvOf(header: string[], rows: Cell[][]): string {
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
-
-/** `2024-05-01T10:00:00.000Z` → `2024-05-01T1000Z`: an instant a file name can carry. */
-const fileTime = (isoTime: string) => `${isoTime.slice(0, 13)}${isoTime.slice(14, 16)}Z`;
-
-function sendCsv(reply: FastifyReply, name: string, body: string) {
-  return reply
-    .header('content-type', 'text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${name}"`)
-    .header('cache-control', 'private, no-store')
-    .send(body);
-}
-
-const csvReply = (description: string, json: unknown) => ({
-  description,
-  content: { 'application/json': { schema: json }, 'text/csv': { schema: { type: 'string', description: 'the same rows, a header row first' } } },
-});
-
 export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireAuth);
   const { db } = app.deps;
@@ -89,7 +55,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: ClicksQuery,
         response: { 200: ClicksReply, ...errorReplies },
       },
-      config: documentedOnly({ response: { 200: csvReply('the clicks (JSON), or its rows as CSV with `format=csv`', ClicksReply) } }),
+      config: documentedOnly({ response: { 200: csvOrJsonReply('the clicks (JSON), or its rows as CSV with `format=csv`', ClicksReply) } }),
       serializerCompiler: stringify,
     },
     async (request, reply) => {
@@ -113,7 +79,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: PublicationsAnalyticsQuery,
         response: { 200: PublicationsAnalyticsReply, ...errorReplies },
       },
-      config: documentedOnly({ response: { 200: csvReply('the publications (JSON), or as CSV with `format=csv`', PublicationsAnalyticsReply) } }),
+      config: documentedOnly({ response: { 200: csvOrJsonReply('the publications (JSON), or as CSV with `format=csv`', PublicationsAnalyticsReply) } }),
       serializerCompiler: stringify,
     },
     async (request, reply) => {

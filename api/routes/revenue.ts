@@ -1,12 +1,11 @@
-/** Revenue: attributed earnings by grouping (or per UTC day) and method, and the funnel per platform (contracts/api/revenue.ts), JSON or CSV. */
+/** Revenue: attributed earnings by grouping (or per UTC hour or day) and method, and the funnel per platform (contracts/api/revenue.ts), JSON or CSV. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import { errorReplies } from '../../contracts/api/common.js';
 import { FunnelQuery, FunnelReply, RevenueQuery, RevenueReply } from '../../contracts/api/revenue.js';
 import { analyticsMaxRangeDays } from '../../services/analytics.js';
 import { revenueFunnel, revenueReport, type RevenueFunnelResult, type RevenueReportResult } from '../../services/revenue.js';
+import { csvOf, csvOrJsonReply, fileTime, sendCsv } from '../csv.js';
 import { documentedOnly, tags } from '../route-docs.js';
-import { csvOf } from './analytics.js';
 
 function revenueView(r: RevenueReportResult): RevenueReply {
   return { ...r, from: r.from.toISOString(), to: r.to.toISOString() };
@@ -15,22 +14,6 @@ function revenueView(r: RevenueReportResult): RevenueReply {
 function funnelView(f: RevenueFunnelResult): FunnelReply {
   return { ...f, from: f.from.toISOString(), to: f.to.toISOString() };
 }
-
-/** `2024-05-01T10:00:00.000Z` → `2024-05-01T1000Z`: an instant a file name can carry. */
-const fileTime = (isoTime: string) => `${isoTime.slice(0, 13)}${isoTime.slice(14, 16)}Z`;
-
-function sendCsv(reply: FastifyReply, name: string, body: string) {
-  return reply
-    .header('content-type', 'text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${name}"`)
-    .header('cache-control', 'private, no-store')
-    .send(body);
-}
-
-const csvReply = (description: string, json: unknown) => ({
-  description,
-  content: { 'application/json': { schema: json }, 'text/csv': { schema: { type: 'string', description: 'the same rows, a header row first' } } },
-});
 
 const rangeRules = `\`from\`/\`to\` are taken to whole hours; \`to\` after \`from\` and at most ${analyticsMaxRangeDays} days later (else 400 naming \`to\`). `;
 
@@ -45,28 +28,29 @@ export const revenueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: [tags.revenue],
-        summary: 'Live-session earnings attributed to tracking links, by model, platform, account or publication, or per UTC day (attributed vs total), under one method',
+        summary: 'Live-session earnings attributed to tracking links, by model, platform, account or publication, or per UTC hour or day (attributed vs total), under one method',
         description:
           'The sessions that started in [from, to) (their earnings whole). `method`: `last_click` (each earnings line to the latest ' +
           'reaching click before it; lines before the first one stay unattributed) or `linear` (each session shared by reaching clicks). ' +
           'A click reaches a session while it is open or within ATTRIBUTION_WINDOW_MINUTES before it starts; bots never. ' +
           'Amounts are decimal strings (USD, 4 decimals). `totals` has the sessions’ earnings, the attributed and unattributed parts ' +
           '(by `method`), sessions not attributed yet, and lines outside any session. ' + rangeRules +
-          '`groupBy=day`: one row per calendar day of session start in UTC (as `/api/analytics/clicks` days: no zone parameter; ' +
-          'a partial first/last day keyed by its day’s start), every day of the range oldest first, zeros included, `limit` ignored; ' +
-          'each row has the attributed amount by `method`, the day’s `total` and its `unattributed` part. ' +
-          '`format=csv` answers the rows as CSV, the unattributed amount as its last row (`day`: per day, in its own columns).',
+          '`groupBy=day` / `hour`: one row per calendar day / hour of session start in UTC (as `/api/analytics/clicks` buckets: no zone ' +
+          'parameter; a partial first/last day keyed by its day’s start), every bucket of the range oldest first, zeros included, `limit` ' +
+          'ignored (`hour`: a range of at most 31 days, else 400 naming `groupBy`); each row has the attributed amount by `method`, the ' +
+          'bucket’s `total` and its `unattributed` part. ' +
+          '`format=csv` answers the rows as CSV, the unattributed amount as its last row (`day` / `hour`: per bucket, in its own columns).',
         querystring: RevenueQuery,
         response: { 200: RevenueReply, ...errorReplies },
       },
-      config: documentedOnly({ response: { 200: csvReply('the revenue rows (JSON), or as CSV with `format=csv`', RevenueReply) } }),
+      config: documentedOnly({ response: { 200: csvOrJsonReply('the revenue rows (JSON), or as CSV with `format=csv`', RevenueReply) } }),
       serializerCompiler: stringify,
     },
     async (request, reply) => {
       const view = revenueView(await revenueReport(db, request.query));
       if (request.query.format !== 'csv') return view;
       const header = ['key', 'label', 'method', 'amountUsd', 'tokens', 'clicks', 'sessions'];
-      const body = view.groupBy === 'day'
+      const body = view.groupBy === 'day' || view.groupBy === 'hour'
         ? csvOf([...header, 'unattributedUsd', 'unattributedTokens', 'totalUsd', 'totalTokens', 'totalSessions'], view.rows.map((r) => [
           r.key, r.label, view.method, r.amountUsd, r.tokens, r.clicks, r.sessions,
           r.unattributed?.amountUsd ?? null, r.unattributed?.tokens ?? null, r.total?.amountUsd ?? null, r.total?.tokens ?? null, r.total?.sessions ?? null,
@@ -93,7 +77,7 @@ export const revenueRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: FunnelQuery,
         response: { 200: FunnelReply, ...errorReplies },
       },
-      config: documentedOnly({ response: { 200: csvReply('the funnel (JSON), or as CSV with `format=csv`', FunnelReply) } }),
+      config: documentedOnly({ response: { 200: csvOrJsonReply('the funnel (JSON), or as CSV with `format=csv`', FunnelReply) } }),
       serializerCompiler: stringify,
     },
     async (request, reply) => {

@@ -15,8 +15,11 @@ export { attributionMethods };
 /** Groupings by who brought the money: rows largest first, at most `limit`. */
 export const revenueOwnerGroupings = ['model', 'platform', 'account', 'publication'] as const;
 export type RevenueOwnerGrouping = (typeof revenueOwnerGroupings)[number];
-/** The owners, and `day`: every UTC calendar day of session start in the range, oldest first (the chart's series). */
-export const revenueGroupings = [...revenueOwnerGroupings, 'day'] as const;
+/**
+ * The owners, and the chart's series: `hour` / `day`, every UTC hour or calendar day of session start in the range,
+ * oldest first, zeros included (`hour` for ranges of at most 31 days, as the clicks API).
+ */
+export const revenueGroupings = [...revenueOwnerGroupings, 'hour', 'day'] as const;
 export type RevenueGrouping = (typeof revenueGroupings)[number];
 
 const Decimal = (description: string) => Type.String({ pattern: '^-?\\d+\\.\\d{4}$', description });
@@ -30,9 +33,9 @@ const range = {
 /** GET /api/revenue query. */
 export const RevenueQuery = Type.Object({
   ...range,
-  groupBy: StringEnum(revenueGroupings, { description: '`day`: one row per UTC day of session start, zeros included' }),
+  groupBy: StringEnum(revenueGroupings, { description: '`hour` / `day`: one row per UTC hour / day of session start, zeros included (`hour`: at most 31 days)' }),
   method: Type.Optional(StringEnum(attributionMethods, { description: 'default `last_click`' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'rows, largest amount first (not for `day`); default 100' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'rows, largest amount first (not for `hour` / `day`); default 100' })),
   format: Type.Optional(StringEnum(['json', 'csv'] as const, { description: '`csv` answers text/csv with the same rows, the unattributed last' })),
 }, { additionalProperties: false });
 export type RevenueQuery = Static<typeof RevenueQuery>;
@@ -42,18 +45,18 @@ const Amounts = Type.Object({ amountUsd: Decimal('USD'), tokens: Decimal('tokens
 export const RevenueRow = Type.Object({
   key: Nullable(Type.String({
     description: 'model / account / publication id, or platform name; null = the account’s own link (publication grouping); ' +
-      '`day`: the ISO instant the UTC day starts',
+      '`hour` / `day`: the ISO instant the UTC hour / day starts',
   })),
-  label: Nullable(Type.String({ description: 'a readable name (`day`: `YYYY-MM-DD`)' })),
+  label: Nullable(Type.String({ description: 'a readable name (`day`: `YYYY-MM-DD`; `hour`: `YYYY-MM-DDTHH:00Z`)' })),
   /** The account of a publication row (publication grouping), to tell an account link from a post. */
   accountId: Nullable(Type.String()),
   amountUsd: Decimal('earnings attributed to this group by `method`'),
   tokens: Decimal('tokens attributed (linear shares may be fractions)'),
   clicks: Type.Integer({ description: 'people’s clicks of this group that reached a session (the same by both methods)' }),
-  sessions: Type.Integer({ description: 'sessions this group’s clicks reached (`day`: that day’s sessions some link was credited in)' }),
-  /** `day` only: every session that started that day and its earnings (attributed or not). */
+  sessions: Type.Integer({ description: 'sessions this group’s clicks reached (`hour` / `day`: that bucket’s sessions some link was credited in)' }),
+  /** `hour` / `day` only: every session that started in that bucket and its earnings (attributed or not). */
   total: Type.Optional(Type.Object({ sessions: Type.Integer(), amountUsd: Decimal('USD'), tokens: Decimal('tokens') })),
-  /** `day` only: of that total, what no link was credited with by `method` (pending sessions included). */
+  /** `hour` / `day` only: of that total, what no link was credited with by `method` (pending sessions included). */
   unattributed: Type.Optional(Amounts),
 });
 export type RevenueRow = Static<typeof RevenueRow>;
@@ -79,7 +82,7 @@ export const RevenueReply = Type.Object({
   to: IsoTime,
   groupBy: StringEnum(revenueGroupings),
   method: StringEnum(attributionMethods),
-  /** Largest amount first (then clicks); `day`: every UTC day of the range, oldest first, zeros included. */
+  /** Largest amount first (then clicks); `hour` / `day`: every UTC hour / day of the range, oldest first, zeros included. */
   rows: Type.Array(RevenueRow),
   totals: RevenueTotals,
 });

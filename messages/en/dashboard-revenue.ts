@@ -35,12 +35,17 @@ export const dashboardRevenue = {
   'revenue.figure.pending': '{n} sessions not computed yet (open, or with new earnings): they count as unattributed until then.',
 
   'revenue.chart.title': 'Earnings per day',
+  'revenue.chart.titleHour': 'Earnings per hour',
   'revenue.chart.total': 'Live sessions’ total',
   'revenue.chart.attributed': 'Attributed ({method})',
   'revenue.chart.day': 'Day',
+  'revenue.chart.hour': 'Hour',
   'revenue.chart.label': 'Earnings per day in UTC: the live sessions’ total and what the {method} method attributed',
+  'revenue.chart.labelHour': 'Earnings per hour ({zone}): the live sessions’ total and what the {method} method attributed',
   'revenue.chart.note':
     'One point per calendar day in UTC, the day each session started. Green: what the chosen method credited to links; grey: everything the sessions earned.',
+  'revenue.chart.noteHour':
+    'One point per hour, in {zone}, the hour each session started. Green: what the chosen method credited to links; grey: everything the sessions earned.',
   'revenue.chart.empty': 'No live sessions in this period.',
 
   'revenue.funnel.title': 'Funnel by platform',

@@ -33,12 +33,17 @@ export const dashboardRevenue = {
   'revenue.figure.pending': '{n} transmisiones aún sin calcular (abiertas o con ingresos nuevos): cuentan como sin atribuir hasta entonces.',
 
   'revenue.chart.title': 'Ingresos por día',
+  'revenue.chart.titleHour': 'Ingresos por hora',
   'revenue.chart.total': 'Total de las transmisiones',
   'revenue.chart.attributed': 'Atribuido ({method})',
   'revenue.chart.day': 'Día',
+  'revenue.chart.hour': 'Hora',
   'revenue.chart.label': 'Ingresos por día en UTC: total de las transmisiones y lo atribuido por el método {method}',
+  'revenue.chart.labelHour': 'Ingresos por hora ({zone}): total de las transmisiones y lo atribuido por el método {method}',
   'revenue.chart.note':
     'Un punto por día natural en UTC, el del inicio de cada transmisión. Verde: lo atribuido a enlaces por el método elegido; gris: todo lo que ganaron las transmisiones.',
+  'revenue.chart.noteHour':
+    'Un punto por hora, en {zone}, la del inicio de cada transmisión. Verde: lo atribuido a enlaces por el método elegido; gris: todo lo que ganaron las transmisiones.',
   'revenue.chart.empty': 'Sin transmisiones en este periodo.',
 
   'revenue.funnel.title': 'Embudo por plataforma',

@@ -2,6 +2,8 @@
 // API paths of every part, and how decimal amounts read. No SvelteKit imports: loads, components and tests share it.
 import type { AttributionMethod } from '$core/streams';
 import type { RevenueGrouping, RevenueOwnerGrouping } from '$contracts/api/revenue';
+
+export type RevenueBucket = Extract<RevenueGrouping, 'hour' | 'day'>;
 import { pickPeriod, rangeOf as analyticsRangeOf, type AnalyticsRange, type Period } from '$lib/components/analytics/analytics';
 
 export const methods = ['last_click', 'linear'] as const satisfies readonly AttributionMethod[];
@@ -51,6 +53,18 @@ export function viewHref(view: RevenueView, change: Partial<RevenueView> = {}): 
 	query.set('method', next.method);
 	if (next.modelId) query.set('modelId', next.modelId);
 	return `/revenue?${query}`;
+}
+
+const HOUR = 3_600_000;
+/**
+ * Ranges up to this long chart earnings by the hour (the 24 h preset); longer ones by UTC day. Shorter than the
+ * clicks chart's week: a studio has a few sessions a day, and a week of hours would be mostly empty hours with spikes.
+ */
+export const REVENUE_HOURLY_UP_TO_MS = 48 * HOUR;
+
+/** The chart's buckets for a range (see REVENUE_HOURLY_UP_TO_MS). */
+export function seriesBucket(range: { from: string; to: string }): RevenueBucket {
+	return Date.parse(range.to) - Date.parse(range.from) <= REVENUE_HOURLY_UP_TO_MS ? 'hour' : 'day';
 }
 
 /** The range of a view, as the analytics page reads it (presets end at the next whole hour or UTC day). */
