@@ -8,6 +8,7 @@
  * Amounts are summed as numeric and answered as text: no float ever holds money.
  */
 import { and, asc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { RevenueBucket } from '../contracts/api/revenue.js';
 import type { AttributionMethod } from '../core/streams.js';
 import { clicksByOwner, type RollupPiece } from './analytics.js';
 import type { Db } from './client.js';
@@ -121,9 +122,6 @@ export async function revenueByGroup(db: Db, grouping: RevenueGrouping, method: 
     modelName: r.modelName, platformName: r.platformName, username: r.username, publishedAt: perPublication ? r.publishedAt : null,
   }));
 }
-
-/** The time buckets of the revenue series: UTC hours or UTC calendar days of session start. */
-export type RevenueBucket = 'hour' | 'day';
 
 export interface RevenueBucketRows {
   /** Per bucket of session start (`YYYY-MM-DD`, or `YYYY-MM-DDTHH` for hours, in UTC): the sessions and their earnings. */

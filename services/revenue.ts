@@ -9,10 +9,10 @@
  */
 import { fromUnits, subtractDecimals, toUnits } from '../core/attribution.js';
 import type { AttributionMethod } from '../core/streams.js';
-import type { RevenueGrouping, RevenueOwnerGrouping } from '../contracts/api/revenue.js';
+import type { RevenueBucket, RevenueGrouping, RevenueOwnerGrouping } from '../contracts/api/revenue.js';
 import type { Db } from '../db/client.js';
 import { rollupPieces } from '../db/analytics.js';
-import { funnelParts, revenueByBucket, revenueByGroup, revenueTotals, type RevenueBucket, type RevenueScope } from '../db/revenue.js';
+import { funnelParts, revenueByBucket, revenueByGroup, revenueTotals, type RevenueScope } from '../db/revenue.js';
 import { accountLabel, analyticsRange, checkHourlySpan, publicationLabel, type AnalyticsRangeInput } from './analytics.js';
 
 const defaultRows = 100;

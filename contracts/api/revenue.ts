@@ -21,6 +21,8 @@ export type RevenueOwnerGrouping = (typeof revenueOwnerGroupings)[number];
  */
 export const revenueGroupings = [...revenueOwnerGroupings, 'hour', 'day'] as const;
 export type RevenueGrouping = (typeof revenueGroupings)[number];
+/** The time groupings (the chart's series). */
+export type RevenueBucket = Extract<RevenueGrouping, 'hour' | 'day'>;
 
 const Decimal = (description: string) => Type.String({ pattern: '^-?\\d+\\.\\d{4}$', description });
 

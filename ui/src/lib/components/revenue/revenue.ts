@@ -1,9 +1,7 @@
 // The revenue page's pure rules: the view in the URL (period like the analytics page, attribution method, model), the
 // API paths of every part, and how decimal amounts read. No SvelteKit imports: loads, components and tests share it.
 import type { AttributionMethod } from '$core/streams';
-import type { RevenueGrouping, RevenueOwnerGrouping } from '$contracts/api/revenue';
-
-export type RevenueBucket = Extract<RevenueGrouping, 'hour' | 'day'>;
+import type { RevenueBucket, RevenueGrouping, RevenueOwnerGrouping } from '$contracts/api/revenue';
 import { pickPeriod, rangeOf as analyticsRangeOf, type AnalyticsRange, type Period } from '$lib/components/analytics/analytics';
 
 export const methods = ['last_click', 'linear'] as const satisfies readonly AttributionMethod[];
