@@ -130,7 +130,10 @@ afterAll(async () => {
 
 /** Drags `from` by (dx, dy) pixels with the mouse, in small steps (the calendar follows pointer events). */
 async function drag(from: Locator, dx: number, dy: number) {
-  await from.scrollIntoViewIfNeeded();
+  // Centred in the grid's scroller: an event left at its edge (where scrollIntoViewIfNeeded may leave it) makes the
+  // calendar auto-scroll while the pointer drags, which moves the drop by hours (which hour depends on the time of
+  // day the test runs at: the grid first scrolls to two hours before now).
+  await from.evaluate((element) => element.scrollIntoView({ block: 'center', inline: 'center' }));
   const box = (await from.boundingBox())!;
   const x = box.x + Math.min(20, box.width / 2);
   const y = box.y + Math.min(6, box.height / 2);
